@@ -1,0 +1,4 @@
+export * from './aggregate.ts';
+export * from './decider.ts';
+export * from './errors.ts';
+export * from './values.ts';
