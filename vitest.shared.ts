@@ -10,6 +10,7 @@ export const sharedConfig = defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     isolate: false,
+    passWithNoTests: true,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],

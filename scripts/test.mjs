@@ -1,0 +1,27 @@
+// The whole test suite: preflight, then lint, typecheck and every package's tests one package
+// at a time, then one closing line that adds up every package's vitest JSON report.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+
+const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env: process.env }).status ?? 1;
+
+if (run('node', ['scripts/preflight.mjs']) !== 0) process.exit(2);
+const reports = () =>
+  ['packages', 'services', 'projections'].flatMap((top) =>
+    readdirSync(top).map((d) => `${top}/${d}/test-results.json`).filter((f) => existsSync(f)),
+  );
+for (const f of reports()) rmSync(f);
+
+const lint = run('node', ['scripts/lint-architecture.mjs']);
+const turbo = run('pnpm', ['exec', 'turbo', 'run', 'typecheck', 'test', '--concurrency=1', '--continue', ...process.argv.slice(2)]);
+
+let passed = 0, failed = 0, skipped = 0;
+for (const f of reports()) {
+  const r = JSON.parse(readFileSync(f, 'utf8'));
+  passed += r.numPassedTests ?? 0;
+  failed += (r.numFailedTests ?? 0) + (r.numRuntimeErrorTestSuites ?? 0);
+  skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+}
+if (skipped > 0) console.log(`(${skipped} skipped tests are not counted as passed; see each package's output for why)`);
+console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(lint !== 0 || turbo !== 0 || failed > 0 ? 1 : passed === 0 ? 1 : 0);
