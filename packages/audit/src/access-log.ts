@@ -1,0 +1,80 @@
+/** A thin SQL executor: `pg.Pool`, `pg.Client` and `PGlite` all fit. */
+export type SqlExecutor = {
+  query: (sql: string, params?: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
+};
+
+/** One audit read: who read which complaint, when, through which door. */
+export type AccessEntry = {
+  /** the person reading (declared by the auditor's tool, e.g. `--reader` or `$USER`) */
+  reader: string;
+  /** the authenticated principal: the NATS user or the database role */
+  principal: string;
+  via: 'cli' | 'nats';
+  complaintId: string;
+  complaintNumber: string | null;
+  /** the options of the read (as-of, at, with-order, format) */
+  query: Record<string, unknown>;
+};
+
+export type LoggedAccess = AccessEntry & { id: number; readAt: string };
+
+/** Where audit reads are logged; a failure to log refuses the read. */
+export interface AccessLog {
+  record(entry: AccessEntry): Promise<LoggedAccess>;
+  list(filter?: { complaintId?: string }): Promise<LoggedAccess[]>;
+}
+
+/**
+ * An access log in memory (the in-memory store, tests).
+ *
+ * @example
+ * const log = memoryAccessLog(() => new Date().toISOString());
+ */
+export const memoryAccessLog = (now: () => string): AccessLog => {
+  const rows: LoggedAccess[] = [];
+  return {
+    record: async (entry) => {
+      const row = { ...entry, id: rows.length + 1, readAt: now() };
+      rows.push(row);
+      return { ...row };
+    },
+    list: async (filter) => rows.filter((r) => !filter?.complaintId || r.complaintId === filter.complaintId).map((r) => ({ ...r })),
+  };
+};
+
+/**
+ * The access log in PostgreSQL / PGlite (`audit.access_log`, written through the
+ * `audit.record_access` function so that the `auditor` role can log without any other write
+ * right). Apply `auditMigrationSql` first.
+ *
+ * @example
+ * const log = sqlAccessLog(pool);
+ * await log.record({ reader: 'li.wei', principal: 'auditor', via: 'cli', complaintId, complaintNumber, query: {} });
+ */
+export const sqlAccessLog = (db: SqlExecutor): AccessLog => ({
+  record: async (e) => {
+    const { rows } = await db.query(
+      'SELECT id, read_at FROM audit.record_access($1, $2, $3, $4, $5, $6::jsonb)',
+      [e.reader, e.principal, e.via, e.complaintId, e.complaintNumber, JSON.stringify(e.query)],
+    );
+    const r = rows[0] as { id: number | string; read_at: Date | string };
+    return { ...e, id: Number(r.id), readAt: new Date(r.read_at).toISOString() };
+  },
+  list: async (filter) => {
+    const { rows } = await db.query(
+      `SELECT id, read_at, reader, principal, via, complaint_id, complaint_number, query
+         FROM audit.access_log_view WHERE $1::text IS NULL OR complaint_id = $1 ORDER BY id`,
+      [filter?.complaintId ?? null],
+    );
+    return rows.map((r) => ({
+      id: Number(r.id),
+      readAt: new Date(r.read_at as string).toISOString(),
+      reader: String(r.reader),
+      principal: String(r.principal),
+      via: r.via as 'cli' | 'nats',
+      complaintId: String(r.complaint_id),
+      complaintNumber: r.complaint_number === null ? null : String(r.complaint_number),
+      query: (typeof r.query === 'string' ? JSON.parse(r.query) : r.query) as Record<string, unknown>,
+    }));
+  },
+});

@@ -1,0 +1,71 @@
+import type { EventStore, RecordedEvent } from '@cs/event-store';
+import { AuditError } from './errors.ts';
+
+/** A complaint located by number or id. */
+export type ComplaintRef = { id: string; number: string | null; streamId: string };
+
+const readOrEmpty = async (store: Pick<EventStore, 'readStream'>, streamId: string): Promise<RecordedEvent[]> => {
+  try {
+    return await store.readStream(streamId);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'not_found' || /not ?found/i.test((e as Error).message)) return [];
+    throw e;
+  }
+};
+
+const numberOf = (data: unknown): string | null => {
+  const d = (data ?? {}) as Record<string, unknown>;
+  const n = d.complaintNumber ?? d.number;
+  return typeof n === 'string' ? n : null;
+};
+
+const idOf = (data: unknown): string | null => {
+  const d = (data ?? {}) as Record<string, unknown>;
+  return typeof d.complaintId === 'string' ? d.complaintId : null;
+};
+
+/**
+ * Finds a complaint by its number or its id, on any event store: first the number's claim
+ * stream `ComplaintNumber-<number>` (one read, written before `ComplaintReceived`), then the
+ * stream `Complaint-<id>`, and only when neither exists a scan of the global order for a
+ * `ComplaintReceived` with that number (stores written before number claims existed; bounded
+ * by `scanLimit` events). Unknown -> `complaint_not_found`.
+ *
+ * @example
+ * const { id, streamId } = await findComplaint(store, 'C-2024-000123');
+ */
+export const findComplaint = async (
+  store: Pick<EventStore, 'readStream' | 'readAll'>,
+  ref: string,
+  options: { scanLimit?: number } = {},
+): Promise<ComplaintRef> => {
+  const key = ref.trim();
+  if (key === '' || key.length > 200 || /[\s\u0000-\u001f]/.test(key))
+    throw new AuditError('invalid_argument', `'${ref}' is not a complaint number or id`);
+  const claim = await readOrEmpty(store, `ComplaintNumber-${key}`);
+  const claimedId = claim.map((e) => idOf(e.data)).find((x) => x !== null);
+  if (claimedId) return { id: claimedId, number: key, streamId: `Complaint-${claimedId}` };
+
+  const byId = await readOrEmpty(store, `Complaint-${key}`);
+  if (byId.length > 0) {
+    const received = byId.find((e) => e.type === 'ComplaintReceived');
+    return { id: key, number: received ? numberOf(received.data) : null, streamId: `Complaint-${key}` };
+  }
+
+  const limit = options.scanLimit ?? 1_000_000;
+  let after = '';
+  let seen = 0;
+  while (seen < limit) {
+    const page = await store.readAll({ after, limit: 1000 });
+    for (const e of page.events) {
+      if (e.type === 'ComplaintReceived' && numberOf(e.data) === key) {
+        const id = idOf(e.data) ?? e.streamId.slice('Complaint-'.length);
+        return { id, number: key, streamId: e.streamId };
+      }
+    }
+    seen += page.events.length;
+    if (page.events.length === 0 || page.last === after) break;
+    after = page.last;
+  }
+  throw new AuditError('complaint_not_found', `no complaint with number or id '${key}'`, { ref: key });
+};

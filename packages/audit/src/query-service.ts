@@ -1,0 +1,59 @@
+import type { NatsConnection, Subscription } from 'nats';
+import { isAuditError } from './errors.ts';
+import { auditComplaint, type AuditDeps } from './report.ts';
+
+/** The subject of the audit query. */
+export const AUDIT_QUERY_SUBJECT = 'cs.query.audit.complaint';
+
+/** The reply: the complete audit (as `--format json`) or a coded error. */
+export type AuditQueryReply =
+  | { ok: true; audit: unknown }
+  | { ok: false; error: { code: string; message: string } };
+
+/**
+ * Serves `cs.query.audit.complaint` (queue group `cs-audit`). The request is the JSON of an
+ * `AuditRequest` (`{complaint, asOf?, at?, withOrder?, reader}`); NATS permissions let only
+ * the auditor user publish on `cs.query.audit.>` (docs/security.md), so every request is an
+ * auditor's, logged with `principal` and the declared `reader`.
+ *
+ * @example
+ * const svc = startAuditQueryService(nc, { ...auditDeps, principal: 'nats:auditor' });
+ * // client: await nc.request('cs.query.audit.complaint', JSON.stringify({ complaint: 'C-1', reader: 'li.wei' }))
+ * await svc.stop();
+ */
+export const startAuditQueryService = (
+  nc: NatsConnection,
+  deps: AuditDeps & { principal?: string; onError?: (e: unknown) => void },
+): { subscription: Subscription; stop: () => Promise<void> } => {
+  const sub = nc.subscribe(AUDIT_QUERY_SUBJECT, { queue: 'cs-audit' });
+  const principal = deps.principal ?? 'nats:auditor';
+  const answer = async (data: Uint8Array): Promise<AuditQueryReply> => {
+    let input: unknown;
+    try {
+      input = JSON.parse(new TextDecoder().decode(data));
+    } catch {
+      return { ok: false, error: { code: 'invalid_argument', message: 'the request is not JSON' } };
+    }
+    try {
+      const audit = await auditComplaint(deps, input, { via: 'nats', principal });
+      return { ok: true, audit: JSON.parse(JSON.stringify(audit, (_k, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v instanceof Set ? [...v] : v))) };
+    } catch (e) {
+      if (isAuditError(e)) return { ok: false, error: { code: e.code, message: e.message } };
+      deps.onError?.(e);
+      return { ok: false, error: { code: 'internal', message: 'the audit could not be read; see the service log' } };
+    }
+  };
+  const loop = (async () => {
+    for await (const msg of sub) {
+      const reply = await answer(msg.data);
+      if (msg.reply) msg.respond(JSON.stringify(reply));
+    }
+  })();
+  return {
+    subscription: sub,
+    stop: async () => {
+      await sub.drain();
+      await loop;
+    },
+  };
+};

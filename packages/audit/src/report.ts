@@ -1,0 +1,146 @@
+import type { AggregateDefinition } from '@cs/domain';
+import type { EventStore, RecordedEvent } from '@cs/event-store';
+import { z } from 'zod';
+import type { AccessLog, LoggedAccess } from './access-log.ts';
+import type { AnchorSource, SignedHead } from './anchor.ts';
+import { parseMoment, stateAt, type Moment } from './as-of.ts';
+import { AuditError } from './errors.ts';
+import { findComplaint, type ComplaintRef } from './find-complaint.ts';
+import { handlingTimes, type HandlingTimes } from './handling-times.ts';
+import { hashableOf, recomputeHash } from './hashing.ts';
+import { buildTimeline, type TimelineEntry } from './timeline.ts';
+import { verifyStream, type HashableEvent, type Verification } from './verify.ts';
+
+/** One stream as the auditor sees it. */
+export type StreamAudit = {
+  streamId: string;
+  timeline: TimelineEntry[];
+  /** the state at the requested moment and the version it reflects */
+  view: { moment: Moment; version: number; state: unknown };
+  verification: Verification;
+  /** the events exactly as hashed, for independent verification (docs/auditors.md) */
+  events: HashableEvent[];
+  /** the signed heads used for the verification */
+  heads: SignedHead[];
+};
+
+/** Everything `cs audit complaint` shows. */
+export type ComplaintAudit = {
+  format: 'cs-audit/1';
+  complaint: ComplaintRef;
+  generatedAt: string;
+  access: LoggedAccess;
+  handlingTimes: HandlingTimes;
+  stream: StreamAudit;
+  order: StreamAudit | null;
+  returns: StreamAudit[];
+  /** true when every stream in the report verified */
+  verified: boolean;
+};
+
+export type AuditAggregates = {
+  complaint: AggregateDefinition<any, any, any>;
+  order?: AggregateDefinition<any, any, any>;
+  returnRequest?: AggregateDefinition<any, any, any>;
+};
+
+export type AuditDeps = {
+  store: Pick<EventStore, 'readStream' | 'readAll'>;
+  /** where anchored heads are read from; without it truncation and recomputation go unseen */
+  anchors?: AnchorSource | undefined;
+  /** AUDIT_HMAC_KEY; without it anchors cannot be checked */
+  key?: string | undefined;
+  accessLog: AccessLog;
+  aggregates: AuditAggregates;
+  now: () => string;
+};
+
+/** The request of an audit read (CLI flags and the NATS query's payload). */
+export const auditRequestSchema = z.strictObject({
+  complaint: z.string().min(1).max(200),
+  asOf: z.string().optional(),
+  at: z.union([z.number().int(), z.string()]).optional(),
+  withOrder: z.boolean().optional(),
+  reader: z.string().min(1).max(200),
+});
+export type AuditRequest = z.infer<typeof auditRequestSchema>;
+
+const auditStream = async (
+  deps: AuditDeps,
+  streamId: string,
+  decider: AggregateDefinition<any, any, any>['decider'] | undefined,
+  moment: Moment,
+): Promise<StreamAudit> => {
+  const events: RecordedEvent[] = await deps.store.readStream(streamId);
+  const heads = deps.anchors ? await deps.anchors.heads(streamId) : [];
+  const hashable = events.map(hashableOf);
+  const verification = verifyStream(streamId, hashable, heads, deps.key, recomputeHash);
+  const view = decider
+    ? { moment, ...stateAt(decider, events, moment) }
+    : { moment, version: events.length ? events[events.length - 1]!.streamVersion : 0, state: null };
+  return { streamId, timeline: buildTimeline(events), view, verification, events: hashable, heads };
+};
+
+const linkedIds = (events: readonly { data: unknown }[], field: string): string[] => {
+  const out = new Set<string>();
+  for (const e of events) {
+    const v = (e.data as Record<string, unknown> | null)?.[field];
+    if (typeof v === 'string' && v) out.add(v);
+  }
+  return [...out];
+};
+
+/**
+ * A complaint's full audit: timeline, state at a moment, handling times, verification (chain
+ * and anchors), optionally the linked order and its returns; the read is logged first (no log,
+ * no read). Unknown complaint -> `complaint_not_found`; bad options -> `invalid_argument`.
+ *
+ * @example
+ * const audit = await auditComplaint(deps, { complaint: 'C-2024-000123', asOf: '2024-05-01T00:00:00Z', reader: 'li.wei' }, { via: 'cli', principal: 'auditor' });
+ */
+export const auditComplaint = async (
+  deps: AuditDeps,
+  input: unknown,
+  door: { via: 'cli' | 'nats'; principal: string },
+): Promise<ComplaintAudit> => {
+  const parsed = auditRequestSchema.safeParse(input);
+  if (!parsed.success)
+    throw new AuditError('invalid_argument', `bad audit request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ')}`);
+  const req = parsed.data;
+  const moment = parseMoment({ asOf: req.asOf, at: req.at });
+  const ref = await findComplaint(deps.store, req.complaint);
+  const access = await deps.accessLog.record({
+    reader: req.reader,
+    principal: door.principal,
+    via: door.via,
+    complaintId: ref.id,
+    complaintNumber: ref.number,
+    query: { complaint: req.complaint, asOf: req.asOf ?? null, at: req.at ?? null, withOrder: req.withOrder ?? false },
+  });
+  const stream = await auditStream(deps, ref.streamId, deps.aggregates.complaint.decider, moment);
+  if (stream.events.length === 0) throw new AuditError('complaint_not_found', `complaint ${ref.id} has no events`);
+  const all = await deps.store.readStream(ref.streamId);
+  let order: StreamAudit | null = null;
+  const returns: StreamAudit[] = [];
+  if (req.withOrder) {
+    const orderId = linkedIds(all.slice(0, 1), 'orderId')[0] ?? linkedIds(all, 'orderId')[0];
+    if (orderId) {
+      order = await auditStream(deps, `Order-${orderId}`, deps.aggregates.order?.decider, moment);
+      const orderEvents = await deps.store.readStream(`Order-${orderId}`);
+      for (const returnId of linkedIds(orderEvents, 'returnId'))
+        returns.push(await auditStream(deps, `ReturnRequest-${returnId}`, deps.aggregates.returnRequest?.decider, moment));
+    }
+  }
+  const verified = [stream, ...(order ? [order] : []), ...returns].every((s) => s.verification.ok);
+  return {
+    format: 'cs-audit/1',
+    complaint: ref,
+    generatedAt: deps.now(),
+    access,
+    handlingTimes: handlingTimes(all),
+    stream,
+    order,
+    returns,
+    verified,
+  };
+};
