@@ -1,0 +1,306 @@
+import { createHash } from 'node:crypto';
+import {
+  isDomainError,
+  streamName,
+  type AggregateDefinition,
+  type CommandDefinition,
+  type DomainCommand,
+  type DomainEvent,
+} from '@cs/domain';
+import {
+  canonicalJson,
+  ConcurrencyError,
+  DuplicateCommandError,
+  EventStoreError,
+  IdempotencyKeyReusedError,
+  type AppendResult,
+  type EventMetadata,
+  type EventStore,
+} from '@cs/event-store';
+import { createKeyedLock } from './keyed-lock.ts';
+import { errorReply, type CommandReply, type FieldError } from './reply.ts';
+
+/** A command as it reaches the write path, whatever carried it (NATS or in-process). */
+export type CommandRequest = {
+  /** The idempotency key: the same id always gets the same reply and one effect. */
+  commandId: string;
+  type: string;
+  payload: unknown;
+  /** The acting service, as the transport authenticated it; never taken from the payload. */
+  service: string;
+  /** The person acting, as declared by that service. */
+  person?: string | undefined;
+  correlationId?: string | undefined;
+  causationId?: string | undefined;
+};
+
+export type Logger = {
+  info: (obj: object, msg?: string) => void;
+  warn: (obj: object, msg?: string) => void;
+  error: (obj: object, msg?: string) => void;
+};
+
+// Aggregates of different command/event/state types live side by side in one catalogue.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyAggregate = AggregateDefinition<any, any, any>;
+
+export type CommandHandlerOptions = {
+  store: EventStore;
+  aggregates: readonly AnyAggregate[];
+  /** The server clock (ms since epoch); business times may not be ahead of it beyond the skew. */
+  now?: () => number;
+  /** How far a business time may be ahead of the server clock (default 5 minutes). */
+  maxFutureSkewMs?: number;
+  /** Attempts on optimistic-concurrency conflicts before `conflict_exhausted` (default 10). */
+  maxAttempts?: number;
+  /** Take a snapshot when this many events were appended since the last one (default 100). */
+  snapshotEvery?: number;
+  /** Called after every successful append (e.g. to anchor the stream head for auditors). */
+  afterAppend?: (result: AppendResult) => Promise<void> | void;
+  /** Cross-aggregate operations, by command type; they replace the plain path for that type. */
+  processes?: Record<string, ProcessHandler>;
+  log?: Logger;
+};
+
+/** The context a cross-aggregate process gets: the plain building blocks of the handler. */
+export type ProcessContext = {
+  request: CommandRequest;
+  command: DomainCommand;
+  requestHash: string;
+  /** Loads a stream's state (snapshot + the events after it). */
+  load: <S>(aggregate: AnyAggregate, id: string) => Promise<{ state: S; version: number }>;
+  /**
+   * Decides and appends one command on its stream, reloading on conflicts. With `final`, the
+   * outcome is kept under the request's command id atomically with the events.
+   */
+  execute: (command: DomainCommand, options: { subId?: string; final?: boolean }) => Promise<StepResult>;
+  /** Keeps `reply` as the request's outcome (when the final step appended nothing). */
+  finish: (reply: CommandReply) => Promise<CommandReply>;
+  aggregateOf: (commandType: string) => AnyAggregate;
+  store: EventStore;
+  /** Event metadata for an event this request causes directly (for internal streams). */
+  metadata: () => EventMetadata;
+};
+
+export type StepResult =
+  | { kind: 'appended'; result: AppendResult; reply: CommandReply }
+  | { kind: 'unchanged'; streamId: string; version: number; reply: CommandReply }
+  | { kind: 'rejected'; code: string; message: string; reply: CommandReply };
+
+export type ProcessHandler = (ctx: ProcessContext) => Promise<CommandReply>;
+
+const SNAPSHOT_SCHEMA = 1;
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+const fieldErrors = (issues: readonly { path: readonly PropertyKey[]; message: string }[]): FieldError[] =>
+  issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The write path: validate -> load -> decide -> append with the expected version, with
+ * idempotency per command id, bounded retries on conflicts, business-time checks and
+ * snapshots.
+ *
+ * @example
+ * const handler = createCommandHandler({ store, aggregates });
+ * const reply = await handler.handle({ commandId, type: 'order.place', payload, service: 'order-desk' });
+ */
+export const createCommandHandler = (options: CommandHandlerOptions) => {
+  const {
+    store,
+    now = Date.now,
+    maxFutureSkewMs = 5 * 60_000,
+    maxAttempts = 10,
+    snapshotEvery = 100,
+    afterAppend,
+    processes = {},
+    log,
+  } = options;
+  const catalogue = new Map<string, { aggregate: AnyAggregate; definition: CommandDefinition }>();
+  for (const aggregate of options.aggregates) {
+    for (const [type, definition] of Object.entries(aggregate.commands)) {
+      catalogue.set(type, { aggregate, definition: definition as CommandDefinition });
+    }
+  }
+  const lock = createKeyedLock();
+
+  const aggregateOf = (commandType: string): AnyAggregate => {
+    const entry = catalogue.get(commandType);
+    if (!entry) throw new Error(`no aggregate handles ${commandType}`);
+    return entry.aggregate;
+  };
+
+  const load = async <S>(aggregate: AnyAggregate, streamId: string): Promise<{ state: S; version: number; snapshotVersion: number }> => {
+    const snapshot = await store.loadSnapshot(streamId);
+    const usable = snapshot && snapshot.schemaVersion === SNAPSHOT_SCHEMA ? snapshot : undefined;
+    const events = await store.readStream(streamId, usable ? { fromVersion: usable.version + 1 } : {});
+    let state = (usable ? usable.state : aggregate.decider.initialState()) as S;
+    for (const e of events) state = aggregate.decider.evolve(state, { type: e.type, data: e.data });
+    const version = events.length > 0 ? events[events.length - 1]!.streamVersion : (usable?.version ?? 0);
+    return { state, version, snapshotVersion: usable?.version ?? 0 };
+  };
+
+  const metadataFor = (request: CommandRequest, commandId: string, occurredAt: string): EventMetadata => ({
+    commandId,
+    correlationId: request.correlationId ?? request.commandId,
+    causationId: request.causationId ?? (commandId === request.commandId ? undefined : request.commandId),
+    actor: request.person ? { service: request.service, person: request.person } : { service: request.service },
+    occurredAt,
+  });
+
+  const okReply = (commandId: string, result: AppendResult): CommandReply => ({
+    ok: true,
+    commandId,
+    streamId: result.streamId,
+    version: result.nextVersion,
+    eventTypes: result.events.map((e) => e.type),
+    positions: result.positions,
+    duplicate: false,
+  });
+
+  /** Keeps a reply that appended nothing; a concurrent twin's kept reply wins. */
+  const keep = async (request: CommandRequest, requestHash: string, reply: CommandReply): Promise<CommandReply> => {
+    try {
+      await store.saveOutcome({ commandId: request.commandId, requestHash, reply });
+      return reply;
+    } catch (e) {
+      if (e instanceof DuplicateCommandError) return { ...(e.reply as CommandReply), duplicate: true };
+      if (e instanceof IdempotencyKeyReusedError) return errorReply(request.commandId, 'idempotency_key_reused', e.message);
+      throw e;
+    }
+  };
+
+  const execute = async (
+    request: CommandRequest,
+    requestHash: string,
+    command: DomainCommand,
+    opts: { subId?: string; final?: boolean },
+  ): Promise<StepResult> => {
+    const entry = catalogue.get(command.type);
+    if (!entry) throw new Error(`unknown command ${command.type}`);
+    const { aggregate, definition } = entry;
+    const streamId = streamName(aggregate.category, definition.aggregateId(command.data));
+    const commandId = opts.subId ? `${request.commandId}/${opts.subId}` : request.commandId;
+    const occurredAt = (command.data as { occurredAt: string }).occurredAt;
+    return lock.run(streamId, async () => {
+      for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+        const { state, version, snapshotVersion } = await load<unknown>(aggregate, streamId);
+        let events: DomainEvent[];
+        try {
+          events = aggregate.decider.decide(command, state);
+        } catch (e) {
+          if (isDomainError(e)) {
+            return { kind: 'rejected', code: e.code, message: e.message, reply: errorReply(request.commandId, e.code, e.message) };
+          }
+          throw e;
+        }
+        if (events.length === 0) {
+          const reply: CommandReply = { ok: true, commandId: request.commandId, streamId, version, eventTypes: [], positions: [], duplicate: false };
+          return { kind: 'unchanged', streamId, version, reply };
+        }
+        try {
+          const result = await store.append(
+            streamId,
+            events.map((e) => ({
+              type: e.type,
+              schemaVersion: aggregate.events[e.type]?.schemaVersion ?? 1,
+              data: e.data,
+              metadata: metadataFor(request, commandId, occurredAt),
+            })),
+            {
+              expectedVersion: version === 0 ? 'no_stream' : version,
+              ...(opts.final
+                ? { idempotency: { commandId: request.commandId, requestHash, reply: (r: AppendResult) => okReply(request.commandId, r) } }
+                : {}),
+            },
+          );
+          if (result.nextVersion - snapshotVersion >= snapshotEvery) {
+            const after = events.reduce((s, e) => aggregate.decider.evolve(s, e), state);
+            await store
+              .saveSnapshot({ streamId, version: result.nextVersion, schemaVersion: SNAPSHOT_SCHEMA, state: after })
+              .catch((err: unknown) => log?.warn({ err, streamId }, 'snapshot not saved'));
+          }
+          if (afterAppend) {
+            // The events are stored; a failing hook (e.g. anchoring) must not turn that into an error reply.
+            await Promise.resolve()
+              .then(() => afterAppend(result))
+              .catch((err: unknown) => log?.error({ err, streamId }, 'afterAppend hook failed'));
+          }
+          return { kind: 'appended', result, reply: okReply(request.commandId, result) };
+        } catch (e) {
+          if (e instanceof ConcurrencyError && attempt < maxAttempts) {
+            await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt));
+            continue;
+          }
+          if (e instanceof ConcurrencyError) {
+            const reply = errorReply(request.commandId, 'conflict_exhausted', `gave up after ${maxAttempts} conflicting attempts on ${streamId}`);
+            return { kind: 'rejected', code: 'conflict_exhausted', message: reply.ok ? '' : reply.error.message, reply };
+          }
+          throw e;
+        }
+      }
+      throw new Error('unreachable');
+    });
+  };
+
+  /**
+   * Handles one command request and returns its reply; never throws for bad input.
+   */
+  const handle = async (request: CommandRequest): Promise<CommandReply> => {
+    const { commandId } = request;
+    const entry = catalogue.get(request.type);
+    if (!entry) return errorReply(commandId, 'unknown_command', `unknown command type '${String(request.type)}'`);
+    const parsed = entry.definition.schema.safeParse(request.payload);
+    if (!parsed.success) {
+      return errorReply(commandId, 'validation', `invalid ${request.type} payload`, fieldErrors(parsed.error.issues));
+    }
+    const data = parsed.data as { occurredAt?: string };
+    if (typeof data.occurredAt === 'string' && Date.parse(data.occurredAt) > now() + maxFutureSkewMs) {
+      return errorReply(commandId, 'validation', `occurredAt is more than ${Math.round(maxFutureSkewMs / 1000)} s ahead of the server clock`, [
+        { path: 'occurredAt', message: 'in the future' },
+      ]);
+    }
+    const requestHash = sha256(canonicalJson({ type: request.type, payload: parsed.data, person: request.person ?? null }));
+    try {
+      const kept = await store.findOutcome(commandId);
+      if (kept) {
+        if (kept.requestHash !== requestHash) {
+          return errorReply(commandId, 'idempotency_key_reused', `command id ${commandId} was already used with a different payload`);
+        }
+        return { ...(kept.reply as CommandReply), duplicate: true };
+      }
+      const command: DomainCommand = { type: request.type, data: parsed.data };
+      const process = processes[request.type];
+      if (process) {
+        return await process({
+          request,
+          command,
+          requestHash,
+          load: (aggregate, id) => load(aggregate, streamName(aggregate.category, id)),
+          execute: (c, o) => execute(request, requestHash, c, o),
+          finish: (reply) => keep(request, requestHash, reply),
+          aggregateOf,
+          store,
+          metadata: () => metadataFor(request, request.commandId, (parsed.data as { occurredAt: string }).occurredAt),
+        });
+      }
+      const step = await execute(request, requestHash, command, { final: true });
+      return step.kind === 'appended' ? step.reply : await keep(request, requestHash, step.reply);
+    } catch (e) {
+      if (e instanceof DuplicateCommandError) return { ...(e.reply as CommandReply), duplicate: true };
+      if (e instanceof IdempotencyKeyReusedError) return errorReply(commandId, 'idempotency_key_reused', e.message);
+      if (e instanceof EventStoreError && e.retriable) {
+        log?.warn({ err: e, commandId }, 'store unavailable');
+        return errorReply(commandId, 'unavailable', 'the event store is unavailable; retry with the same command id');
+      }
+      log?.error({ err: e, commandId, type: request.type }, 'command failed');
+      return errorReply(commandId, 'internal', 'internal error; retry with the same command id');
+    }
+  };
+
+  return { handle, catalogue };
+};
+
+export type CommandHandler = ReturnType<typeof createCommandHandler>;

@@ -1,0 +1,164 @@
+import { ConcurrencyError } from '@cs/event-store';
+import type { DomainCommand } from '@cs/domain';
+import type { ProcessContext, ProcessHandler, StepResult } from './command-handler.ts';
+import { errorReply, type CommandReply } from './reply.ts';
+
+/**
+ * The cross-aggregate operations (docs/architecture.md "Cross-aggregate rules"). Each rule is
+ * decided on ONE stream with optimistic concurrency; the second stream follows through
+ * idempotent steps, so a retry with the same command id completes what a crash interrupted,
+ * and a failure of the second step is compensated.
+ */
+
+type OrderView = { status?: string; customerId?: string; totalAmountFen?: number };
+
+const creditRefusals = new Set(['credit_limit_exceeded', 'single_order_limit_exceeded', 'account_not_active', 'account_closed', 'not_found']);
+
+const occurredAt = (c: DomainCommand) => (c.data as { occurredAt: string }).occurredAt;
+
+/** Finishes a request with the reply of its last step (kept under the command id). */
+const finalReply = async (ctx: ProcessContext, step: StepResult): Promise<CommandReply> =>
+  step.kind === 'appended' ? step.reply : ctx.finish(step.reply);
+
+/**
+ * order.accept: reserve credit on the customer's account first (decided there, against its own
+ * balance, with optimistic concurrency), then accept the order; a refusal becomes
+ * OrderRejected{credit_refused}. If accepting fails after the reservation, the reservation is
+ * released (compensation) before the error is returned.
+ */
+const acceptOrder: ProcessHandler = async (ctx) => {
+  const data = ctx.command.data as { orderId: string; occurredAt: string };
+  const { state: order } = await ctx.load<OrderView>(ctx.aggregateOf('order.accept'), data.orderId);
+  if (!order.customerId || order.totalAmountFen === undefined) {
+    // Not placed (or wrong state): let the order decider give the precise code.
+    return finalReply(ctx, await ctx.execute(ctx.command, { final: true }));
+  }
+  const reserve = await ctx.execute(
+    {
+      type: 'customer.reserveCredit',
+      data: { customerId: order.customerId, reservationId: data.orderId, amountFen: order.totalAmountFen, occurredAt: data.occurredAt },
+    },
+    { subId: 'reserve-credit' },
+  );
+  if (reserve.kind === 'rejected') {
+    if (!creditRefusals.has(reserve.code)) return ctx.finish(reserve.reply);
+    const reject = await ctx.execute(
+      { type: 'order.reject', data: { orderId: data.orderId, reason: 'credit_refused', detail: reserve.message, occurredAt: data.occurredAt } },
+      { subId: 'reject' },
+    );
+    if (reject.kind === 'rejected') return ctx.finish(reject.reply);
+    // The order is rejected; the reply tells the sender why, with the credit code.
+    return ctx.finish(errorReply(ctx.request.commandId, reserve.code, `order rejected: ${reserve.message}`));
+  }
+  let accept: StepResult;
+  try {
+    accept = await ctx.execute(ctx.command, { final: true });
+  } catch (e) {
+    await releaseQuietly(ctx, order.customerId, data.orderId, 'rejection');
+    throw e;
+  }
+  if (accept.kind === 'rejected') {
+    await releaseQuietly(ctx, order.customerId, data.orderId, 'rejection');
+    return ctx.finish(accept.reply);
+  }
+  return finalReply(ctx, accept);
+};
+
+const releaseQuietly = async (ctx: ProcessContext, customerId: string, orderId: string, reason: string) => {
+  try {
+    await ctx.execute(
+      { type: 'customer.releaseCredit', data: { customerId, reservationId: orderId, reason, occurredAt: occurredAt(ctx.command) } },
+      { subId: `release-credit-${reason}` },
+    );
+  } catch {
+    // Left for the credit reconciler: the reservation shows no accepted order.
+  }
+};
+
+/** order.cancel: cancel the order, then release its credit reservation (a no-op when none). */
+const cancelOrder: ProcessHandler = async (ctx) => {
+  const data = ctx.command.data as { orderId: string };
+  const { state: order } = await ctx.load<OrderView>(ctx.aggregateOf('order.cancel'), data.orderId);
+  const cancel = await ctx.execute(ctx.command, { final: true });
+  if (cancel.kind === 'appended' && order.customerId) {
+    const release = await ctx.execute(
+      { type: 'customer.releaseCredit', data: { customerId: order.customerId, reservationId: data.orderId, reason: 'cancellation', occurredAt: occurredAt(ctx.command) } },
+      { subId: 'release-credit' },
+    );
+    // reservation_not_found: the order was cancelled before it was accepted; nothing to release.
+    void release;
+  }
+  return finalReply(ctx, cancel);
+};
+
+/**
+ * return.request: reserve the quantities on the ORDER's stream first (the order decides that
+ * returns never exceed what was delivered), then open the return; if opening fails, release.
+ */
+const requestReturn: ProcessHandler = async (ctx) => {
+  const data = ctx.command.data as { returnId: string; orderId: string; lines: { lineId: string; quantity: number }[]; occurredAt: string };
+  const reserve = await ctx.execute(
+    { type: 'order.reserveReturn', data: { orderId: data.orderId, returnId: data.returnId, lines: data.lines.map((l) => ({ lineId: l.lineId, quantity: l.quantity })), occurredAt: data.occurredAt } },
+    { subId: 'reserve-return' },
+  );
+  if (reserve.kind === 'rejected') return ctx.finish(reserve.reply);
+  const open = await ctx.execute(ctx.command, { final: true });
+  if (open.kind === 'rejected') {
+    await ctx
+      .execute({ type: 'order.releaseReturn', data: { orderId: data.orderId, returnId: data.returnId, reason: 'return not opened', occurredAt: data.occurredAt } }, { subId: 'release-return' })
+      .catch(() => undefined);
+  }
+  return finalReply(ctx, open);
+};
+
+/** return.reject: reject the return, then free its quantities on the order. */
+const rejectReturn: ProcessHandler = async (ctx) => {
+  const data = ctx.command.data as { returnId: string; reason?: string; occurredAt: string };
+  const { state: ret } = await ctx.load<{ orderId?: string }>(ctx.aggregateOf('return.reject'), data.returnId);
+  const reject = await ctx.execute(ctx.command, { final: true });
+  if (reject.kind === 'appended' && ret.orderId) {
+    await ctx.execute(
+      { type: 'order.releaseReturn', data: { orderId: ret.orderId, returnId: data.returnId, reason: data.reason ?? 'return rejected', occurredAt: data.occurredAt } },
+      { subId: 'release-return' },
+    );
+  }
+  return finalReply(ctx, reject);
+};
+
+/**
+ * complaint.receive: claim the human-readable number on its own stream (no_stream), so two
+ * complaints can never share a number; a retry of the same command finds its own claim.
+ */
+const receiveComplaint: ProcessHandler = async (ctx) => {
+  const data = ctx.command.data as { complaintId: string; number: string };
+  const claimStream = `ComplaintNumber-${data.number}`;
+  try {
+    await ctx.store.append(
+      claimStream,
+      [{ type: 'ComplaintNumberClaimed', data: { number: data.number, complaintId: data.complaintId, occurredAt: occurredAt(ctx.command) }, metadata: ctx.metadata() }],
+      { expectedVersion: 'no_stream' },
+    );
+  } catch (e) {
+    if (!(e instanceof ConcurrencyError)) throw e;
+    const [claim] = await ctx.store.readStream(claimStream, { toVersion: 1 });
+    const owner = (claim?.data as { complaintId?: string } | undefined)?.complaintId;
+    if (owner !== data.complaintId) {
+      return ctx.finish(errorReply(ctx.request.commandId, 'already_exists', `complaint number ${data.number} is already used`));
+    }
+  }
+  return finalReply(ctx, await ctx.execute(ctx.command, { final: true }));
+};
+
+/**
+ * The processes by command type, to pass as `processes` to `createCommandHandler`.
+ *
+ * @example
+ * createCommandHandler({ store, aggregates, processes: crossAggregateProcesses });
+ */
+export const crossAggregateProcesses: Record<string, ProcessHandler> = {
+  'order.accept': acceptOrder,
+  'order.cancel': cancelOrder,
+  'return.request': requestReturn,
+  'return.reject': rejectReturn,
+  'complaint.receive': receiveComplaint,
+};
