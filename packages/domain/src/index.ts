@@ -1,0 +1,1 @@
+export { domainErrorCodes, type DomainErrorCode, DomainError, isDomainError } from './shared/errors.ts';
