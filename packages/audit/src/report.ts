@@ -3,7 +3,7 @@ import type { EventStore, RecordedEvent } from '@cs/event-store';
 import { z } from 'zod';
 import type { AccessLog, LoggedAccess } from './access-log.ts';
 import type { AnchorSource, SignedHead } from './anchor.ts';
-import { parseMoment, stateAt, type Moment } from './as-of.ts';
+import { eventsAt, parseMoment, stateAt, type Moment } from './as-of.ts';
 import { AuditError } from './errors.ts';
 import { findComplaint, type ComplaintRef } from './find-complaint.ts';
 import { handlingTimes, type HandlingTimes } from './handling-times.ts';
@@ -70,16 +70,18 @@ const auditStream = async (
   streamId: string,
   decider: AggregateDefinition<any, any, any>['decider'] | undefined,
   moment: Moment,
-): Promise<StreamAudit> => {
-  const events: RecordedEvent[] = await deps.store.readStream(streamId);
+): Promise<StreamAudit & { raw: RecordedEvent[] }> => {
+  const raw: RecordedEvent[] = await deps.store.readStream(streamId);
   const heads = deps.anchors ? await deps.anchors.heads(streamId) : [];
-  const hashable = events.map(hashableOf);
+  const hashable = raw.map(hashableOf);
   const verification = verifyStream(streamId, hashable, heads, deps.key, recomputeHash);
-  const view = decider
-    ? { moment, ...stateAt(decider, events, moment) }
-    : { moment, version: events.length ? events[events.length - 1]!.streamVersion : 0, state: null };
-  return { streamId, timeline: buildTimeline(events), view, verification, events: hashable, heads };
+  const prefix = eventsAt(raw, moment); // validates --at against this stream
+  const version = prefix.length ? prefix[prefix.length - 1]!.streamVersion : 0;
+  const view = { moment, ...(decider ? stateAt(decider, raw, moment) : { version, state: null }) };
+  return { streamId, timeline: buildTimeline(raw), view, verification, events: hashable, heads, raw };
 };
+
+const strip = ({ raw: _raw, ...s }: StreamAudit & { raw: RecordedEvent[] }): StreamAudit => s;
 
 const linkedIds = (events: readonly { data: unknown }[], field: string): string[] => {
   const out = new Set<string>();
@@ -117,18 +119,21 @@ export const auditComplaint = async (
     complaintNumber: ref.number,
     query: { complaint: req.complaint, asOf: req.asOf ?? null, at: req.at ?? null, withOrder: req.withOrder ?? false },
   });
-  const stream = await auditStream(deps, ref.streamId, deps.aggregates.complaint.decider, moment);
-  if (stream.events.length === 0) throw new AuditError('complaint_not_found', `complaint ${ref.id} has no events`);
-  const all = await deps.store.readStream(ref.streamId);
+  const full = await auditStream(deps, ref.streamId, deps.aggregates.complaint.decider, moment);
+  if (full.raw.length === 0) throw new AuditError('complaint_not_found', `complaint ${ref.id} has no events`);
+  const all = full.raw;
+  const stream = strip(full);
   let order: StreamAudit | null = null;
   const returns: StreamAudit[] = [];
   if (req.withOrder) {
     const orderId = linkedIds(all.slice(0, 1), 'orderId')[0] ?? linkedIds(all, 'orderId')[0];
     if (orderId) {
-      order = await auditStream(deps, `Order-${orderId}`, deps.aggregates.order?.decider, moment);
-      const orderEvents = await deps.store.readStream(`Order-${orderId}`);
-      for (const returnId of linkedIds(orderEvents, 'returnId'))
-        returns.push(await auditStream(deps, `ReturnRequest-${returnId}`, deps.aggregates.returnRequest?.decider, moment));
+      // --as-of applies to the linked streams too; --at is a complaint version, so they show their latest
+      const linked: Moment = moment.kind === 'asOf' ? moment : { kind: 'latest' };
+      const o = await auditStream(deps, `Order-${orderId}`, deps.aggregates.order?.decider, linked);
+      order = strip(o);
+      for (const returnId of linkedIds(o.raw, 'returnId'))
+        returns.push(strip(await auditStream(deps, `ReturnRequest-${returnId}`, deps.aggregates.returnRequest?.decider, linked)));
     }
   }
   const verified = [stream, ...(order ? [order] : []), ...returns].every((s) => s.verification.ok);

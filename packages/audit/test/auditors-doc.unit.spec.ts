@@ -42,7 +42,7 @@ describe('docs/auditors.md standalone verification', () => {
     const anchors = memoryAnchors();
     for (const h of [...headsFor(complaint), ...headsFor(order), ...headsFor(ret)]) await anchors.publish(h);
     const audit = await auditComplaint(
-      { store: fixedStore([complaint, order, ret]), anchors, key: KEY, accessLog: memoryAccessLog(() => '2024-06-01T00:00:00.000Z'), aggregates: { complaint: miniDecider as never }, now: () => '2024-06-01T00:00:00.000Z' },
+      { store: fixedStore([complaint, order, ret]), anchors, key: KEY, accessLog: memoryAccessLog(() => '2024-06-01T00:00:00.000Z'), aggregates: { complaint: { decider: miniDecider } as never }, now: () => '2024-06-01T00:00:00.000Z' },
       { complaint: 'c9', withOrder: true, reader: 'alice' },
       { via: 'cli', principal: 'test' },
     );
