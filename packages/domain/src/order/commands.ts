@@ -7,20 +7,20 @@ export const OrderChannel = z.enum(['front_desk', 'phone', 'fax', 'email', 'web'
 export type OrderChannel = z.infer<typeof OrderChannel>;
 
 /** Why an order is rejected; `credit_refused` is appended by the application when the credit reservation fails. */
-export const RejectionReason = z.enum(['credit_refused', 'invalid_details', 'out_of_service_area', 'other']);
-export type RejectionReason = z.infer<typeof RejectionReason>;
+export const OrderRejectionReason = z.enum(['credit_refused', 'invalid_details', 'out_of_service_area', 'other']);
+export type OrderRejectionReason = z.infer<typeof OrderRejectionReason>;
 
 /** How the goods travel (制单发运). */
 export const TransportMode = z.enum(['road', 'rail', 'air', 'sea', 'courier']);
 export type TransportMode = z.infer<typeof TransportMode>;
 
 /** Condition of a line at handover (交接). */
-export const LineCondition = z.enum(['intact', 'damaged']);
-export type LineCondition = z.infer<typeof LineCondition>;
+export const OrderLineCondition = z.enum(['intact', 'damaged']);
+export type OrderLineCondition = z.infer<typeof OrderLineCondition>;
 
 /** Kinds of order exception (异常处理). A `loss` is final: the order becomes `lost`. */
-export const ExceptionKind = z.enum(['damage', 'loss', 'delay', 'handover_dispute']);
-export type ExceptionKind = z.infer<typeof ExceptionKind>;
+export const OrderExceptionKind = z.enum(['damage', 'loss', 'delay', 'handover_dispute']);
+export type OrderExceptionKind = z.infer<typeof OrderExceptionKind>;
 
 /** Most lines an order may have. */
 export const MAX_ORDER_LINES = 500;
@@ -87,7 +87,7 @@ export type AcceptOrderData = z.infer<typeof AcceptOrderData>;
 
 export const RejectOrderData = z.object({
   orderId: Id,
-  reason: RejectionReason,
+  reason: OrderRejectionReason,
   detail: OptionalText(2000),
   occurredAt: IsoDateTime,
 });
@@ -121,19 +121,19 @@ export const DispatchOrderData = z.object({
 });
 export type DispatchOrderData = z.infer<typeof DispatchOrderData>;
 
-export const RecordTrackingData = z.object({
+export const RecordOrderTrackingData = z.object({
   orderId: Id,
   location: Text(500),
   statusNote: Text(1000),
   occurredAt: IsoDateTime,
 });
-export type RecordTrackingData = z.infer<typeof RecordTrackingData>;
+export type RecordOrderTrackingData = z.infer<typeof RecordOrderTrackingData>;
 
 /** Per order line the quantity handed over and its condition (交接, 签字确认). */
 export const DeliveredLineInput = z.object({
   lineId: Id,
   deliveredQuantity: QuantityOrZero,
-  condition: LineCondition,
+  condition: OrderLineCondition,
 });
 export type DeliveredLineInput = z.infer<typeof DeliveredLineInput>;
 
@@ -148,22 +148,22 @@ export const DeliverOrderData = z
   .superRefine((d, ctx) => uniqueLineIds(d.lines, ctx));
 export type DeliverOrderData = z.infer<typeof DeliverOrderData>;
 
-export const RaiseExceptionData = z.object({
+export const RaiseOrderExceptionData = z.object({
   orderId: Id,
   exceptionId: Id,
-  kind: ExceptionKind,
+  kind: OrderExceptionKind,
   description: Text(2000),
   occurredAt: IsoDateTime,
 });
-export type RaiseExceptionData = z.infer<typeof RaiseExceptionData>;
+export type RaiseOrderExceptionData = z.infer<typeof RaiseOrderExceptionData>;
 
-export const ResolveExceptionData = z.object({
+export const ResolveOrderExceptionData = z.object({
   orderId: Id,
   exceptionId: Id,
   resolution: Text(2000),
   occurredAt: IsoDateTime,
 });
-export type ResolveExceptionData = z.infer<typeof ResolveExceptionData>;
+export type ResolveOrderExceptionData = z.infer<typeof ResolveOrderExceptionData>;
 
 export const CompleteOrderData = z.object({ orderId: Id, occurredAt: IsoDateTime });
 export type CompleteOrderData = z.infer<typeof CompleteOrderData>;
@@ -172,26 +172,26 @@ export const CancelOrderData = z.object({ orderId: Id, reason: Text(1000), occur
 export type CancelOrderData = z.infer<typeof CancelOrderData>;
 
 /** One line of a return reservation. */
-export const ReturnLineInput = z.object({ lineId: Id, quantity: Quantity });
-export type ReturnLineInput = z.infer<typeof ReturnLineInput>;
+export const OrderReturnLineInput = z.object({ lineId: Id, quantity: Quantity });
+export type OrderReturnLineInput = z.infer<typeof OrderReturnLineInput>;
 
-export const ReserveReturnData = z
+export const ReserveOrderReturnData = z
   .object({
     orderId: Id,
     returnId: Id,
-    lines: z.array(ReturnLineInput).min(1).max(MAX_ORDER_LINES),
+    lines: z.array(OrderReturnLineInput).min(1).max(MAX_ORDER_LINES),
     occurredAt: IsoDateTime,
   })
   .superRefine((d, ctx) => uniqueLineIds(d.lines, ctx));
-export type ReserveReturnData = z.infer<typeof ReserveReturnData>;
+export type ReserveOrderReturnData = z.infer<typeof ReserveOrderReturnData>;
 
-export const ReleaseReturnData = z.object({
+export const ReleaseOrderReturnData = z.object({
   orderId: Id,
   returnId: Id,
   reason: Text(1000),
   occurredAt: IsoDateTime,
 });
-export type ReleaseReturnData = z.infer<typeof ReleaseReturnData>;
+export type ReleaseOrderReturnData = z.infer<typeof ReleaseOrderReturnData>;
 
 export type PlaceOrder = { type: 'order.place'; data: PlaceOrderData };
 export type VerifyOrder = { type: 'order.verify'; data: VerifyOrderData };
@@ -199,14 +199,14 @@ export type AcceptOrder = { type: 'order.accept'; data: AcceptOrderData };
 export type RejectOrder = { type: 'order.reject'; data: RejectOrderData };
 export type PrepareOrder = { type: 'order.prepare'; data: PrepareOrderData };
 export type DispatchOrder = { type: 'order.dispatch'; data: DispatchOrderData };
-export type RecordTracking = { type: 'order.recordTracking'; data: RecordTrackingData };
+export type RecordOrderTracking = { type: 'order.recordTracking'; data: RecordOrderTrackingData };
 export type DeliverOrder = { type: 'order.deliver'; data: DeliverOrderData };
-export type RaiseException = { type: 'order.raiseException'; data: RaiseExceptionData };
-export type ResolveException = { type: 'order.resolveException'; data: ResolveExceptionData };
+export type RaiseOrderException = { type: 'order.raiseException'; data: RaiseOrderExceptionData };
+export type ResolveOrderException = { type: 'order.resolveException'; data: ResolveOrderExceptionData };
 export type CompleteOrder = { type: 'order.complete'; data: CompleteOrderData };
 export type CancelOrder = { type: 'order.cancel'; data: CancelOrderData };
-export type ReserveReturn = { type: 'order.reserveReturn'; data: ReserveReturnData };
-export type ReleaseReturn = { type: 'order.releaseReturn'; data: ReleaseReturnData };
+export type ReserveOrderReturn = { type: 'order.reserveReturn'; data: ReserveOrderReturnData };
+export type ReleaseOrderReturn = { type: 'order.releaseReturn'; data: ReleaseOrderReturnData };
 
 /** Every command the Order aggregate takes. */
 export type OrderCommand =
@@ -216,14 +216,14 @@ export type OrderCommand =
   | RejectOrder
   | PrepareOrder
   | DispatchOrder
-  | RecordTracking
+  | RecordOrderTracking
   | DeliverOrder
-  | RaiseException
-  | ResolveException
+  | RaiseOrderException
+  | ResolveOrderException
   | CompleteOrder
   | CancelOrder
-  | ReserveReturn
-  | ReleaseReturn;
+  | ReserveOrderReturn
+  | ReleaseOrderReturn;
 
 /** Command type name -> zod schema of its data. */
 export const orderCommandSchemas = {
@@ -233,12 +233,12 @@ export const orderCommandSchemas = {
   'order.reject': RejectOrderData,
   'order.prepare': PrepareOrderData,
   'order.dispatch': DispatchOrderData,
-  'order.recordTracking': RecordTrackingData,
+  'order.recordTracking': RecordOrderTrackingData,
   'order.deliver': DeliverOrderData,
-  'order.raiseException': RaiseExceptionData,
-  'order.resolveException': ResolveExceptionData,
+  'order.raiseException': RaiseOrderExceptionData,
+  'order.resolveException': ResolveOrderExceptionData,
   'order.complete': CompleteOrderData,
   'order.cancel': CancelOrderData,
-  'order.reserveReturn': ReserveReturnData,
-  'order.releaseReturn': ReleaseReturnData,
+  'order.reserveReturn': ReserveOrderReturnData,
+  'order.releaseReturn': ReleaseOrderReturnData,
 } as const satisfies { [T in OrderCommand['type']]: z.ZodType<Extract<OrderCommand, { type: T }>['data']> };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DispatchPreference } from '../shared/reference.ts';
 import { Id, IsoDateTime, MoneyFen, Quantity, QuantityOrZero, Text } from '../shared/values.ts';
-import { ExceptionKind, LineCondition, OrderChannel, RejectionReason, TransportMode } from './commands.ts';
+import { OrderExceptionKind, OrderLineCondition, OrderChannel, OrderRejectionReason, TransportMode } from './commands.ts';
 
 // Every event carries orderId, customerId and occurredAt (the business time of the fact), plus the
 // earlier times a projection needs for its indicator, so read models never read other streams.
@@ -70,7 +70,7 @@ export type OrderAcceptedData = z.infer<typeof OrderAcceptedData>;
 
 export const OrderRejectedData = z.object({
   ...base,
-  reason: RejectionReason,
+  reason: OrderRejectionReason,
   detail: z.string().max(2000).optional(),
   totalAmountFen: MoneyFen,
   placedAt: IsoDateTime,
@@ -112,7 +112,7 @@ export const OrderDispatchedData = z.object({
 });
 export type OrderDispatchedData = z.infer<typeof OrderDispatchedData>;
 
-export const TrackingUpdatedData = z.object({
+export const OrderTrackingUpdatedData = z.object({
   ...base,
   location: Text(500),
   statusNote: Text(1000),
@@ -120,13 +120,13 @@ export const TrackingUpdatedData = z.object({
   previousPointAt: IsoDateTime,
   dispatchedAt: IsoDateTime,
 });
-export type TrackingUpdatedData = z.infer<typeof TrackingUpdatedData>;
+export type OrderTrackingUpdatedData = z.infer<typeof OrderTrackingUpdatedData>;
 
 export const DeliveredLine = z.object({
   lineId: Id,
   orderedQuantity: Quantity,
   deliveredQuantity: QuantityOrZero,
-  condition: LineCondition,
+  condition: OrderLineCondition,
 });
 export type DeliveredLine = z.infer<typeof DeliveredLine>;
 
@@ -146,28 +146,28 @@ export const OrderDeliveredData = z.object({
 });
 export type OrderDeliveredData = z.infer<typeof OrderDeliveredData>;
 
-export const ExceptionRaisedData = z.object({
+export const OrderExceptionRaisedData = z.object({
   ...base,
   exceptionId: Id,
-  kind: ExceptionKind,
+  kind: OrderExceptionKind,
   description: Text(2000),
   /** Where the order stood when the exception was raised. */
   orderStatus: z.enum(['dispatched', 'delivered']),
   /** Set when raised after delivery: a later damage report moves the delivery's damage-free bucket. */
   deliveredAt: IsoDateTime.optional(),
 });
-export type ExceptionRaisedData = z.infer<typeof ExceptionRaisedData>;
+export type OrderExceptionRaisedData = z.infer<typeof OrderExceptionRaisedData>;
 
-export const ExceptionResolvedData = z.object({
+export const OrderExceptionResolvedData = z.object({
   ...base,
   exceptionId: Id,
-  kind: ExceptionKind,
+  kind: OrderExceptionKind,
   resolution: Text(2000),
   raisedAt: IsoDateTime,
 });
-export type ExceptionResolvedData = z.infer<typeof ExceptionResolvedData>;
+export type OrderExceptionResolvedData = z.infer<typeof OrderExceptionResolvedData>;
 
-/** The order was lost at occurredAt (always follows ExceptionRaised{kind:'loss'} in the same append). */
+/** The order was lost at occurredAt (always follows OrderExceptionRaised{kind:'loss'} in the same append). */
 export const OrderLostData = z.object({
   ...base,
   exceptionId: Id,
@@ -200,26 +200,26 @@ export const OrderCancelledData = z.object({
 });
 export type OrderCancelledData = z.infer<typeof OrderCancelledData>;
 
-export const ReturnLine = z.object({ lineId: Id, quantity: Quantity });
-export type ReturnLine = z.infer<typeof ReturnLine>;
+export const OrderReturnLine = z.object({ lineId: Id, quantity: Quantity });
+export type OrderReturnLine = z.infer<typeof OrderReturnLine>;
 
-export const ReturnReservedData = z.object({
+export const OrderReturnReservedData = z.object({
   ...base,
   returnId: Id,
   /** Sorted by lineId. */
-  lines: z.array(ReturnLine).min(1),
+  lines: z.array(OrderReturnLine).min(1),
   deliveredAt: IsoDateTime,
 });
-export type ReturnReservedData = z.infer<typeof ReturnReservedData>;
+export type OrderReturnReservedData = z.infer<typeof OrderReturnReservedData>;
 
-export const ReturnReleasedData = z.object({
+export const OrderReturnReleasedData = z.object({
   ...base,
   returnId: Id,
   reason: Text(1000),
   /** The quantities freed (those the reservation held). */
-  lines: z.array(ReturnLine).min(1),
+  lines: z.array(OrderReturnLine).min(1),
 });
-export type ReturnReleasedData = z.infer<typeof ReturnReleasedData>;
+export type OrderReturnReleasedData = z.infer<typeof OrderReturnReleasedData>;
 
 export type OrderPlaced = { type: 'OrderPlaced'; data: OrderPlacedData };
 export type OrderVerified = { type: 'OrderVerified'; data: OrderVerifiedData };
@@ -227,15 +227,15 @@ export type OrderAccepted = { type: 'OrderAccepted'; data: OrderAcceptedData };
 export type OrderRejected = { type: 'OrderRejected'; data: OrderRejectedData };
 export type OrderPrepared = { type: 'OrderPrepared'; data: OrderPreparedData };
 export type OrderDispatched = { type: 'OrderDispatched'; data: OrderDispatchedData };
-export type TrackingUpdated = { type: 'TrackingUpdated'; data: TrackingUpdatedData };
+export type OrderTrackingUpdated = { type: 'OrderTrackingUpdated'; data: OrderTrackingUpdatedData };
 export type OrderDelivered = { type: 'OrderDelivered'; data: OrderDeliveredData };
-export type ExceptionRaised = { type: 'ExceptionRaised'; data: ExceptionRaisedData };
-export type ExceptionResolved = { type: 'ExceptionResolved'; data: ExceptionResolvedData };
+export type OrderExceptionRaised = { type: 'OrderExceptionRaised'; data: OrderExceptionRaisedData };
+export type OrderExceptionResolved = { type: 'OrderExceptionResolved'; data: OrderExceptionResolvedData };
 export type OrderLost = { type: 'OrderLost'; data: OrderLostData };
 export type OrderCompleted = { type: 'OrderCompleted'; data: OrderCompletedData };
 export type OrderCancelled = { type: 'OrderCancelled'; data: OrderCancelledData };
-export type ReturnReserved = { type: 'ReturnReserved'; data: ReturnReservedData };
-export type ReturnReleased = { type: 'ReturnReleased'; data: ReturnReleasedData };
+export type OrderReturnReserved = { type: 'OrderReturnReserved'; data: OrderReturnReservedData };
+export type OrderReturnReleased = { type: 'OrderReturnReleased'; data: OrderReturnReleasedData };
 
 /** Every event of the Order aggregate. */
 export type OrderEvent =
@@ -245,15 +245,15 @@ export type OrderEvent =
   | OrderRejected
   | OrderPrepared
   | OrderDispatched
-  | TrackingUpdated
+  | OrderTrackingUpdated
   | OrderDelivered
-  | ExceptionRaised
-  | ExceptionResolved
+  | OrderExceptionRaised
+  | OrderExceptionResolved
   | OrderLost
   | OrderCompleted
   | OrderCancelled
-  | ReturnReserved
-  | ReturnReleased;
+  | OrderReturnReserved
+  | OrderReturnReleased;
 
 /** Event type name -> zod schema of its data and the schema version written today. */
 export const orderEventSchemas = {
@@ -263,15 +263,15 @@ export const orderEventSchemas = {
   OrderRejected: { schema: OrderRejectedData, schemaVersion: 1 },
   OrderPrepared: { schema: OrderPreparedData, schemaVersion: 1 },
   OrderDispatched: { schema: OrderDispatchedData, schemaVersion: 1 },
-  TrackingUpdated: { schema: TrackingUpdatedData, schemaVersion: 1 },
+  OrderTrackingUpdated: { schema: OrderTrackingUpdatedData, schemaVersion: 1 },
   OrderDelivered: { schema: OrderDeliveredData, schemaVersion: 1 },
-  ExceptionRaised: { schema: ExceptionRaisedData, schemaVersion: 1 },
-  ExceptionResolved: { schema: ExceptionResolvedData, schemaVersion: 1 },
+  OrderExceptionRaised: { schema: OrderExceptionRaisedData, schemaVersion: 1 },
+  OrderExceptionResolved: { schema: OrderExceptionResolvedData, schemaVersion: 1 },
   OrderLost: { schema: OrderLostData, schemaVersion: 1 },
   OrderCompleted: { schema: OrderCompletedData, schemaVersion: 1 },
   OrderCancelled: { schema: OrderCancelledData, schemaVersion: 1 },
-  ReturnReserved: { schema: ReturnReservedData, schemaVersion: 1 },
-  ReturnReleased: { schema: ReturnReleasedData, schemaVersion: 1 },
+  OrderReturnReserved: { schema: OrderReturnReservedData, schemaVersion: 1 },
+  OrderReturnReleased: { schema: OrderReturnReleasedData, schemaVersion: 1 },
 } as const satisfies {
   [T in OrderEvent['type']]: { schema: z.ZodType<Extract<OrderEvent, { type: T }>['data']>; schemaVersion: number };
 };
