@@ -90,3 +90,27 @@ export const auditCommand = async (argv: string[], deps: AuditCommandDeps): Prom
     throw e;
   }
 };
+
+/**
+ * Entry point for `cs audit` (services/cli/src/main.ts calls it): builds the dependencies
+ * from the environment and runs `auditCommand`.
+ *
+ * @example
+ * process.exitCode = await run(['complaint', 'C-2024-000123']);
+ */
+export const run = async (argv: string[]): Promise<number> => {
+  const out = (t: string): void => void process.stdout.write(t.endsWith('\n') ? t : `${t}\n`);
+  const err = (t: string): void => void process.stderr.write(t.endsWith('\n') ? t : `${t}\n`);
+  if (argv.includes('--help') || argv.includes('-h') || argv.length === 0) {
+    out(auditUsage);
+    return argv.length === 0 ? 2 : 0;
+  }
+  // NOT WIRED YET: opening the event store from DATABASE_URL / EVENTSTORE_URL needs the
+  // event-store package's factory, which had not landed when this command was written. The
+  // lead's composition (or a follow-up) builds AuditDeps like this and calls auditCommand:
+  //   store = <event store from env>; anchors = NATS_URL ? await jetStreamAnchors(nc) : fileAnchors(AUDIT_ANCHOR_FILE)
+  //   key = process.env.AUDIT_HMAC_KEY; accessLog = sqlAccessLog(pool) (memoryAccessLog for the embedded store)
+  //   aggregates = { complaint: complaintAggregate, order: orderAggregate, returnRequest: returnRequestAggregate }
+  err('cs audit: not wired to an event store yet (the composition from DATABASE_URL / EVENTSTORE_URL is missing); see services/cli/src/commands/audit.ts');
+  return 1;
+};
