@@ -1,13 +1,21 @@
-import type { CommandHandler, CommandRequest } from './command-handler.ts';
+import type { CommandHandler } from './command-handler.ts';
 import type { CommandReply } from './reply.ts';
+
+/** A command as a sender hands it to a bus; the same shape as the NATS envelope. */
+export type CommandEnvelope = {
+  commandId: string;
+  type: string;
+  payload: unknown;
+  metadata?: { person?: string | undefined; correlationId?: string | undefined; causationId?: string | undefined };
+};
 
 /**
  * How a sender reaches the write path: in-process (the embedded `start`) or over NATS
- * (`@cs/messaging`); the same requests and replies either way.
+ * (`natsCommandBus` in `@cs/messaging` has the same shape); the same envelopes and replies
+ * either way. `service` is the acting service: over NATS it is what NATS authenticated.
  */
 export type CommandBus = {
-  send: (request: CommandRequest) => Promise<CommandReply>;
-  close?: () => Promise<void>;
+  send: (envelope: CommandEnvelope, context: { service: string }) => Promise<CommandReply>;
 };
 
 /**
@@ -15,8 +23,17 @@ export type CommandBus = {
  *
  * @example
  * const bus = inProcessCommandBus(createCommandHandler({ store, aggregates }));
- * await bus.send({ commandId, type: 'order.place', payload, service: 'order-desk' });
+ * await bus.send({ commandId, type: 'order.place', payload }, { service: 'order-desk' });
  */
 export const inProcessCommandBus = (handler: CommandHandler): CommandBus => ({
-  send: (request) => handler.handle(request),
+  send: (envelope, { service }) =>
+    handler.handle({
+      commandId: envelope.commandId,
+      type: envelope.type,
+      payload: envelope.payload,
+      service,
+      person: envelope.metadata?.person,
+      correlationId: envelope.metadata?.correlationId,
+      causationId: envelope.metadata?.causationId,
+    }),
 });

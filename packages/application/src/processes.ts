@@ -29,8 +29,8 @@ const finalReply = async (ctx: ProcessContext, step: StepResult): Promise<Comman
 const acceptOrder: ProcessHandler = async (ctx) => {
   const data = ctx.command.data as { orderId: string; occurredAt: string };
   const { state: order } = await ctx.load<OrderView>(ctx.aggregateOf('order.accept'), data.orderId);
-  if (!order.customerId || order.totalAmountFen === undefined) {
-    // Not placed (or wrong state): let the order decider give the precise code.
+  if (!order.customerId || order.totalAmountFen === undefined || !acceptable.has(order.status ?? '')) {
+    // Not placed, or past acceptance: let the order decider give the precise code.
     return finalReply(ctx, await ctx.execute(ctx.command, { final: true }));
   }
   const reserve = await ctx.execute(
@@ -54,14 +54,31 @@ const acceptOrder: ProcessHandler = async (ctx) => {
   try {
     accept = await ctx.execute(ctx.command, { final: true });
   } catch (e) {
-    await releaseQuietly(ctx, order.customerId, data.orderId, 'rejection');
+    await releaseUnlessAccepted(ctx, order.customerId, data.orderId);
     throw e;
   }
   if (accept.kind === 'rejected') {
-    await releaseQuietly(ctx, order.customerId, data.orderId, 'rejection');
+    await releaseUnlessAccepted(ctx, order.customerId, data.orderId);
     return ctx.finish(accept.reply);
   }
   return finalReply(ctx, accept);
+};
+
+const acceptable = new Set(['placed', 'verified']);
+
+/**
+ * Compensation of a reservation whose acceptance failed: release it, unless the order was
+ * accepted meanwhile (by a concurrent command), whose reservation must stay.
+ */
+const releaseUnlessAccepted = async (ctx: ProcessContext, customerId: string, orderId: string) => {
+  try {
+    const { state } = await ctx.load<OrderView>(ctx.aggregateOf('order.accept'), orderId);
+    if (acceptable.has(state.status ?? '') || state.status === 'rejected' || state.status === 'cancelled') {
+      await releaseQuietly(ctx, customerId, orderId, 'rejection');
+    }
+  } catch {
+    // Left for the credit reconciler.
+  }
 };
 
 const releaseQuietly = async (ctx: ProcessContext, customerId: string, orderId: string, reason: string) => {
