@@ -18,6 +18,8 @@ export type SendCommandOptions = {
   retries?: number;
   /** First back-off between attempts, doubled each time. Default 100 ms. */
   backoffMs?: number;
+  /** Subject prefix. Default `cs.cmd`; only tests sharing a NATS server change it. */
+  subjectPrefix?: string;
 };
 
 const encoder = new TextEncoder();
@@ -44,7 +46,7 @@ export const sendCommand = async (nc: NatsConnection, options: SendCommandOption
   }
   const service = ServiceName.safeParse(options.service);
   if (!service.success) return errorReply('validation', `invalid service name '${options.service}'`, { commandId, fields: [{ path: 'service', message: 'invalid service name' }] });
-  const subject = commandSubject(options.type, options.service);
+  const subject = commandSubject(options.type, options.service, options.subjectPrefix);
   const body = encoder.encode(JSON.stringify(checked.data));
   const timeout = options.timeoutMs ?? 5000;
   const retries = options.retries ?? 3;
@@ -100,7 +102,7 @@ export type CommandBus = {
  */
 export const natsCommandBus = (
   nc: NatsConnection,
-  defaults: Pick<SendCommandOptions, 'timeoutMs' | 'retries' | 'backoffMs'> = {},
+  defaults: Pick<SendCommandOptions, 'timeoutMs' | 'retries' | 'backoffMs' | 'subjectPrefix'> = {},
 ): CommandBus => ({
   send: (envelope, { service }) =>
     sendCommand(nc, {

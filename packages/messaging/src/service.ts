@@ -29,6 +29,14 @@ export type CommandServiceOptions = {
   maxDepth?: number;
   /** Queue group of the endpoints. Default `cs-command-handler`. */
   queue?: string;
+  /** Subject prefix. Default `cs.cmd`; tests sharing a NATS server use their own. */
+  subjectPrefix?: string;
+  /**
+   * Answer `unknown_command` for command subjects no endpoint serves. Default true. Every
+   * service doing so on one server must hold the same catalogue (or use its own prefix), or
+   * one would refuse the other's commands.
+   */
+  answerUnknownCommands?: boolean;
   logger?: Logger;
 };
 
@@ -92,6 +100,7 @@ export const startCommandService = async (nc: NatsConnection, options: CommandSe
   const maxBytes = options.maxPayloadBytes ?? 64 * 1024;
   const maxDepth = options.maxDepth ?? 32;
   const queue = options.queue ?? COMMAND_QUEUE_GROUP;
+  const prefix = options.subjectPrefix ?? COMMAND_SUBJECT_PREFIX;
   const catalogue = new Map<string, CatalogueEntry>();
   for (const entry of options.catalogue) {
     if (!CommandType.safeParse(entry.type).success)
@@ -176,7 +185,7 @@ export const startCommandService = async (nc: NatsConnection, options: CommandSe
     const fields = {
       commandId: envelope?.commandId ?? (reply.ok ? reply.commandId : reply.commandId),
       correlationId: envelope?.metadata.correlationId,
-      service: parseCommandSubject(msg.subject)?.service,
+      service: parseCommandSubject(msg.subject, prefix)?.service,
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
       outcome: reply.ok ? (reply.duplicate ? 'duplicate' : 'ok') : reply.error.code,
     };
@@ -211,7 +220,7 @@ export const startCommandService = async (nc: NatsConnection, options: CommandSe
       ok: false as const,
       reply: errorReply(code, message, extra),
     });
-    const subject = parseCommandSubject(msg.subject);
+    const subject = parseCommandSubject(msg.subject, prefix);
     if (!subject || !ServiceName.safeParse(subject.service).success)
       return fail('unauthorized', `subject '${msg.subject}' does not name a valid sending service`);
     const json = parseUntrustedJson(msg.data, { maxBytes, maxDepth });
@@ -243,7 +252,7 @@ export const startCommandService = async (nc: NatsConnection, options: CommandSe
   for (const entry of catalogue.values()) {
     const name = endpointName(entry.type);
     service.addEndpoint(name, {
-      subject: commandEndpointSubject(entry.type),
+      subject: commandEndpointSubject(entry.type, prefix),
       metadata: { type: entry.type, description: entry.description },
       handler: (err, msg) => {
         if (err) {
@@ -258,20 +267,20 @@ export const startCommandService = async (nc: NatsConnection, options: CommandSe
   // Unknown command types: a separate subscription over all command subjects, in its own queue
   // group (sharing the endpoints' group would let it steal their messages). It answers only the
   // subjects no endpoint of this catalogue serves.
-  const unknown: Subscription = nc.subscribe(`${COMMAND_SUBJECT_PREFIX}.>`, {
+  const unknown: Subscription | undefined = options.answerUnknownCommands === false ? undefined : nc.subscribe(`${prefix}.>`, {
     queue: `${queue}-unknown`,
     callback: (err, msg) => {
       if (err) {
         logger.error({ err }, 'unknown-command subscription failed');
         return;
       }
-      const subject = parseCommandSubject(msg.subject);
+      const subject = parseCommandSubject(msg.subject, prefix);
       if (subject && catalogue.has(subject.type)) return; // an endpoint serves it
       const reply = errorReply(
         'unknown_command',
         subject
           ? `unknown command type '${subject.type}'`
-          : `subject '${msg.subject}' is not of the form ${COMMAND_SUBJECT_PREFIX}.<command type>.<service>`,
+          : `subject '${msg.subject}' is not of the form ${prefix}.<command type>.<service>`,
         { commandId: safeCommandIdOf(msg.data, maxBytes, maxDepth) },
       );
       logger.info({ subject: msg.subject, outcome: 'unknown_command' }, 'command refused');
@@ -279,7 +288,7 @@ export const startCommandService = async (nc: NatsConnection, options: CommandSe
     },
   });
 
-  logger.info({ name: options.name, version: options.version, commands: [...catalogue.keys()], queue }, 'command service started');
+  logger.info({ name: options.name, version: options.version, commands: [...catalogue.keys()], queue, prefix }, 'command service started');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -287,7 +296,7 @@ export const startCommandService = async (nc: NatsConnection, options: CommandSe
     inFlight: () => inFlight.size,
     stop: () =>
       (stopping ??= (async () => {
-        await Promise.allSettled([service.stop(), nc.isClosed() ? Promise.resolve() : unknown.drain()]);
+        await Promise.allSettled([service.stop(), nc.isClosed() || !unknown ? Promise.resolve() : unknown.drain()]);
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
         logger.info({ name: options.name }, 'command service stopped');
       })()),
