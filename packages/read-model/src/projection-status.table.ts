@@ -21,6 +21,8 @@ export type ProjectionStatusTable = {
   events_handled: ColumnType<string | number, number | undefined, number | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
   promoted_at: ColumnType<Date, Date | string | undefined, Date | string> | null;
+  /** Names of the `analytics` views this version published when promoted (JSON array). */
+  views: ColumnType<string[], string | undefined, string>;
 };
 export type ProjectionStatusRow = Selectable<ProjectionStatusTable>;
 export type NewProjectionStatusRow = Insertable<ProjectionStatusTable>;

@@ -21,6 +21,7 @@ export const runtimeMigrations: ProjectionMigrations = {
         .addColumn('events_handled', 'bigint', (c) => c.notNull().defaultTo(0))
         .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
         .addColumn('promoted_at', 'timestamptz')
+        .addColumn('views', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
         .addPrimaryKeyConstraint('projection_status_pk', ['name', 'version'])
         .execute();
       await db.schema

@@ -1,0 +1,138 @@
+import type { Position, RecordedEvent } from '@cs/event-store';
+import type { RuntimeDatabase } from '@cs/read-model';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { describeError, ProjectionError } from './errors.ts';
+import { holdsLease, type Lease } from './lease.ts';
+import { type Projection, schemaOf } from './projection.ts';
+
+const status = 'projection_runtime.projection_status' as const;
+
+/** Lag figures written with a batch. */
+export type Lag = { eventsBehind: number; secondsBehind: number };
+
+const fenced = (lease: Lease, why: string): ProjectionError =>
+  new ProjectionError('fenced', `${lease.name} v${lease.version}: ${why}; ${lease.owner} (epoch ${lease.epoch}) must step down`, {
+    name: lease.name,
+    version: lease.version,
+    owner: lease.owner,
+    epoch: lease.epoch,
+  });
+
+/** Opens the fenced batch transaction: lease row locked and checked, search_path on the projection's schema. */
+const fencedTransaction = async <T>(
+  db: Kysely<RuntimeDatabase>,
+  lease: Lease,
+  schema: string,
+  body: (trx: Transaction<RuntimeDatabase>) => Promise<T>,
+): Promise<T> =>
+  db.transaction().execute(async (trx) => {
+    if (!(await holdsLease(trx, lease))) throw fenced(lease, 'the lease is no longer held');
+    await sql.raw(`SET LOCAL search_path TO ${schema}, public`).execute(trx);
+    return body(trx);
+  });
+
+const checkOrder = (from: Position, events: readonly RecordedEvent[]): Position => {
+  let last = from;
+  for (const e of events) {
+    if (!(e.position > last)) {
+      throw new ProjectionError('invalid_position', `event ${e.id} at position ${e.position} does not follow ${last}`, { position: e.position, after: last });
+    }
+    last = e.position;
+  }
+  return last;
+};
+
+/**
+ * Applies one batch in ONE transaction: locks and checks the lease (owner, epoch, not
+ * expired), runs `projection.handle` on the events of its types, and moves the checkpoint
+ * from `from` to the last event's position with compare-and-set. Any failure rolls all of it
+ * back: `fenced` (lease lost or checkpoint moved by someone else), `handler_failed` (the
+ * handler threw; `cause` is its error), `invalid_position` (events out of order).
+ *
+ * @example
+ * const checkpoint = await applyBatch(db, { projection, lease, from: status.checkpoint, events });
+ */
+export const applyBatch = async (
+  db: Kysely<RuntimeDatabase>,
+  args: { projection: Projection; lease: Lease; from: Position; events: readonly RecordedEvent[]; lag?: Lag },
+): Promise<Position> => {
+  const { projection, lease, from, events, lag } = args;
+  if (events.length === 0) return from;
+  const last = checkOrder(from, events);
+  const types = new Set(projection.eventTypes);
+  const relevant = events.filter((e) => types.has(e.type));
+  const schema = schemaOf(projection);
+  return fencedTransaction(db, lease, schema, async (trx) => {
+    if (relevant.length > 0) {
+      try {
+        await projection.handle(relevant, { db: trx.withSchema(schema) as Transaction<any>, trx, schema, name: projection.name, version: projection.version });
+      } catch (e) {
+        throw new ProjectionError('handler_failed', `${projection.name} v${projection.version}: ${describeError(e)}`, { from, to: last }, { cause: e });
+      }
+    }
+    const result = await trx
+      .updateTable(status)
+      .set({
+        checkpoint: last,
+        events_handled: sql<string>`events_handled + ${relevant.length}`,
+        updated_at: sql<Date>`now()`,
+        ...(lag ? { events_behind: lag.eventsBehind, seconds_behind: lag.secondsBehind } : {}),
+      })
+      .where('name', '=', projection.name)
+      .where('version', '=', projection.version)
+      .where('checkpoint', '=', from)
+      .where('state', '<>', 'stopped')
+      .executeTakeFirst();
+    if (result.numUpdatedRows !== 1n) throw fenced(lease, `the checkpoint is no longer ${JSON.stringify(from)} (or the projection was stopped)`);
+    return last;
+  });
+};
+
+/**
+ * Records a poison event: the projection version is `stopped` at `from` (the position just
+ * before the event), with the error, the event's position and the event itself in its
+ * status row. Fenced like a batch.
+ *
+ * @example
+ * await markStopped(db, { projection, lease, from, event, error });
+ */
+export const markStopped = async (
+  db: Kysely<RuntimeDatabase>,
+  args: { projection: Projection; lease: Lease; from: Position; event: RecordedEvent; error: unknown },
+): Promise<void> => {
+  const { projection, lease, from, event, error } = args;
+  await fencedTransaction(db, lease, schemaOf(projection), async (trx) => {
+    const result = await trx
+      .updateTable(status)
+      .set({
+        state: 'stopped',
+        last_error: describeError(error instanceof ProjectionError && error.cause !== undefined ? error.cause : error),
+        error_position: event.position,
+        error_event: JSON.stringify(event),
+        updated_at: sql<Date>`now()`,
+      })
+      .where('name', '=', projection.name)
+      .where('version', '=', projection.version)
+      .where('checkpoint', '=', from)
+      .executeTakeFirst();
+    if (result.numUpdatedRows !== 1n) throw fenced(lease, `the checkpoint is no longer ${JSON.stringify(from)}`);
+  });
+};
+
+/**
+ * Writes lag figures (and nothing else) under the lease; used when idle.
+ *
+ * @example
+ * await writeLag(db, { projection, lease, lag: { eventsBehind: 0, secondsBehind: 0 } });
+ */
+export const writeLag = async (db: Kysely<RuntimeDatabase>, args: { projection: Projection; lease: Lease; lag: Lag }): Promise<void> => {
+  const { projection, lease, lag } = args;
+  await fencedTransaction(db, lease, schemaOf(projection), async (trx) => {
+    await trx
+      .updateTable(status)
+      .set({ events_behind: lag.eventsBehind, seconds_behind: lag.secondsBehind, updated_at: sql<Date>`now()` })
+      .where('name', '=', projection.name)
+      .where('version', '=', projection.version)
+      .execute();
+  });
+};

@@ -1,0 +1,121 @@
+import type { RuntimeDatabase } from '@cs/read-model';
+import { type Kysely, sql } from 'kysely';
+
+/** A held lease: the owner and the epoch it was granted under. */
+export type Lease = { name: string; version: number; owner: string; epoch: number };
+
+const table = 'projection_runtime.projection_leases' as const;
+
+/**
+ * Takes the lease of a projection version if it is free or expired (by the database's
+ * clock); returns it with a new epoch, or undefined when someone else holds it.
+ *
+ * @example
+ * const lease = await acquireLease(db, { name: 'kpi', version: 1, owner: 'host-a-123', ms: 10_000 });
+ */
+export const acquireLease = async (
+  db: Kysely<RuntimeDatabase>,
+  args: { name: string; version: number; owner: string; ms: number },
+): Promise<Lease | undefined> => {
+  const interval = `${Math.max(1, Math.round(args.ms))} milliseconds`;
+  const row = await db
+    .insertInto(table)
+    .values({
+      name: args.name,
+      version: args.version,
+      owner: args.owner,
+      epoch: 1,
+      expires_at: sql<Date>`now() + ${interval}::interval`,
+      acquired_at: sql<Date>`now()`,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(['name', 'version'])
+        .doUpdateSet({
+          owner: (eb) => eb.ref('excluded.owner'),
+          epoch: sql<number>`projection_leases.epoch + 1`,
+          expires_at: (eb) => eb.ref('excluded.expires_at'),
+          acquired_at: sql<Date>`now()`,
+        })
+        .where(sql<boolean>`projection_leases.expires_at <= now()`),
+    )
+    .returning(['epoch'])
+    .executeTakeFirst();
+  return row ? { name: args.name, version: args.version, owner: args.owner, epoch: Number(row.epoch) } : undefined;
+};
+
+/**
+ * Extends a held lease; false when it was lost (expired and taken, or released).
+ *
+ * @example
+ * if (!(await renewLease(db, lease, 10_000))) stepDown();
+ */
+export const renewLease = async (db: Kysely<RuntimeDatabase>, lease: Lease, ms: number): Promise<boolean> => {
+  const interval = `${Math.max(1, Math.round(ms))} milliseconds`;
+  const result = await db
+    .updateTable(table)
+    .set({ expires_at: sql<Date>`now() + ${interval}::interval` })
+    .where('name', '=', lease.name)
+    .where('version', '=', lease.version)
+    .where('owner', '=', lease.owner)
+    .where('epoch', '=', lease.epoch)
+    .where(sql<boolean>`expires_at > now()`)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+};
+
+/**
+ * Gives a held lease up at once so that a standby takes over without waiting for expiry.
+ *
+ * @example
+ * await releaseLease(db, lease);
+ */
+export const releaseLease = async (db: Kysely<RuntimeDatabase>, lease: Lease): Promise<void> => {
+  await db
+    .updateTable(table)
+    .set({ expires_at: sql<Date>`now()` })
+    .where('name', '=', lease.name)
+    .where('version', '=', lease.version)
+    .where('owner', '=', lease.owner)
+    .where('epoch', '=', lease.epoch)
+    .execute();
+};
+
+/**
+ * Inside a transaction: locks the lease row (`FOR UPDATE`) and tells whether `lease` is still
+ * the valid one (same owner and epoch, not expired by the database clock). Holding the row
+ * lock until commit keeps anyone from taking the lease over mid-transaction.
+ *
+ * @example
+ * if (!(await holdsLease(trx, lease))) throw new ProjectionError('fenced', '...');
+ */
+export const holdsLease = async (trx: Kysely<RuntimeDatabase>, lease: Lease): Promise<boolean> => {
+  const row = await trx
+    .selectFrom(table)
+    .select(['owner', 'epoch', sql<boolean>`expires_at > now()`.as('valid')])
+    .where('name', '=', lease.name)
+    .where('version', '=', lease.version)
+    .forUpdate()
+    .executeTakeFirst();
+  return row !== undefined && row.owner === lease.owner && Number(row.epoch) === lease.epoch && row.valid;
+};
+
+/**
+ * The current holder of a projection version's lease, if any (expired or not).
+ *
+ * @example
+ * const holder = await leaseHolder(db, 'kpi', 1); // { owner, epoch, expiresAt }
+ */
+export const leaseHolder = async (
+  db: Kysely<RuntimeDatabase>,
+  name: string,
+  version: number,
+): Promise<{ owner: string; epoch: number; expiresAt: Date; valid: boolean } | undefined> => {
+  const row = await db
+    .selectFrom(table)
+    .select(['owner', 'epoch', 'expires_at', sql<boolean>`expires_at > now()`.as('valid')])
+    .where('name', '=', name)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  return row && { owner: row.owner, epoch: Number(row.epoch), expiresAt: row.expires_at, valid: row.valid };
+};

@@ -1,0 +1,263 @@
+import { hostname } from 'node:os';
+import type { EventStore, Position, RecordedEvent } from '@cs/event-store';
+import { migrateRuntime, migrateSchema, type RuntimeDatabase } from '@cs/read-model';
+import type { Kysely } from 'kysely';
+import { applyBatch, type Lag, markStopped, writeLag } from './batch.ts';
+import { describeError, isTransient, ProjectionError } from './errors.ts';
+import { acquireLease, type Lease, releaseLease, renewLease } from './lease.ts';
+import { type Logger, silentLogger } from './logger.ts';
+import { promote } from './operations.ts';
+import { defineProjection, type Projection, schemaOf } from './projection.ts';
+import { ensureStatus, type ProjectionStatus, readStatus, servingVersion } from './status.ts';
+
+/** Tuning and wiring of a runtime; only `db`, `store` and `projections` are required. */
+export type RuntimeOptions = {
+  /** The read-model database (checkpoints, leases, status and the projections' tables). */
+  db: Kysely<any>;
+  store: EventStore;
+  projections: readonly Projection[];
+  /** Unique per process; default `${hostname}-${pid}-${random}`. */
+  owner?: string;
+  /** Events read per batch (one transaction each); default 500. */
+  batchSize?: number;
+  /** Lease duration; renewed every third of it; default 10 000 ms. */
+  leaseMs?: number;
+  /** Idle poll for new events and for a stopped projection's status; default 250 ms. */
+  pollMs?: number;
+  /** How often a standby tries the lease; default min(1000, leaseMs / 2). */
+  standbyPollMs?: number;
+  /** Switch the analytics views to a version once it has caught up; default true. */
+  autoPromote?: boolean;
+  /** Lag is probed at most this often (reads up to `lagProbeLimit` events); default 2 000 ms. */
+  lagProbeMs?: number;
+  /** Cap of the events-behind figure; default 10 000. */
+  lagProbeLimit?: number;
+  logger?: Logger;
+  /** The clock for seconds-behind; default the system clock. */
+  now?: () => Date;
+};
+
+/** A running runtime: `stop()` finishes the batch in flight, releases the leases and resolves. */
+export type ProjectionRuntime = {
+  /** Resolves once every projection loop has ended (after `stop()`). */
+  readonly done: Promise<void>;
+  stop: () => Promise<void>;
+  /** Which projection versions this process currently leads (`name@version`). */
+  leading: () => string[];
+  /** Resolves when every projection has read up to the store's end once (tests, rebuilds). */
+  caughtUp: () => Promise<void>;
+};
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+type Loop = { key: string; done: Promise<void>; leading: () => boolean; caughtUp: Promise<void> };
+
+/**
+ * Starts one loop per projection: each loop competes for its version's lease (standby until
+ * it gets it), migrates the version's schema, and as leader reads `readAll` from the
+ * checkpoint in batches, each applied in ONE fenced transaction with the new checkpoint.
+ * A handler that throws on an event stops that projection (status `stopped`, position and
+ * error recorded and logged) until an operator dead-letters or resumes it. A non-serving
+ * version is promoted (analytics views switched) once caught up, if `autoPromote`.
+ *
+ * @example
+ * const runtime = createProjectionRuntime({ db, store, projections: [countsProjection], logger: pino() });
+ * process.on('SIGTERM', () => runtime.stop());
+ */
+export const createProjectionRuntime = (options: RuntimeOptions): ProjectionRuntime => {
+  const owner = options.owner ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const projections = options.projections.map((p) => defineProjection(p));
+  const keys = new Set<string>();
+  for (const p of projections) {
+    const key = `${p.name}@${p.version}`;
+    if (keys.has(key)) throw new ProjectionError('invalid_projection', `projection ${key} is listed twice`);
+    keys.add(key);
+  }
+  const abort = new AbortController();
+  const logger = options.logger ?? silentLogger;
+  const db = options.db as Kysely<RuntimeDatabase>;
+  const runtimeReady = (async () => {
+    for (;;) {
+      try {
+        await migrateRuntime(options.db);
+        return;
+      } catch (e) {
+        if (abort.signal.aborted) return;
+        logger.error({ err: describeError(e) }, 'projection runtime: migrating the runtime tables failed; retrying');
+        await sleep(1000, abort.signal);
+      }
+    }
+  })();
+  const loops = projections.map((projection) =>
+    runLoop({ ...options, db, owner, projection, logger, signal: abort.signal, ready: runtimeReady }),
+  );
+  const done = Promise.all(loops.map((l) => l.done)).then(() => undefined);
+  return {
+    done,
+    stop: async () => {
+      abort.abort();
+      await done;
+    },
+    leading: () => loops.filter((l) => l.leading()).map((l) => l.key),
+    caughtUp: () => Promise.all(loops.map((l) => l.caughtUp)).then(() => undefined),
+  };
+};
+
+const runLoop = (
+  args: Omit<RuntimeOptions, 'projections' | 'db'> & {
+    db: Kysely<RuntimeDatabase>;
+    owner: string;
+    projection: Projection;
+    logger: Logger;
+    signal: AbortSignal;
+    ready: Promise<void>;
+  },
+): Loop => {
+  const { db, store, projection, owner, logger, signal } = args;
+  const batchSize = args.batchSize ?? 500;
+  const leaseMs = args.leaseMs ?? 10_000;
+  const pollMs = args.pollMs ?? 250;
+  const standbyPollMs = args.standbyPollMs ?? Math.min(1000, Math.max(10, Math.floor(leaseMs / 2)));
+  const autoPromote = args.autoPromote ?? true;
+  const lagProbeMs = args.lagProbeMs ?? 2000;
+  const lagProbeLimit = args.lagProbeLimit ?? 10_000;
+  const now = args.now ?? (() => new Date());
+  const name = projection.name;
+  const version = projection.version;
+  const log = { projection: name, version, owner };
+  let current: Lease | undefined;
+  let lost = false;
+  let markCaughtUp: () => void = () => undefined;
+  const caughtUp = new Promise<void>((resolve) => {
+    markCaughtUp = resolve;
+  });
+
+  const probeLag = async (after: Position): Promise<Lag> => {
+    const { events } = await store.readAll({ after, limit: lagProbeLimit });
+    const first = events[0];
+    const seconds = first ? Math.max(0, (now().getTime() - Date.parse(first.metadata.recordedAt)) / 1000) : 0;
+    return { eventsBehind: events.length, secondsBehind: Number.isFinite(seconds) ? seconds : 0 };
+  };
+
+  /** Re-runs a failed batch one event at a time to find the poison event; stops the projection on it. */
+  const isolate = async (lease: Lease, from: Position, events: readonly RecordedEvent[]): Promise<Position> => {
+    let checkpoint = from;
+    for (const event of events) {
+      try {
+        checkpoint = await applyBatch(db, { projection, lease, from: checkpoint, events: [event] });
+      } catch (e) {
+        if (!(e instanceof ProjectionError && e.code === 'handler_failed') || isTransient(e)) throw e;
+        await markStopped(db, { projection, lease, from: checkpoint, event, error: e });
+        logger.error(
+          { ...log, position: event.position, eventId: event.id, eventType: event.type, streamId: event.streamId, err: describeError(e.cause ?? e) },
+          'projection stopped on a poison event: dead-letter it or resume after a fix',
+        );
+        return checkpoint;
+      }
+    }
+    return checkpoint;
+  };
+
+  const lead = async (lease: Lease): Promise<void> => {
+    await migrateSchema(db, schemaOf(projection), projection.migrations);
+    let status: ProjectionStatus = await ensureStatus(db, projection);
+    let checkpoint = status.checkpoint;
+    let lastProbe = 0;
+    let lag: Lag = { eventsBehind: status.eventsBehind, secondsBehind: status.secondsBehind };
+    while (!signal.aborted) {
+      if (lost) throw new ProjectionError('fenced', `${name} v${version}: lease renewal failed`);
+      if (status.state === 'stopped') {
+        await sleep(pollMs, signal);
+        status = (await readStatus(db, name, version)) ?? status;
+        checkpoint = status.checkpoint;
+        continue;
+      }
+      const { events } = await store.readAll({ after: checkpoint, limit: batchSize });
+      if (events.length === 0) {
+        if (lag.eventsBehind !== 0 || lag.secondsBehind !== 0) {
+          lag = { eventsBehind: 0, secondsBehind: 0 };
+          await writeLag(db, { projection, lease, lag });
+        }
+        // Only forward: an older version never takes the views back from a newer one.
+        if (autoPromote && !status.serving && ((await servingVersion(db, name)) ?? 0) < version) {
+          await promote(db, projection, { lease });
+          logger.info({ ...log, checkpoint }, 'projection caught up and promoted: analytics views switched');
+        }
+        markCaughtUp();
+        await sleep(pollMs, signal);
+        status = (await readStatus(db, name, version)) ?? status;
+        if (status.checkpoint !== checkpoint) throw new ProjectionError('fenced', `${name} v${version}: checkpoint moved under us`);
+        continue;
+      }
+      const last = events[events.length - 1]!.position;
+      if (events.length < batchSize) lag = { eventsBehind: 0, secondsBehind: 0 };
+      else if (Date.now() - lastProbe >= lagProbeMs) {
+        lag = await probeLag(last);
+        lastProbe = Date.now();
+      } else lag = { eventsBehind: Math.max(0, lag.eventsBehind - events.length), secondsBehind: lag.secondsBehind };
+      try {
+        checkpoint = await applyBatch(db, { projection, lease, from: checkpoint, events, lag });
+        logger.debug({ ...log, checkpoint, events: events.length, ...lag }, 'batch applied');
+      } catch (e) {
+        if (!(e instanceof ProjectionError && e.code === 'handler_failed') || isTransient(e)) throw e;
+        logger.warn({ ...log, from: checkpoint, to: last, err: describeError(e.cause ?? e) }, 'batch failed; replaying it event by event');
+        checkpoint = await isolate(lease, checkpoint, events);
+        status = (await readStatus(db, name, version)) ?? status;
+      }
+    }
+  };
+
+  const done = (async () => {
+    await args.ready;
+    while (!signal.aborted) {
+      let lease: Lease | undefined;
+      try {
+        lease = await acquireLease(db, { name, version, owner, ms: leaseMs });
+      } catch (e) {
+        logger.warn({ ...log, err: describeError(e) }, 'lease acquisition failed');
+      }
+      if (!lease) {
+        await sleep(standbyPollMs, signal);
+        continue;
+      }
+      current = lease;
+      lost = false;
+      logger.info({ ...log, epoch: lease.epoch }, 'leading projection');
+      const held = lease;
+      const renewal = setInterval(() => {
+        renewLease(db, held, leaseMs).then(
+          (ok) => {
+            if (!ok) lost = true;
+          },
+          (e: unknown) => logger.warn({ ...log, err: describeError(e) }, 'lease renewal failed'),
+        );
+      }, Math.max(5, Math.floor(leaseMs / 3)));
+      let failed = false;
+      try {
+        await lead(lease);
+      } catch (e) {
+        failed = true;
+        logger.warn({ ...log, epoch: lease.epoch, err: describeError(e), code: (e as { code?: unknown }).code }, 'stepping down');
+      } finally {
+        clearInterval(renewal);
+        current = undefined;
+        await releaseLease(db, lease).catch(() => undefined);
+      }
+      // After a failure give a standby the first chance to take over.
+      if (failed) await sleep(leaseMs, signal);
+    }
+    logger.info(log, 'projection loop stopped');
+  })();
+
+  return { key: `${name}@${version}`, done, leading: () => current !== undefined, caughtUp };
+};

@@ -1,0 +1,186 @@
+import type { EventStore } from '@cs/event-store';
+import { createTestDatabase, type TestDatabase } from '@cs/testing';
+import fc from 'fast-check';
+import { type Kysely, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createProjectionRuntime,
+  deadLetter,
+  listStatus,
+  ProjectionError,
+  promote,
+  readStatus,
+  resume,
+  retire,
+} from '../src/index.ts';
+import { openStore } from './store.ts';
+import {
+  allTypes,
+  appendAll,
+  appliedTwice,
+  countsProjection,
+  foldCounts,
+  readCounts,
+  readModelDb,
+  type TestEvent,
+  waitFor,
+} from './support.ts';
+
+let database: TestDatabase;
+let db: Kysely<any>;
+let store: EventStore;
+const appended: TestEvent[] = [];
+
+const append = async (events: TestEvent[]) => {
+  await appendAll(store, events);
+  appended.push(...events);
+};
+
+const eventArb = fc.record({
+  type: fc.constantFrom(...allTypes),
+  stream: fc.constantFrom('s-1', 's-2', 's-3'),
+  amount: fc.integer({ min: 0, max: 1_000_000 }),
+});
+
+const codeOf = async (p: Promise<unknown>): Promise<string> => {
+  try {
+    await p;
+  } catch (e) {
+    return e instanceof ProjectionError ? e.code : `not a ProjectionError: ${String(e)}`;
+  }
+  return 'no error';
+};
+
+beforeAll(async () => {
+  database = await createTestDatabase('projection_runtime');
+  db = readModelDb(database.url);
+  store = await openStore(database.url);
+});
+afterAll(async () => {
+  await store?.close();
+  await db?.destroy();
+  await database?.drop();
+});
+
+describe('projection runtime on PostgreSQL', () => {
+  it('read model equals the direct fold of the events, whatever the batch size', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(eventArb, { maxLength: 25 }), fc.integer({ min: 1, max: 7 }), async (events, batchSize) => {
+        run += 1;
+        await append(events);
+        const projection = countsProjection(1, { name: `fold_${run}` });
+        const runtime = createProjectionRuntime({ db, store, projections: [projection], batchSize, pollMs: 20 });
+        await runtime.caughtUp();
+        await runtime.stop();
+        expect(await readCounts(db, `fold_${run}_v1`)).toEqual(foldCounts(appended));
+        const { duplicates, rows } = await appliedTwice(db, `fold_${run}_v1`);
+        expect(duplicates).toEqual([]);
+        expect(rows).toBe(appended.filter((e) => e.type !== 'Ignored').length);
+        const status = await readStatus(db, `fold_${run}`, 1);
+        expect(status).toMatchObject({ state: 'running', serving: true, eventsBehind: 0, lastError: null });
+      }),
+      { numRuns: 8 },
+    );
+  });
+
+  it('a poison event stops the projection with its position and error; dead-lettering resumes after it', async () => {
+    await append([
+      { type: 'Alpha', stream: 'p-1', amount: 1 },
+      { type: 'Beta', stream: 'p-1', amount: 666 },
+      { type: 'Gamma', stream: 'p-2', amount: 3 },
+    ]);
+    const poison = (e: { data: unknown }) => (e.data as { amount: number }).amount === 666;
+    const projection = countsProjection(1, { name: 'poison', poison });
+    const runtime = createProjectionRuntime({ db, store, projections: [projection], batchSize: 50, pollMs: 20 });
+    try {
+      await waitFor(async () => (await readStatus(db, 'poison', 1))?.state === 'stopped', 20_000, 'stopped');
+      const stopped = (await readStatus(db, 'poison', 1))!;
+      const { events } = await store.readAll({ limit: 100_000 });
+      const bad = events.find((e) => poison(e))!;
+      const before = events.filter((e) => e.position < bad.position);
+      expect(stopped.errorPosition).toBe(bad.position);
+      expect(stopped.lastError).toContain(`poison event ${bad.id}`);
+      expect(stopped.checkpoint).toBe(before.at(-1)!.position);
+      // everything before the poison event is applied, nothing after
+      const expectedBefore = foldCounts(appended.slice(0, before.length));
+      expect(await readCounts(db, 'poison_v1')).toEqual(expectedBefore);
+
+      expect(await codeOf(deadLetter(db, { name: 'poison', version: 1, position: '0', movedBy: 'op' }))).toBe('position_mismatch');
+      expect(await codeOf(deadLetter(db, { name: 'nope', version: 1, position: bad.position, movedBy: 'op' }))).toBe('not_found');
+      await deadLetter(db, { name: 'poison', version: 1, position: bad.position, movedBy: 'alice', reason: 'test' });
+      expect(await codeOf(deadLetter(db, { name: 'poison', version: 1, position: bad.position, movedBy: 'op' }))).toBe('not_stopped');
+
+      const dl = await db.selectFrom('projection_runtime.projection_dead_letters').selectAll().where('name', '=', 'poison').execute();
+      expect(dl).toHaveLength(1);
+      expect(dl[0]).toMatchObject({ position: bad.position, event_id: bad.id, event_type: 'Beta', moved_by: 'alice', reason: 'test' });
+      expect(dl[0]!.error).toContain('poison event');
+
+      await waitFor(async () => (await readStatus(db, 'poison', 1))?.checkpoint === events.at(-1)!.position, 20_000, 'resumed');
+      const withoutBad = appended.filter((_, i) => events[i]!.position !== bad.position);
+      expect(await readCounts(db, 'poison_v1')).toEqual(foldCounts(withoutBad));
+      expect((await appliedTwice(db, 'poison_v1')).duplicates).toEqual([]);
+      expect(await readStatus(db, 'poison', 1)).toMatchObject({ state: 'running', lastError: null, errorPosition: null });
+      expect(await codeOf(resume(db, { name: 'poison', version: 1 }))).toBe('not_stopped');
+    } finally {
+      await runtime.stop();
+    }
+  });
+
+  it('rebuilds v2 while v1 serves, switches the views atomically, and v2 equals v1', async () => {
+    await append([
+      { type: 'Alpha', stream: 'r-1', amount: 10 },
+      { type: 'Gamma', stream: 'r-1', amount: 20 },
+    ]);
+    const v1 = countsProjection(1, { name: 'rebuilt' });
+    const first = createProjectionRuntime({ db, store, projections: [v1], batchSize: 5, pollMs: 20 });
+    await first.caughtUp();
+    const viewSchema = async () =>
+      (await sql<{ d: string }>`SELECT definition AS d FROM pg_views WHERE schemaname = 'analytics' AND viewname = 'counts_by_type'`.execute(db)).rows[0]?.d ?? '';
+    // The stand-in views of each test projection share names: these views are the 'rebuilt' ones now.
+    expect(await viewSchema()).toContain('rebuilt_v1');
+    const total = appended.filter((e) => e.type !== 'Ignored').length;
+
+    // v2 builds in its own schema, not promoted automatically; v1 keeps serving.
+    const v2 = countsProjection(2, { name: 'rebuilt' });
+    const second = createProjectionRuntime({ db, store, projections: [v2], batchSize: 3, pollMs: 20, autoPromote: false });
+    await second.caughtUp();
+    expect(await readStatus(db, 'rebuilt', 2)).toMatchObject({ state: 'rebuilding', serving: false });
+    expect(await viewSchema()).toContain('rebuilt_v1');
+    expect(await readCounts(db, 'rebuilt_v2')).toEqual(await readCounts(db, 'rebuilt_v1'));
+
+    // Analysts keep reading during the switch: never an error, never a partial figure.
+    let reading = true;
+    const seen: number[] = [];
+    const reader = (async () => {
+      while (reading) {
+        const { rows } = await sql<{ n: number }>`SELECT n FROM analytics.counts_total`.execute(db);
+        seen.push(rows[0]!.n);
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 50));
+    await promote(db, v2);
+    await new Promise((r) => setTimeout(r, 50));
+    reading = false;
+    await reader;
+    expect(seen.length).toBeGreaterThan(2);
+    expect(new Set(seen)).toEqual(new Set([total]));
+    expect(await viewSchema()).toContain('rebuilt_v2');
+    const statuses = await listStatus(db, 'rebuilt');
+    expect(statuses.map((s) => [s.version, s.serving, s.state])).toEqual([
+      [1, false, 'running'],
+      [2, true, 'running'],
+    ]);
+    await first.stop();
+    await second.stop();
+    expect(await codeOf(retire(db, { name: 'rebuilt', version: 2 }))).toBe('serving');
+    await retire(db, { name: 'rebuilt', version: 1 });
+    expect(await listStatus(db, 'rebuilt')).toHaveLength(1);
+    const schemas = await sql<{ n: string }>`SELECT nspname AS n FROM pg_namespace WHERE nspname LIKE 'rebuilt_v%'`.execute(db);
+    expect(schemas.rows.map((r) => r.n)).toEqual(['rebuilt_v2']);
+  });
+
+  it('promote refuses a version that never ran or is stopped', async () => {
+    expect(await codeOf(promote(db, countsProjection(9, { name: 'never' })))).toBe('not_found');
+  });
+});
