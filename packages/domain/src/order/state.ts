@@ -58,7 +58,12 @@ export type ExistingOrder = {
 
 export type OrderState = { status: 'none' } | ExistingOrder;
 
-/** The state of an order stream without events. */
+/**
+ * The state of an order stream without events.
+ *
+ * @example
+ * initialOrderState() // { status: 'none' }
+ */
 export const initialOrderState = (): OrderState => ({ status: 'none' });
 
 /** Statuses from which no lifecycle step follows. */
