@@ -85,12 +85,14 @@ export type AppendResult = {
   events: RecordedEvent[];
 };
 
-export type ReadStreamOptions = { fromVersion?: number; toVersion?: number };
-export type ReadAllOptions = { after?: Position; limit?: number };
+/** `raw: true` skips upcasting (what an auditor verifying the hash chain needs). */
+export type ReadStreamOptions = { fromVersion?: number; toVersion?: number; raw?: boolean };
+/** `limit` defaults to 1000; `raw: true` skips upcasting. */
+export type ReadAllOptions = { after?: Position; limit?: number; raw?: boolean };
 export type ReadAllResult = { events: RecordedEvent[]; /** the position to continue after */ last: Position };
 
 export type Subscription = {
-  /** Resolves when the subscription has stopped (after `stop()` or an error). */
+  /** Resolves when the subscription has stopped after `stop()`; rejects with the error that stopped it otherwise. */
   done: Promise<void>;
   stop: () => Promise<void>;
 };

@@ -1,0 +1,51 @@
+import { EventStoreError } from './errors.ts';
+
+const serialize = (value: unknown, path: string): string | undefined => {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value)) throw new EventStoreError('invalid_event', `${path}: ${String(value)} is not a JSON number`);
+      // ECMAScript Number-to-String is exactly RFC 8785's number format (and -0 becomes 0).
+      return JSON.stringify(value);
+    case 'string':
+      if (/\p{Cs}/u.test(value.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, '')))
+        throw new EventStoreError('invalid_event', `${path}: string contains a lone surrogate`);
+      return JSON.stringify(value);
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+    case 'bigint':
+      throw new EventStoreError('invalid_event', `${path}: bigint is not JSON (use a string or integer fen within 2^53)`);
+    case 'object': {
+      const withJson = value as { toJSON?: () => unknown };
+      if (typeof withJson.toJSON === 'function') return serialize(withJson.toJSON(), path);
+      if (Array.isArray(value)) return `[${value.map((v, i) => serialize(v, `${path}[${i}]`) ?? 'null').join(',')}]`;
+      // RFC 8785 orders keys by their UTF-16 code units: JavaScript's default sort.
+      const keys = Object.keys(value).sort();
+      const parts: string[] = [];
+      for (const k of keys) {
+        const v = serialize((value as Record<string, unknown>)[k], `${path}.${k}`);
+        if (v !== undefined) parts.push(`${JSON.stringify(k)}:${v}`);
+      }
+      return `{${parts.join(',')}}`;
+    }
+  }
+};
+
+/**
+ * RFC 8785 (JSON Canonicalization Scheme) serialisation: keys sorted by UTF-16 code units, no
+ * whitespace, ECMAScript number formatting, minimal string escaping. `undefined` properties are
+ * dropped as JSON.stringify drops them; non-finite numbers, bigints and lone surrogates are
+ * refused with `EventStoreError('invalid_event')`.
+ *
+ * @example
+ * canonicalJson({ b: 1, a: [1e21, 'é'] }); // '{"a":[1e+21,"é"],"b":1}'
+ */
+export const canonicalJson = (value: unknown): string => {
+  const out = serialize(value, '$');
+  if (out === undefined) throw new EventStoreError('invalid_event', '$: value is not JSON');
+  return out;
+};

@@ -1,0 +1,62 @@
+import type { PGlite, Transaction } from '@electric-sql/pglite';
+import type pg from 'pg';
+
+/** The one thing the SQL adapter needs from a driver: run a statement, run a transaction. */
+export interface SqlExecutor {
+  readonly dialect: 'postgres' | 'pglite';
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Runs `fn` in one transaction on one connection; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Pick<SqlExecutor, 'query'>) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * A `SqlExecutor` over a `pg` Pool: statements on any pooled connection, a dedicated client
+ * per transaction. `ownsPool` makes `close()` end the pool.
+ *
+ * @example
+ * const executor = pgExecutor(new pg.Pool({ connectionString }), { ownsPool: true });
+ */
+export const pgExecutor = (pool: pg.Pool, options: { ownsPool?: boolean } = {}): SqlExecutor => ({
+  dialect: 'postgres',
+  query: async <R,>(text: string, params: readonly unknown[] = []) => (await pool.query(text, params as unknown[])).rows as R[],
+  transaction: async (fn) => {
+    const client = await pool.connect();
+    let broken: unknown;
+    try {
+      await client.query('BEGIN');
+      const result = await fn({ query: async <R,>(text: string, params: readonly unknown[] = []) => (await client.query(text, params as unknown[])).rows as R[] });
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+        broken = rollbackError;
+      });
+      throw e;
+    } finally {
+      // A connection whose rollback failed is not returned to the pool.
+      client.release(broken instanceof Error ? broken : undefined);
+    }
+  },
+  close: async () => {
+    if (options.ownsPool) await pool.end();
+  },
+});
+
+/**
+ * A `SqlExecutor` over a PGlite instance (one connection: transactions serialise).
+ * `close()` does not close the instance, which the caller owns.
+ *
+ * @example
+ * const executor = pgliteExecutor(await PGlite.create());
+ */
+export const pgliteExecutor = (db: PGlite): SqlExecutor => {
+  const run = async <R,>(q: PGlite | Transaction, text: string, params: readonly unknown[]): Promise<R[]> =>
+    (await q.query<R>(text, params as unknown[])).rows;
+  return {
+    dialect: 'pglite',
+    query: (text, params = []) => run(db, text, params),
+    transaction: (fn) => db.transaction((tx) => fn({ query: (text, params = []) => run(tx, text, params) })),
+    close: async () => undefined,
+  };
+};

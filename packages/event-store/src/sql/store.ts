@@ -1,0 +1,327 @@
+import { canonicalJson } from '../canonical-json.ts';
+import { EventStoreError } from '../errors.ts';
+import { ZERO_HASH } from '../hash.ts';
+import type {
+  AppendResult,
+  CommandOutcome,
+  EventStore,
+  ExpectedVersion,
+  Idempotency,
+  NewEvent,
+  ReadAllOptions,
+  ReadAllResult,
+  RecordedEvent,
+  Snapshot,
+} from '../port.ts';
+import { pollingSubscription } from '../subscription.ts';
+import { noUpcasters, type Upcasters } from '../upcasting.ts';
+import { checkExpectedVersion, checkOutcome, prepareEvents, recordedAtNow, validateAppend, type PreparedEvent } from '../write-path.ts';
+import type { SqlExecutor } from './executor.ts';
+import { migrate, quoteSchema } from './migrations.ts';
+import { translateSqlError } from './translate.ts';
+
+export type SqlEventStoreOptions = {
+  /** Schema holding the store's tables; default `event_store`. */
+  schema?: string;
+  upcasters?: Upcasters;
+  /** Source of `recordedAt` (tests); default the system clock. */
+  clock?: () => Date;
+};
+
+/** The SQL event store: the port plus SQL-only maintenance. */
+export type SqlEventStore = EventStore & {
+  readonly schema: string;
+  /** Deletes kept command outcomes recorded before `olderThan` (ISO); returns how many. */
+  pruneOutcomes(olderThan: string): Promise<number>;
+};
+
+type Query = Pick<SqlExecutor, 'query'>['query'];
+type EventRow = {
+  event_id: string;
+  stream_id: string;
+  stream_version: number;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: RecordedEvent['metadata'];
+  hash: string;
+  prev_hash: string;
+  seq: string;
+  tx: string;
+};
+
+const pad = (n: string): string => n.padStart(20, '0');
+/** `${transaction id}:${global seq}`, each zero-padded to 20 digits: ordered by string comparison. */
+const positionOf = (tx: string, seq: string): string => `${pad(tx)}:${pad(seq)}`;
+const parsePosition = (p: string): [string, string] => {
+  if (p === '') return ['0', '0'];
+  const m = /^(\d{20}):(\d{20})$/.exec(p);
+  if (!m) throw new EventStoreError('invalid_event', `invalid position '${p}'`);
+  return [BigInt(m[1]!).toString(), BigInt(m[2]!).toString()];
+};
+
+const COLUMNS = 'event_id::text AS event_id, stream_id, stream_version, type, schema_version, data, metadata, hash, prev_hash, global_seq::text AS seq, transaction_id::text AS tx';
+
+const toRecorded = (r: EventRow): RecordedEvent => ({
+  id: r.event_id,
+  streamId: r.stream_id,
+  streamVersion: Number(r.stream_version),
+  position: positionOf(r.tx, r.seq),
+  type: r.type,
+  schemaVersion: Number(r.schema_version),
+  storedSchemaVersion: Number(r.schema_version),
+  data: r.data,
+  metadata: r.metadata,
+  hash: r.hash,
+  prevHash: r.prev_hash,
+});
+
+/**
+ * The one SQL adapter, shared by PostgreSQL and PGlite through a `SqlExecutor`. Migrates its
+ * schema on creation. Appends take a per-stream transaction-level advisory lock BEFORE any
+ * write, so a stream's events get increasing transaction ids and positions follow versions;
+ * readAll/subscribe only return rows whose transaction id is below the oldest running
+ * transaction (`pg_snapshot_xmin`), so no reader ever skips an event that commits later with
+ * a lower position.
+ *
+ * @example
+ * const store = await createSqlEventStore(pgliteExecutor(db), { schema: 'event_store' });
+ */
+export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEventStoreOptions = {}): Promise<SqlEventStore> => {
+  const schemaName = options.schema ?? 'event_store';
+  const s = quoteSchema(schemaName);
+  const upcasters = options.upcasters ?? noUpcasters;
+  const wrap = async <T,>(fn: () => Promise<T>, context: { streamId?: string; expected?: string | number } = {}): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      throw translateSqlError(e, context);
+    }
+  };
+  await wrap(() => migrate(executor, schemaName));
+  const wakers = new Set<() => void>();
+  let closed = false;
+  const open = (): void => {
+    if (closed) throw new EventStoreError('unavailable', 'the event store is closed');
+  };
+  const out = (e: RecordedEvent, raw?: boolean): RecordedEvent => (raw ? e : upcasters.apply(e));
+
+  const insertEvents = async (q: Query, prepared: PreparedEvent[], recordedAt: string): Promise<RecordedEvent[]> => {
+    const payload = JSON.stringify(
+      prepared.map((p) => ({ i: p.id, s: p.streamId, v: p.streamVersion, t: p.type, sv: p.storedSchemaVersion, d: p.data, m: p.metadata, h: p.hash, p: p.prevHash })),
+    );
+    const rows = await q<{ event_id: string; seq: string; tx: string }>(
+      `INSERT INTO ${s}.events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash, prev_hash)
+       SELECT (e->>'i')::uuid, e->>'s', (e->>'v')::int, e->>'t', (e->>'sv')::int, e->'d', e->'m', $2::timestamptz, e->>'h', e->>'p'
+       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, n) ORDER BY n
+       RETURNING event_id::text AS event_id, global_seq::text AS seq, transaction_id::text AS tx`,
+      [payload, recordedAt],
+    );
+    const byId = new Map(rows.map((r) => [r.event_id, r]));
+    return prepared.map((p) => {
+      const r = byId.get(p.id);
+      if (!r) throw new EventStoreError('internal', `event ${p.id} was not returned by the insert`);
+      return { ...p, position: positionOf(r.tx, r.seq) };
+    });
+  };
+
+  const upsertHeads = async (q: Query, heads: { streamId: string; version: number; hash: string }[]): Promise<void> => {
+    await q(
+      `INSERT INTO ${s}.streams (stream_id, version, last_hash)
+       SELECT e->>'s', (e->>'v')::int, e->>'h' FROM jsonb_array_elements($1::jsonb) AS x(e)
+       ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, last_hash = excluded.last_hash, updated_at = now()`,
+      [JSON.stringify(heads.map((h) => ({ s: h.streamId, v: h.version, h: h.hash })))],
+    );
+  };
+
+  const readHeads = async (q: Query, streamIds: string[]): Promise<Map<string, { version: number; hash: string }>> => {
+    const rows = await q<{ stream_id: string; version: number; last_hash: string }>(
+      `SELECT stream_id, version, last_hash FROM ${s}.streams WHERE stream_id IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+      [JSON.stringify(streamIds)],
+    );
+    return new Map(rows.map((r) => [r.stream_id, { version: Number(r.version), hash: r.last_hash }]));
+  };
+
+  /** Claims the command id inside the transaction; a concurrent twin blocks here until we commit. */
+  const claimOutcome = async (q: Query, commandId: string, requestHash: string, recordedAt: string, reply: unknown | null): Promise<void> => {
+    const claimed = await q(
+      `INSERT INTO ${s}.command_outcomes (command_id, request_hash, reply, recorded_at, recorded_ts) VALUES ($1, $2, $3::jsonb, $4::text, $4::text::timestamptz)
+       ON CONFLICT (command_id) DO NOTHING RETURNING command_id`,
+      [commandId, requestHash, reply === null ? null : canonicalJson(reply), recordedAt],
+    );
+    if (claimed.length > 0) return;
+    const [kept] = await q<{ request_hash: string; reply: unknown; recorded_at: string }>(
+      `SELECT request_hash, reply, recorded_at FROM ${s}.command_outcomes WHERE command_id = $1`,
+      [commandId],
+    );
+    if (!kept) throw new EventStoreError('internal', `command ${commandId}: outcome vanished while claiming it`, true);
+    checkOutcome({ commandId, requestHash: kept.request_hash, reply: kept.reply, recordedAt: kept.recorded_at }, commandId, requestHash);
+  };
+
+  const append = async (streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion, idempotency?: Idempotency): Promise<AppendResult> => {
+    open();
+    validateAppend(streamId, events, expectedVersion);
+    if (idempotency && (typeof idempotency.commandId !== 'string' || !idempotency.commandId || typeof idempotency.requestHash !== 'string' || !idempotency.requestHash))
+      throw new EventStoreError('invalid_event', 'idempotency needs a commandId and a requestHash');
+    const result = await wrap(
+      () =>
+        executor.transaction(async (tx) => {
+          // The lock comes before any write: the transaction id (and so the position) is taken under it.
+          await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`cs-es:${schemaName}:s:${streamId}`]);
+          await tx.query('SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))', [`cs-es:${schemaName}:all`]);
+          const recordedAt = recordedAtNow(options.clock);
+          if (idempotency) await claimOutcome(tx.query, idempotency.commandId, idempotency.requestHash, recordedAt, null);
+          const head = (await readHeads(tx.query, [streamId])).get(streamId) ?? { version: 0, hash: ZERO_HASH };
+          checkExpectedVersion(streamId, expectedVersion, head.version);
+          const prepared = prepareEvents(streamId, events, head, recordedAt);
+          const recorded = await insertEvents(tx.query, prepared, recordedAt);
+          const last = recorded[recorded.length - 1]!;
+          await upsertHeads(tx.query, [{ streamId, version: last.streamVersion, hash: last.hash }]);
+          const appended: AppendResult = { streamId, nextVersion: last.streamVersion, positions: recorded.map((r) => r.position), events: recorded };
+          if (idempotency)
+            await tx.query(`UPDATE ${s}.command_outcomes SET reply = $2::jsonb WHERE command_id = $1`, [
+              idempotency.commandId,
+              canonicalJson(idempotency.reply(appended) ?? null),
+            ]);
+          return appended;
+        }),
+      { streamId, expected: expectedVersion },
+    );
+    for (const w of wakers) w();
+    return result;
+  };
+
+  const readAll = async (o: ReadAllOptions = {}): Promise<ReadAllResult> => {
+    open();
+    const after = o.after ?? '';
+    const [tx, seq] = parsePosition(after);
+    const limit = o.limit ?? 1000;
+    if (!Number.isInteger(limit) || limit < 1) throw new EventStoreError('invalid_event', `invalid limit ${String(limit)}`);
+    const rows = await wrap(() =>
+      executor.query<EventRow>(
+        `SELECT ${COLUMNS} FROM ${s}.events
+         WHERE (transaction_id, global_seq) > ($1::text::xid8, $2::bigint)
+           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+         ORDER BY transaction_id, global_seq LIMIT $3`,
+        [tx, seq, limit],
+      ),
+    );
+    const events = rows.map((r) => out(toRecorded(r), o.raw));
+    return { events, last: events[events.length - 1]?.position ?? after };
+  };
+
+  return {
+    kind: executor.dialect,
+    schema: schemaName,
+    append: (streamId, events, o) => append(streamId, events, o?.expectedVersion, o?.idempotency),
+    appendBatch: async (batch) => {
+      open();
+      if (!Array.isArray(batch) || batch.length === 0) throw new EventStoreError('invalid_event', 'batch must be a non-empty array');
+      for (const b of batch) validateAppend(b.streamId, b.events, b.expectedVersion);
+      const results = await wrap(() =>
+        executor.transaction(async (tx) => {
+          // Bulk loads take the store-wide lock exclusively instead of one lock per stream.
+          await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`cs-es:${schemaName}:all`]);
+          const heads = await readHeads(tx.query, [...new Set(batch.map((b) => b.streamId))]);
+          const recordedAt = recordedAtNow(options.clock);
+          const prepared: PreparedEvent[][] = batch.map((b) => {
+            const head = heads.get(b.streamId) ?? { version: 0, hash: ZERO_HASH };
+            checkExpectedVersion(b.streamId, b.expectedVersion, head.version);
+            const p = prepareEvents(b.streamId, b.events, head, recordedAt);
+            const last = p[p.length - 1]!;
+            heads.set(b.streamId, { version: last.streamVersion, hash: last.hash });
+            return p;
+          });
+          const recorded = await insertEvents(tx.query, prepared.flat(), recordedAt);
+          await upsertHeads(tx.query, [...heads].map(([streamId, h]) => ({ streamId, ...h })));
+          let i = 0;
+          return prepared.map((p, k): AppendResult => {
+            const mine = recorded.slice(i, i + p.length);
+            i += p.length;
+            return { streamId: batch[k]!.streamId, nextVersion: mine[mine.length - 1]!.streamVersion, positions: mine.map((r) => r.position), events: mine };
+          });
+        }),
+      );
+      for (const w of wakers) w();
+      return results;
+    },
+    readStream: async (streamId, o = {}) => {
+      open();
+      if (typeof streamId !== 'string') throw new EventStoreError('invalid_event', 'streamId must be a string');
+      const rows = await wrap(() =>
+        executor.query<EventRow>(
+          `SELECT ${COLUMNS} FROM ${s}.events WHERE stream_id = $1 AND stream_version >= $2 AND stream_version <= $3 ORDER BY stream_version`,
+          [streamId, o.fromVersion ?? 1, Math.min(o.toVersion ?? 2_147_483_647, 2_147_483_647)],
+        ),
+      );
+      return rows.map((r) => out(toRecorded(r), o.raw));
+    },
+    streamHead: async (streamId) => {
+      open();
+      const head = (await wrap(() => readHeads(executor.query.bind(executor), [streamId]))).get(streamId);
+      return head ?? { version: 0, hash: ZERO_HASH };
+    },
+    readAll,
+    subscribe: (o) =>
+      pollingSubscription(readAll, o, {
+        onWake: (wake) => {
+          wakers.add(wake);
+          return () => wakers.delete(wake);
+        },
+      }),
+    findOutcome: async (commandId) => {
+      open();
+      const [r] = await wrap(() =>
+        executor.query<{ command_id: string; request_hash: string; reply: unknown; recorded_at: string }>(
+          `SELECT command_id, request_hash, reply, recorded_at FROM ${s}.command_outcomes WHERE command_id = $1`,
+          [commandId],
+        ),
+      );
+      return r && { commandId: r.command_id, requestHash: r.request_hash, reply: r.reply, recordedAt: r.recorded_at };
+    },
+    saveOutcome: async (o) => {
+      open();
+      if (typeof o?.commandId !== 'string' || !o.commandId || typeof o.requestHash !== 'string' || !o.requestHash)
+        throw new EventStoreError('invalid_event', 'an outcome needs a commandId and a requestHash');
+      const recordedAt = recordedAtNow(options.clock);
+      const reply = JSON.parse(canonicalJson(o.reply ?? null)) as unknown;
+      await wrap(() => claimOutcome(executor.query.bind(executor), o.commandId, o.requestHash, recordedAt, reply));
+      return { commandId: o.commandId, requestHash: o.requestHash, reply, recordedAt } satisfies CommandOutcome;
+    },
+    saveSnapshot: async (snap: Snapshot) => {
+      open();
+      if (typeof snap?.streamId !== 'string' || !Number.isInteger(snap.version) || snap.version < 0 || !Number.isInteger(snap.schemaVersion))
+        throw new EventStoreError('invalid_event', 'invalid snapshot');
+      await wrap(() =>
+        executor.query(
+          `INSERT INTO ${s}.snapshots (stream_id, version, schema_version, state) VALUES ($1, $2, $3, $4::jsonb)
+           ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, schema_version = excluded.schema_version, state = excluded.state, saved_at = now()
+           WHERE ${s}.snapshots.version <= excluded.version`,
+          [snap.streamId, snap.version, snap.schemaVersion, canonicalJson(snap.state ?? null)],
+        ),
+      );
+    },
+    loadSnapshot: async (streamId) => {
+      open();
+      const [r] = await wrap(() =>
+        executor.query<{ version: number; schema_version: number; state: unknown }>(
+          `SELECT version, schema_version, state FROM ${s}.snapshots WHERE stream_id = $1`,
+          [streamId],
+        ),
+      );
+      return r && { streamId, version: Number(r.version), schemaVersion: Number(r.schema_version), state: r.state };
+    },
+    pruneOutcomes: async (olderThan) => {
+      open();
+      if (typeof olderThan !== 'string' || Number.isNaN(Date.parse(olderThan))) throw new EventStoreError('invalid_event', 'olderThan must be an ISO date-time');
+      const rows = await wrap(() => executor.query(`DELETE FROM ${s}.command_outcomes WHERE recorded_ts < $1::timestamptz RETURNING 1`, [olderThan]));
+      return rows.length;
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      for (const w of wakers) w();
+      await executor.close();
+    },
+  };
+};

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { canonicalJson } from './canonical-json.ts';
+import { ConcurrencyError, DuplicateCommandError, EventStoreError, IdempotencyKeyReusedError } from './errors.ts';
+import { deterministicUuid, eventHash } from './hash.ts';
+import type { CommandOutcome, EventMetadata, ExpectedVersion, NewEvent, RecordedEvent } from './port.ts';
+
+const metadataSchema = z.object({
+  commandId: z.string().min(1),
+  correlationId: z.string().min(1),
+  causationId: z.string().min(1).optional(),
+  actor: z.object({ service: z.string().min(1), person: z.string().min(1).optional() }),
+  occurredAt: z.string().min(1),
+});
+const newEventSchema = z.object({
+  id: z.uuid().optional(),
+  type: z.string().min(1).max(200),
+  schemaVersion: z.number().int().min(1).optional(),
+  data: z.unknown(),
+  metadata: metadataSchema,
+});
+
+/** A validated event ready to be stored: everything but its position. */
+export type PreparedEvent = Omit<RecordedEvent, 'position'>;
+
+const noNul = (json: string, where: string): void => {
+  // PostgreSQL jsonb cannot hold U+0000; refuse it everywhere so every adapter behaves alike.
+  if (json.includes('\\u0000')) throw new EventStoreError('invalid_event', `${where}: strings may not contain U+0000`);
+};
+
+/**
+ * Checks an expected version against a stream's current version (0 = no stream).
+ *
+ * @example
+ * checkExpectedVersion('Order-1', 'no_stream', 0); // ok; with 3 it throws ConcurrencyError
+ */
+export const checkExpectedVersion = (streamId: string, expected: ExpectedVersion, actual: number): void => {
+  const ok =
+    expected === 'any' ||
+    (expected === 'no_stream' && actual === 0) ||
+    (expected === 'stream_exists' && actual > 0) ||
+    (typeof expected === 'number' && expected === actual);
+  if (!ok) throw new ConcurrencyError(streamId, expected, actual);
+};
+
+/**
+ * Validates an append request's arguments and throws `invalid_event` on bad input.
+ *
+ * @example
+ * validateAppend('Order-1', events, 'no_stream');
+ */
+export const validateAppend = (streamId: unknown, events: unknown, expected: unknown): void => {
+  if (typeof streamId !== 'string' || streamId.length === 0 || streamId.length > 500)
+    throw new EventStoreError('invalid_event', 'streamId must be a non-empty string of at most 500 characters');
+  if (!Array.isArray(events) || events.length === 0) throw new EventStoreError('invalid_event', 'events must be a non-empty array');
+  const okExpected =
+    expected === 'any' || expected === 'no_stream' || expected === 'stream_exists' || (typeof expected === 'number' && Number.isInteger(expected) && expected >= 0);
+  if (!okExpected) throw new EventStoreError('invalid_event', `invalid expectedVersion ${String(expected)}`);
+};
+
+/**
+ * The one write path shared by every adapter: validates the new events, normalises their
+ * JSON (what is hashed is exactly what is read back), derives ids from the command id when
+ * absent, stamps `recordedAt` (ISO, milliseconds) into the metadata and links the hash chain.
+ *
+ * @example
+ * const prepared = prepareEvents('Order-1', events, { version: 0, hash: ZERO_HASH }, new Date().toISOString());
+ */
+export const prepareEvents = (
+  streamId: string,
+  events: readonly NewEvent[],
+  head: { version: number; hash: string },
+  recordedAt: string,
+): PreparedEvent[] => {
+  let prevHash = head.hash;
+  return events.map((raw, index) => {
+    const parsed = newEventSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new EventStoreError('invalid_event', `event ${index}: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`);
+    }
+    const e = parsed.data;
+    const dataJson = canonicalJson(e.data);
+    noNul(dataJson, `event ${index} data`);
+    const metadata = { ...(JSON.parse(canonicalJson(e.metadata)) as EventMetadata), recordedAt };
+    noNul(canonicalJson(metadata), `event ${index} metadata`);
+    const streamVersion = head.version + index + 1;
+    const base = {
+      id: e.id ?? deterministicUuid(`${e.metadata.commandId}|${streamId}|${index}`),
+      streamId,
+      streamVersion,
+      type: e.type,
+      schemaVersion: e.schemaVersion ?? 1,
+      storedSchemaVersion: e.schemaVersion ?? 1,
+      data: JSON.parse(dataJson) as unknown,
+      metadata,
+      prevHash,
+    };
+    const hash = eventHash(base);
+    prevHash = hash;
+    return { ...base, hash };
+  });
+};
+
+/**
+ * `recordedAt` as stored: ISO 8601 UTC with milliseconds.
+ *
+ * @example
+ * recordedAtNow(() => new Date(0)); // '1970-01-01T00:00:00.000Z'
+ */
+export const recordedAtNow = (clock: () => Date = () => new Date()): string => clock().toISOString();
+
+/**
+ * Outcome bookkeeping shared by every adapter: a kept outcome under the same command id makes
+ * the call a duplicate (same request hash) or a refused reuse (another hash).
+ *
+ * @example
+ * checkOutcome(await store.findOutcome(id), id, hash); // throws DuplicateCommandError or IdempotencyKeyReusedError
+ */
+export const checkOutcome = (kept: CommandOutcome | undefined, commandId: string, requestHash: string): void => {
+  if (!kept) return;
+  if (kept.requestHash !== requestHash) throw new IdempotencyKeyReusedError(commandId);
+  throw new DuplicateCommandError(commandId, kept.reply);
+};
+
