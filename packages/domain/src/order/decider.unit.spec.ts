@@ -150,6 +150,22 @@ describe('order.place', () => {
     expect(b?.type === 'OrderPlaced' && b.data).toMatchObject({ promisedDispatchAt: at(30), promisedDeliveryAt: at(78), promiseSource: 'mixed' });
   });
 
+  it('takes the deferred lead time, and urgent shortens it', () => {
+    const [d] = spec.given([]).when(cmd.place({ dispatchPreference: 'deferred' })).events();
+    expect(d?.type === 'OrderPlaced' && [d.data.promisedDispatchAt, d.data.promisedDeliveryAt]).toEqual([at(72), at(144)]);
+    const [u] = spec.given([]).when(cmd.place({ dispatchPreference: 'deferred', urgent: true })).events();
+    expect(u?.type === 'OrderPlaced' && [u.data.promisedDispatchAt, u.data.promisedDeliveryAt]).toEqual([at(2), at(24)]);
+  });
+
+  it('compares business times as instants across offsets', () => {
+    const h = spec.given([]).when(cmd.place({ occurredAt: '2026-03-02T08:00:00+08:00' })).events();
+    const verifyAt = (occurredAt: string): OrderCommand => ({ type: 'order.verify', data: { orderId, verifiedBy: 'v', occurredAt } });
+    spec.given(h).when(verifyAt('2026-03-01T23:30:00Z')).thenThrows('out_of_order_time');
+    expect(spec.given(h).when(verifyAt('2026-03-02T07:30:00+07:00')).events()).toHaveLength(1);
+    const [p] = h;
+    expect(p?.type === 'OrderPlaced' && p.data.promisedDispatchAt).toBe('2026-03-03T00:00:00.000Z');
+  });
+
   it('refuses an existing order with already_exists', () => {
     spec.given(placed()).when(cmd.place()).thenThrows('already_exists');
   });
