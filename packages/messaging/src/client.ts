@@ -71,8 +71,16 @@ export const sendCommand = async (nc: NatsConnection, options: SendCommandOption
       return reply.data;
     } catch (e) {
       const code = (e as NatsError).code;
-      if (code === ErrorCode.PermissionsViolation)
+      if (code === ErrorCode.PermissionsViolation) {
+        const context = (e as NatsError).permissionContext;
+        if (context?.operation === 'subscription')
+          return errorReply(
+            'unauthorized',
+            `this connection may not receive replies on ${context.subject} (connect with inboxPrefix '_INBOX.<service>'); the command may have been applied`,
+            { commandId },
+          );
         return errorReply('unauthorized', `service '${options.service}' may not send ${options.type}`, { commandId });
+      }
       if (code === ErrorCode.Timeout || code === ErrorCode.NoResponders || code === ErrorCode.Disconnect) {
         lastProblem = code === ErrorCode.NoResponders ? 'no command handler is listening' : 'the command handler did not answer in time';
         continue;

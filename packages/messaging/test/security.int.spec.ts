@@ -105,6 +105,14 @@ describe('own nats-server with docs/nats-server.conf: permissions make the actin
     expect(err?.code).toBe(ErrorCode.AuthorizationViolation);
   });
 
+  it('a service without its private inbox prefix cannot receive replies (no snooping on _INBOX.>)', async () => {
+    const nc = await connect({ servers: server.url, user: 'order-desk', pass: passwordOf('order-desk'), reconnect: false });
+    clients.push(nc);
+    const reply = await sendCommand(nc, { type: 'order.place', service: 'order-desk', payload: validPayload('O-noinbox'), retries: 0, timeoutMs: 1000 });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    if (!reply.ok) expect(reply.error.message).toMatch(/may not receive replies on _INBOX\./);
+  });
+
   it('the analyst may query $SRV.INFO of the command handler', async () => {
     const nc = await as('analyst');
     const info = JSON.parse(new TextDecoder().decode((await nc.request('$SRV.INFO.cs-command-handler', undefined, { timeout: 2000 })).data));
