@@ -1,0 +1,22 @@
+export { analyticsViews, type AnalyticsView } from './analytics.ts';
+export { customerAttributeChanges, type CustomerAttributeChange } from './company-records.ts';
+export type { KpiDatabase } from './database.ts';
+export { KpiError, type KpiErrorCode } from './errors.ts';
+export type { KpiEvent } from './event-data.ts';
+export { applyKpiEvent } from './handle.ts';
+export { ANALYST_ROLE, ensureAnalystRole, installAnalyticsViews, setKpiSettings } from './install.ts';
+export { kpiMigrations } from './migrations.ts';
+export {
+  computeKpiOracle,
+  dimensionKinds,
+  percentileCont,
+  type ComplaintStatRow,
+  type DimensionKind,
+  type DurationRow,
+  type IndicatorRow,
+  type OracleReport,
+  type ReturnReasonRow,
+} from './oracle.ts';
+export { isoWeekLabel, localDate, periodKinds, periodLabel, periodStart, type PeriodKind } from './periods.ts';
+export { handleKpiEvents, kpiEventTypes, kpiProjection } from './projection.ts';
+export { defaultKpiSettings, type KpiSettings } from './settings.ts';

@@ -1,0 +1,233 @@
+import { type Kysely, sql } from 'kysely';
+import type { ProjectionMigrations } from '@cs/read-model';
+
+// Frozen in time: typed Kysely<any>, never importing today's table types. `db` is scoped to the
+// projection version's schema; `schema` names it for raw SQL (views).
+
+const createFacts = async (db: Kysely<any>, schema: string): Promise<void> => {
+  // Settings live outside the versioned schema so that a rebuild keeps the company's choices.
+  await sql`CREATE SCHEMA IF NOT EXISTS kpi_config`.execute(db);
+  await sql`CREATE TABLE IF NOT EXISTS kpi_config.settings (
+      id boolean PRIMARY KEY DEFAULT true CHECK (id),
+      time_zone text NOT NULL DEFAULT 'Asia/Shanghai',
+      tracking_interval_hours numeric NOT NULL DEFAULT 24 CHECK (tracking_interval_hours > 0),
+      updated_at timestamptz NOT NULL DEFAULT now()
+    )`.execute(db);
+  await sql`INSERT INTO kpi_config.settings (id) VALUES (true) ON CONFLICT (id) DO NOTHING`.execute(db);
+  // The runtime grants the analytics views to this group role on promotion: it must exist.
+  await sql`DO $$ BEGIN CREATE ROLE analyst NOLOGIN;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`.execute(db);
+
+  const ts = 'timestamptz';
+  await db.schema
+    .createTable('order_facts')
+    .addColumn('order_id', 'text', (c) => c.primaryKey())
+    .addColumn('customer_id', 'text', (c) => c.notNull())
+    .addColumn('placed_at', ts)
+    .addColumn('promised_dispatch_at', ts)
+    .addColumn('promised_delivery_at', ts)
+    .addColumn('accepted_at', ts)
+    .addColumn('rejected_at', ts)
+    .addColumn('rejection_reason', 'text')
+    .addColumn('cancelled_at', ts)
+    .addColumn('prepared_at', ts)
+    .addColumn('picked_in_full', 'boolean')
+    .addColumn('dispatched_at', ts)
+    .addColumn('delivered_at', ts)
+    .addColumn('in_full', 'boolean')
+    .addColumn('damage_at_handover', 'boolean')
+    .addColumn('lost_at', ts)
+    .execute();
+  await db.schema
+    .createTable('order_lines')
+    .addColumn('order_id', 'text', (c) => c.notNull())
+    .addColumn('line_id', 'text', (c) => c.notNull())
+    .addColumn('ordered_quantity', 'integer', (c) => c.notNull())
+    .addColumn('picked_quantity', 'integer', (c) => c.notNull())
+    .addColumn('stock_damaged', 'boolean', (c) => c.notNull())
+    .addColumn('prepared_at', ts, (c) => c.notNull())
+    .addPrimaryKeyConstraint('order_lines_pk', ['order_id', 'line_id'])
+    .execute();
+  await db.schema
+    .createTable('order_tracking_points')
+    .addColumn('event_id', 'text', (c) => c.primaryKey())
+    .addColumn('order_id', 'text', (c) => c.notNull())
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('at', ts, (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('order_tracking_points_order').on('order_tracking_points').columns(['order_id', 'at']).execute();
+  await db.schema
+    .createTable('order_damage_reports')
+    .addColumn('source', 'text', (c) => c.notNull())
+    .addColumn('source_id', 'text', (c) => c.notNull())
+    .addColumn('order_id', 'text', (c) => c.notNull())
+    .addColumn('reported_at', ts, (c) => c.notNull())
+    .addPrimaryKeyConstraint('order_damage_reports_pk', ['source', 'source_id'])
+    .execute();
+  await db.schema.createIndex('order_damage_reports_order').on('order_damage_reports').column('order_id').execute();
+  await db.schema
+    .createTable('complaint_facts')
+    .addColumn('complaint_id', 'text', (c) => c.primaryKey())
+    .addColumn('customer_id', 'text', (c) => c.notNull())
+    .addColumn('number', 'text')
+    .addColumn('order_id', 'text')
+    .addColumn('channel', 'text')
+    .addColumn('category', 'text')
+    .addColumn('severity', 'text')
+    .addColumn('received_at', ts)
+    .addColumn('acknowledged_at', ts)
+    .addColumn('first_resolved_at', ts)
+    .addColumn('reopen_count', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('escalation_count', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('closed_at', ts)
+    .execute();
+  await db.schema
+    .createTable('return_facts')
+    .addColumn('return_id', 'text', (c) => c.primaryKey())
+    .addColumn('order_id', 'text', (c) => c.notNull())
+    .addColumn('customer_id', 'text', (c) => c.notNull())
+    .addColumn('requested_at', ts)
+    .addColumn('stated_reason', 'text')
+    .addColumn('cause_confirmed', 'boolean')
+    .addColumn('confirmed_reason', 'text')
+    .addColumn('inspected_at', ts)
+    .addColumn('decision', 'text')
+    .addColumn('decided_at', ts)
+    .addColumn('outcome', 'text')
+    .addColumn('amount_fen', 'bigint')
+    .addColumn('closed_at', ts)
+    .execute();
+  await db.schema
+    .createTable('customer_attributes')
+    .addColumn('customer_id', 'text', (c) => c.notNull())
+    .addColumn('attribute', 'text', (c) => c.notNull())
+    .addColumn('position', sql`text COLLATE "C"`, (c) => c.notNull())
+    .addColumn('effective_at', ts, (c) => c.notNull())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('customer_attributes_pk', ['customer_id', 'attribute', 'position'])
+    .execute();
+  await db.schema
+    .createIndex('customer_attributes_lookup')
+    .on('customer_attributes')
+    .columns(['customer_id', 'attribute', 'effective_at'])
+    .execute();
+};
+
+/** The value of a customer attribute in force at `at` (see customer-attribute.table.ts). */
+const attributeAt = (schema: string, customer: string, attribute: string, at: string): string =>
+  `coalesce((SELECT a.value FROM ${schema}.customer_attributes a
+     WHERE a.customer_id = ${customer} AND a.attribute = '${attribute}' AND a.effective_at <= ${at}
+     ORDER BY a.effective_at DESC, a.position DESC LIMIT 1), 'unknown')`;
+
+const dims = (schema: string, customer: string, at: string): string =>
+  ['classification', 'standard_column', 'region']
+    .map((attr) => `${attributeAt(schema, customer, attr, at)} AS ${attr}`)
+    .join(',\n    ');
+
+const createFactViews = async (db: Kysely<any>, s: string): Promise<void> => {
+  // One row per order with its dimensions as of placement and the derived flags.
+  await sql
+    .raw(
+      `CREATE VIEW ${s}.order_dim AS
+  SELECT o.*,
+    ${dims(s, 'o.customer_id', 'o.placed_at')},
+    EXISTS (SELECT 1 FROM ${s}.order_damage_reports d WHERE d.order_id = o.order_id) AS damaged_later,
+    (SELECT max(g.gap) FROM (
+       SELECT extract(epoch FROM p.at - lag(p.at) OVER (ORDER BY p.at)) / 3600 AS gap
+       FROM ${s}.order_tracking_points p WHERE p.order_id = o.order_id) g) AS max_tracking_gap_hours
+  FROM ${s}.order_facts o
+  WHERE o.placed_at IS NOT NULL`,
+    )
+    .execute(db);
+  await sql
+    .raw(
+      `CREATE VIEW ${s}.complaint_dim AS
+  SELECT c.*, ${dims(s, 'c.customer_id', 'c.received_at')}
+  FROM ${s}.complaint_facts c WHERE c.received_at IS NOT NULL`,
+    )
+    .execute(db);
+  await sql
+    .raw(
+      `CREATE VIEW ${s}.return_dim AS
+  SELECT r.*, ${dims(s, 'r.customer_id', 'r.requested_at')}
+  FROM ${s}.return_facts r WHERE r.requested_at IS NOT NULL`,
+    )
+    .execute(db);
+
+  const cols = `customer_id, classification, standard_column, region`;
+  // Every counted fact: numerator and denominator contributions at the fact's own time.
+  await sql
+    .raw(
+      `CREATE VIEW ${s}.indicator_facts AS
+  WITH st AS (SELECT time_zone, tracking_interval_hours FROM kpi_config.settings WHERE id),
+  settled AS (
+    SELECT o.*, coalesce(o.delivered_at, o.lost_at) AS settled_at,
+      coalesce(o.delivered_at IS NOT NULL AND o.delivered_at <= o.promised_delivery_at, false) AS on_time,
+      (o.delivered_at IS NOT NULL AND coalesce(o.in_full, false)) AS complete,
+      coalesce(o.delivered_at IS NOT NULL AND o.damage_at_handover = false AND NOT o.damaged_later, false) AS intact
+    FROM ${s}.order_dim o WHERE o.delivered_at IS NOT NULL OR o.lost_at IS NOT NULL),
+  f AS (
+    SELECT 'on_time_delivery' AS indicator, 'order' AS subject_kind, order_id AS subject_id, ${cols}, settled_at AS fact_at, on_time::int AS numerator, 1 AS denominator FROM settled
+    UNION ALL SELECT 'in_full', 'order', order_id, ${cols}, settled_at, complete::int, 1 FROM settled
+    UNION ALL SELECT 'damage_free', 'order', order_id, ${cols}, settled_at, intact::int, 1 FROM settled
+    UNION ALL SELECT 'perfect_order', 'order', order_id, ${cols}, settled_at, (on_time AND complete AND intact)::int, 1 FROM settled
+    UNION ALL SELECT 'complaint_rate', 'order', order_id, ${cols}, settled_at, 0, 1 FROM settled
+    UNION ALL SELECT 'return_rate', 'order', order_id, ${cols}, delivered_at, 0, 1 FROM settled WHERE delivered_at IS NOT NULL
+    UNION ALL SELECT 'on_time_dispatch', 'order', order_id, ${cols}, dispatched_at,
+      coalesce(dispatched_at <= promised_dispatch_at, false)::int, 1 FROM ${s}.order_dim WHERE dispatched_at IS NOT NULL
+    UNION ALL SELECT 'shipping_accuracy', 'order', order_id, ${cols}, dispatched_at,
+      coalesce(picked_in_full, false)::int, 1 FROM ${s}.order_dim WHERE dispatched_at IS NOT NULL
+    UNION ALL SELECT 'timely_tracking', 'order', o.order_id, ${cols}, o.dispatched_at,
+      (coalesce(o.max_tracking_gap_hours, 0) <= st.tracking_interval_hours)::int, 1
+      FROM ${s}.order_dim o CROSS JOIN st
+      WHERE o.dispatched_at IS NOT NULL AND (o.delivered_at IS NOT NULL OR o.lost_at IS NOT NULL)
+    UNION ALL SELECT 'demand_fulfilment', 'order', order_id, ${cols}, placed_at, (accepted_at IS NOT NULL)::int, 1 FROM ${s}.order_dim
+    UNION ALL SELECT 'warehouse_dispatch_rate', 'order', order_id, ${cols}, accepted_at,
+      (dispatched_at IS NOT NULL)::int, 1 FROM ${s}.order_dim WHERE accepted_at IS NOT NULL
+    UNION ALL SELECT 'stock_availability', 'order_line', o.order_id || '/' || l.line_id, ${cols.replace('customer_id', 'o.customer_id')}, l.prepared_at,
+      (l.picked_quantity = l.ordered_quantity)::int, 1 FROM ${s}.order_lines l JOIN ${s}.order_dim o USING (order_id)
+    UNION ALL SELECT 'inventory_intact', 'order_line', o.order_id || '/' || l.line_id, ${cols.replace('customer_id', 'o.customer_id')}, l.prepared_at,
+      (NOT l.stock_damaged)::int, 1 FROM ${s}.order_lines l JOIN ${s}.order_dim o USING (order_id)
+    UNION ALL SELECT 'complaint_rate', 'complaint', complaint_id, ${cols}, received_at, 1, 0 FROM ${s}.complaint_dim
+    UNION ALL SELECT 'complaint_reopened', 'complaint', complaint_id, ${cols}, first_resolved_at,
+      (reopen_count > 0)::int, 1 FROM ${s}.complaint_dim WHERE first_resolved_at IS NOT NULL
+    UNION ALL SELECT 'return_rate', 'return', return_id, ${cols}, requested_at, 1, 0 FROM ${s}.return_dim
+  )
+  SELECT f.*, (f.fact_at AT TIME ZONE st.time_zone) AS local_time FROM f CROSS JOIN st`,
+    )
+    .execute(db);
+
+  await sql
+    .raw(
+      `CREATE VIEW ${s}.duration_facts AS
+  WITH st AS (SELECT time_zone FROM kpi_config.settings WHERE id),
+  f AS (
+    SELECT 'order_cycle_time' AS metric, 'order' AS subject_kind, order_id AS subject_id, ${cols}, delivered_at AS fact_at,
+      extract(epoch FROM delivered_at - placed_at) / 3600 AS hours FROM ${s}.order_dim WHERE delivered_at IS NOT NULL
+    UNION ALL SELECT 'preparation_time', 'order', order_id, ${cols}, prepared_at,
+      extract(epoch FROM prepared_at - accepted_at) / 3600 FROM ${s}.order_dim WHERE prepared_at IS NOT NULL AND accepted_at IS NOT NULL
+    UNION ALL SELECT 'complaint_handling_time', 'complaint', complaint_id, ${cols}, first_resolved_at,
+      extract(epoch FROM first_resolved_at - received_at) / 3600 FROM ${s}.complaint_dim WHERE first_resolved_at IS NOT NULL
+    UNION ALL SELECT 'complaint_time_to_acknowledge', 'complaint', complaint_id, ${cols}, received_at,
+      extract(epoch FROM acknowledged_at - received_at) / 3600 FROM ${s}.complaint_dim WHERE acknowledged_at IS NOT NULL
+  )
+  SELECT f.*, (f.fact_at AT TIME ZONE st.time_zone) AS local_time FROM f CROSS JOIN st`,
+    )
+    .execute(db);
+};
+
+/**
+ * The KPI projection's migrations: fact tables, the customer dimension, and the fact views
+ * the `analytics` views aggregate. Names start with a UTC timestamp.
+ *
+ * @example
+ * await migrateSchema(db, 'kpi_v1', kpiMigrations);
+ */
+export const kpiMigrations: ProjectionMigrations = {
+  '202601200900_create_kpi_facts': {
+    up: async (db, schema) => {
+      await createFacts(db, schema);
+      await createFactViews(db, schema);
+    },
+  },
+};

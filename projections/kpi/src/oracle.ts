@@ -1,0 +1,427 @@
+import { type KpiEvent, reader } from './event-data.ts';
+import { type PeriodKind, localDate, periodKinds, periodStart } from './periods.ts';
+import { type KpiSettings, defaultKpiSettings } from './settings.ts';
+
+// A second, independent implementation of the KPI rules of DOMAIN.md in plain TypeScript: the
+// property tests compare every analytics view with it. It shares no code with the SQL views
+// and buckets with Intl.DateTimeFormat instead of PostgreSQL's AT TIME ZONE.
+
+/** The dimension kinds every indicator is cut by. */
+export type DimensionKind = 'all' | 'customer' | 'classification' | 'standard_column' | 'region';
+export const dimensionKinds: readonly DimensionKind[] = ['all', 'customer', 'classification', 'standard_column', 'region'];
+
+/** One row of `analytics.indicators`. */
+export type IndicatorRow = {
+  indicator: string;
+  periodKind: PeriodKind;
+  periodStart: string;
+  dimensionKind: DimensionKind;
+  dimensionValue: string;
+  numerator: number;
+  denominator: number;
+};
+
+/** One row of `analytics.durations` (hours). */
+export type DurationRow = {
+  metric: string;
+  periodKind: PeriodKind;
+  periodStart: string;
+  dimensionKind: DimensionKind;
+  dimensionValue: string;
+  count: number;
+  avgHours: number;
+  medianHours: number;
+  p90Hours: number;
+};
+
+/** One row of `analytics.complaint_statistics`. */
+export type ComplaintStatRow = {
+  periodKind: PeriodKind;
+  periodStart: string;
+  category: string;
+  channel: string;
+  severity: string;
+  complaints: number;
+};
+
+/** One row of `analytics.return_reasons`. */
+export type ReturnReasonRow = { periodKind: PeriodKind; periodStart: string; reason: string; returns: number };
+
+/** Everything the oracle computes. */
+export type OracleReport = {
+  indicators: IndicatorRow[];
+  durations: DurationRow[];
+  complaintStatistics: ComplaintStatRow[];
+  returnReasons: ReturnReasonRow[];
+};
+
+type Dims = { customer: string; classification: string; standard_column: string; region: string };
+type Fact = { indicator: string; at: string; dims: Dims; num: number; den: number };
+type DurationFact = { metric: string; at: string; dims: Dims; hours: number };
+
+type OrderAcc = {
+  customerId: string;
+  placedAt?: string;
+  promisedDispatchAt?: string;
+  promisedDeliveryAt?: string;
+  acceptedAt?: string;
+  preparedAt?: string;
+  pickedInFull?: boolean;
+  dispatchedAt?: string;
+  deliveredAt?: string;
+  inFull?: boolean;
+  damageAtHandover?: boolean;
+  lostAt?: string;
+  lines: Map<string, { ordered: number; picked: number; damaged: boolean; preparedAt: string }>;
+  points: Map<string, string>;
+};
+
+type ComplaintAcc = {
+  customerId: string;
+  orderId: string | null;
+  receivedAt?: string;
+  channel?: string;
+  category?: string;
+  severity?: string;
+  acknowledgedAt?: string;
+  firstResolvedAt?: string;
+  reopenCount: number;
+};
+
+type ReturnAcc = { customerId: string; requestedAt?: string; confirmedReason: string | null };
+
+type AttributeChange = { at: number; position: string; value: string };
+
+const ms = (iso: string) => Date.parse(iso);
+const hoursBetween = (from: string, to: string) => (ms(to) - ms(from)) / 3_600_000;
+
+/**
+ * Continuous percentile (PostgreSQL `percentile_cont`): linear interpolation between the
+ * closest ranks of the sorted values.
+ *
+ * @example
+ * percentileCont([1, 2, 3, 4], 0.5); // 2.5
+ */
+export const percentileCont = (values: readonly number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const rank = p * (sorted.length - 1);
+  const lo = Math.floor(rank);
+  const hi = Math.ceil(rank);
+  const a = sorted[lo] ?? Number.NaN;
+  const b = sorted[hi] ?? Number.NaN;
+  return a + (b - a) * (rank - lo);
+};
+
+/**
+ * Computes the KPI report from events in global order, in memory.
+ *
+ * @example
+ * const report = computeKpiOracle(events, { timeZone: 'Asia/Shanghai', trackingIntervalHours: 24 });
+ * report.indicators.filter((r) => r.indicator === 'on_time_delivery' && r.dimensionKind === 'all');
+ */
+export const computeKpiOracle = (events: readonly KpiEvent[], settings: KpiSettings = defaultKpiSettings): OracleReport => {
+  const orders = new Map<string, OrderAcc>();
+  const complaints = new Map<string, ComplaintAcc>();
+  const returns = new Map<string, ReturnAcc>();
+  const damaged = new Set<string>();
+  const attributes = new Map<string, AttributeChange[]>();
+
+  const order = (id: string, customerId: string): OrderAcc => {
+    let o = orders.get(id);
+    if (!o) {
+      o = { customerId, lines: new Map(), points: new Map() };
+      orders.set(id, o);
+    }
+    return o;
+  };
+  const setAttribute = (customerId: string, attribute: string, at: string, position: string, value: string) => {
+    const key = `${customerId}\u0000${attribute}`;
+    const list = attributes.get(key) ?? [];
+    list.push({ at: ms(at), position, value });
+    attributes.set(key, list);
+  };
+
+  for (const e of events) {
+    const d = reader(e);
+    switch (e.type) {
+      case 'OrderPlaced': {
+        const o = order(d.str('orderId'), d.str('customerId'));
+        o.placedAt = d.time('occurredAt');
+        o.promisedDispatchAt = d.time('promisedDispatchAt');
+        o.promisedDeliveryAt = d.time('promisedDeliveryAt');
+        break;
+      }
+      case 'OrderAccepted':
+        order(d.str('orderId'), d.str('customerId')).acceptedAt = d.time('occurredAt');
+        break;
+      case 'OrderPrepared': {
+        const o = order(d.str('orderId'), d.str('customerId'));
+        o.preparedAt = d.time('occurredAt');
+        o.pickedInFull = d.bool('pickedInFull');
+        for (const line of d.list('lines')) {
+          const l = reader(line);
+          o.lines.set(l.str('lineId'), {
+            ordered: l.int('orderedQuantity'),
+            picked: l.int('pickedQuantity'),
+            damaged: l.bool('stockDamaged'),
+            preparedAt: o.preparedAt,
+          });
+        }
+        break;
+      }
+      case 'OrderDispatched': {
+        const o = order(d.str('orderId'), d.str('customerId'));
+        o.dispatchedAt = d.time('occurredAt');
+        o.points.set(e.id, o.dispatchedAt);
+        break;
+      }
+      case 'OrderTrackingUpdated':
+        order(d.str('orderId'), d.str('customerId')).points.set(e.id, d.time('occurredAt'));
+        break;
+      case 'OrderDelivered': {
+        const o = order(d.str('orderId'), d.str('customerId'));
+        o.deliveredAt = d.time('occurredAt');
+        o.inFull = d.bool('inFull');
+        o.damageAtHandover = d.bool('damageRecorded');
+        o.points.set(e.id, o.deliveredAt);
+        break;
+      }
+      case 'OrderLost': {
+        const o = order(d.str('orderId'), d.str('customerId'));
+        o.lostAt = d.time('occurredAt');
+        o.points.set(e.id, o.lostAt);
+        break;
+      }
+      case 'OrderExceptionRaised':
+        if (d.str('kind') === 'damage') damaged.add(d.str('orderId'));
+        break;
+      case 'ComplaintReceived': {
+        const id = d.str('complaintId');
+        const c: ComplaintAcc = complaints.get(id) ?? { customerId: d.str('customerId'), orderId: null, reopenCount: 0 };
+        c.receivedAt = d.time('occurredAt');
+        c.orderId = d.optStr('orderId');
+        c.channel = d.str('channel');
+        c.category = d.str('category');
+        complaints.set(id, c);
+        if (c.category === 'damage' && c.orderId !== null) damaged.add(c.orderId);
+        break;
+      }
+      case 'ComplaintAcknowledged': {
+        const c = complaints.get(d.str('complaintId'));
+        const at = d.time('occurredAt');
+        if (c && (c.acknowledgedAt === undefined || ms(at) < ms(c.acknowledgedAt))) c.acknowledgedAt = at;
+        break;
+      }
+      case 'ComplaintAssessed': {
+        const c = complaints.get(d.str('complaintId'));
+        if (c) c.severity = d.str('severity');
+        break;
+      }
+      case 'ComplaintResolved': {
+        const c = complaints.get(d.str('complaintId'));
+        if (c && c.firstResolvedAt === undefined) c.firstResolvedAt = d.time('firstResolvedAt');
+        break;
+      }
+      case 'ComplaintReopened': {
+        const c = complaints.get(d.str('complaintId'));
+        if (c) c.reopenCount = Math.max(c.reopenCount, d.int('reopenCount'));
+        break;
+      }
+      case 'ReturnRequested':
+        returns.set(d.str('returnId'), { customerId: d.str('customerId'), requestedAt: d.time('occurredAt'), confirmedReason: null });
+        break;
+      case 'ReturnInspected': {
+        const r = returns.get(d.str('returnId'));
+        const confirmed = d.optStr('confirmedReason');
+        if (r) r.confirmedReason = confirmed;
+        if (confirmed === 'damage') damaged.add(d.str('orderId'));
+        break;
+      }
+      default:
+        for (const change of customerAttributeChanges(e)) {
+          setAttribute(change.customerId, change.attribute, change.effectiveAt, e.position, change.value);
+        }
+    }
+  }
+
+  const attributeAt = (customerId: string, attribute: string, at: string): string => {
+    const t = ms(at);
+    let best: AttributeChange | undefined;
+    for (const c of attributes.get(`${customerId}\u0000${attribute}`) ?? []) {
+      if (c.at > t) continue;
+      if (!best || c.at > best.at || (c.at === best.at && c.position > best.position)) best = c;
+    }
+    return best?.value ?? 'unknown';
+  };
+  const dimsAt = (customerId: string, at: string): Dims => ({
+    customer: customerId,
+    classification: attributeAt(customerId, 'classification', at),
+    standard_column: attributeAt(customerId, 'standard_column', at),
+    region: attributeAt(customerId, 'region', at),
+  });
+
+  const facts: Fact[] = [];
+  const durations: DurationFact[] = [];
+  const fact = (indicator: string, at: string, dims: Dims, ok: boolean, den = 1) =>
+    facts.push({ indicator, at, dims, num: ok ? 1 : 0, den });
+
+  for (const [orderId, o] of orders) {
+    if (o.placedAt === undefined) continue;
+    const dims = dimsAt(o.customerId, o.placedAt);
+    fact('demand_fulfilment', o.placedAt, dims, o.acceptedAt !== undefined);
+    if (o.acceptedAt !== undefined) {
+      fact('warehouse_dispatch_rate', o.acceptedAt, dims, o.dispatchedAt !== undefined);
+    }
+    if (o.preparedAt !== undefined) {
+      for (const l of o.lines.values()) {
+        fact('stock_availability', l.preparedAt, dims, l.picked === l.ordered);
+        fact('inventory_intact', l.preparedAt, dims, !l.damaged);
+      }
+      if (o.acceptedAt !== undefined) {
+        durations.push({ metric: 'preparation_time', at: o.preparedAt, dims, hours: hoursBetween(o.acceptedAt, o.preparedAt) });
+      }
+    }
+    if (o.dispatchedAt !== undefined) {
+      fact('on_time_dispatch', o.dispatchedAt, dims, o.promisedDispatchAt !== undefined && ms(o.dispatchedAt) <= ms(o.promisedDispatchAt));
+      fact('shipping_accuracy', o.dispatchedAt, dims, o.pickedInFull === true);
+      if (o.deliveredAt !== undefined || o.lostAt !== undefined) {
+        const times = [...o.points.values()].map(ms).sort((a, b) => a - b);
+        let maxGap = 0;
+        for (let i = 1; i < times.length; i += 1) maxGap = Math.max(maxGap, ((times[i] ?? 0) - (times[i - 1] ?? 0)) / 3_600_000);
+        fact('timely_tracking', o.dispatchedAt, dims, maxGap <= settings.trackingIntervalHours);
+      }
+    }
+    const settledAt = o.deliveredAt ?? o.lostAt;
+    if (settledAt !== undefined) {
+      const delivered = o.deliveredAt !== undefined;
+      const onTime = delivered && o.promisedDeliveryAt !== undefined && ms(settledAt) <= ms(o.promisedDeliveryAt);
+      const inFull = delivered && o.inFull === true;
+      const damageFree = delivered && o.damageAtHandover === false && !damaged.has(orderId);
+      fact('on_time_delivery', settledAt, dims, onTime);
+      fact('in_full', settledAt, dims, inFull);
+      fact('damage_free', settledAt, dims, damageFree);
+      fact('perfect_order', settledAt, dims, onTime && inFull && damageFree);
+      facts.push({ indicator: 'complaint_rate', at: settledAt, dims, num: 0, den: 1 });
+      if (delivered) {
+        facts.push({ indicator: 'return_rate', at: settledAt, dims, num: 0, den: 1 });
+        durations.push({ metric: 'order_cycle_time', at: settledAt, dims, hours: hoursBetween(o.placedAt, settledAt) });
+      }
+    }
+  }
+
+  const complaintStats = new Map<string, ComplaintStatRow>();
+  for (const c of complaints.values()) {
+    if (c.receivedAt === undefined) continue;
+    const dims = dimsAt(c.customerId, c.receivedAt);
+    facts.push({ indicator: 'complaint_rate', at: c.receivedAt, dims, num: 1, den: 0 });
+    if (c.acknowledgedAt !== undefined) {
+      durations.push({ metric: 'complaint_time_to_acknowledge', at: c.receivedAt, dims, hours: hoursBetween(c.receivedAt, c.acknowledgedAt) });
+    }
+    if (c.firstResolvedAt !== undefined) {
+      durations.push({ metric: 'complaint_handling_time', at: c.firstResolvedAt, dims, hours: hoursBetween(c.receivedAt, c.firstResolvedAt) });
+      fact('complaint_reopened', c.firstResolvedAt, dims, c.reopenCount > 0);
+    }
+    for (const kind of periodKinds) {
+      const start = periodStart(localDate(c.receivedAt, settings.timeZone), kind);
+      const row: ComplaintStatRow = {
+        periodKind: kind,
+        periodStart: start,
+        category: c.category ?? 'unknown',
+        channel: c.channel ?? 'unknown',
+        severity: c.severity ?? 'unassessed',
+        complaints: 0,
+      };
+      const key = [kind, start, row.category, row.channel, row.severity].join('|');
+      const existing = complaintStats.get(key) ?? row;
+      existing.complaints += 1;
+      complaintStats.set(key, existing);
+    }
+  }
+
+  const returnReasons = new Map<string, ReturnReasonRow>();
+  for (const r of returns.values()) {
+    if (r.requestedAt === undefined) continue;
+    facts.push({ indicator: 'return_rate', at: r.requestedAt, dims: dimsAt(r.customerId, r.requestedAt), num: 1, den: 0 });
+    for (const kind of periodKinds) {
+      const start = periodStart(localDate(r.requestedAt, settings.timeZone), kind);
+      const reason = r.confirmedReason ?? 'unconfirmed';
+      const key = [kind, start, reason].join('|');
+      const row = returnReasons.get(key) ?? { periodKind: kind, periodStart: start, reason, returns: 0 };
+      row.returns += 1;
+      returnReasons.set(key, row);
+    }
+  }
+
+  return {
+    indicators: aggregateFacts(facts, settings),
+    durations: aggregateDurations(durations, settings),
+    complaintStatistics: [...complaintStats.values()],
+    returnReasons: [...returnReasons.values()],
+  };
+};
+
+const cuts = (dims: Dims): [DimensionKind, string][] => [
+  ['all', 'all'],
+  ['customer', dims.customer],
+  ['classification', dims.classification],
+  ['standard_column', dims.standard_column],
+  ['region', dims.region],
+];
+
+const aggregateFacts = (facts: readonly Fact[], settings: KpiSettings): IndicatorRow[] => {
+  const rows = new Map<string, IndicatorRow>();
+  for (const f of facts) {
+    const date = localDate(f.at, settings.timeZone);
+    for (const kind of periodKinds) {
+      const start = periodStart(date, kind);
+      for (const [dimensionKind, dimensionValue] of cuts(f.dims)) {
+        const key = [f.indicator, kind, start, dimensionKind, dimensionValue].join('|');
+        const row = rows.get(key) ?? {
+          indicator: f.indicator,
+          periodKind: kind,
+          periodStart: start,
+          dimensionKind,
+          dimensionValue,
+          numerator: 0,
+          denominator: 0,
+        };
+        row.numerator += f.num;
+        row.denominator += f.den;
+        rows.set(key, row);
+      }
+    }
+  }
+  return [...rows.values()];
+};
+
+const aggregateDurations = (facts: readonly DurationFact[], settings: KpiSettings): DurationRow[] => {
+  const groups = new Map<string, { head: Omit<DurationRow, 'count' | 'avgHours' | 'medianHours' | 'p90Hours'>; hours: number[] }>();
+  for (const f of facts) {
+    const date = localDate(f.at, settings.timeZone);
+    for (const kind of periodKinds) {
+      const start = periodStart(date, kind);
+      for (const [dimensionKind, dimensionValue] of cuts(f.dims)) {
+        const key = [f.metric, kind, start, dimensionKind, dimensionValue].join('|');
+        const g = groups.get(key) ?? {
+          head: { metric: f.metric, periodKind: kind, periodStart: start, dimensionKind, dimensionValue },
+          hours: [],
+        };
+        g.hours.push(f.hours);
+        groups.set(key, g);
+      }
+    }
+  }
+  return [...groups.values()].map(({ head, hours }) => ({
+    ...head,
+    count: hours.length,
+    avgHours: hours.reduce((a, b) => a + b, 0) / hours.length,
+    medianHours: percentileCont(hours, 0.5),
+    p90Hours: percentileCont(hours, 0.9),
+  }));
+};
+
+/** Customer attribute changes an event carries (filled from the CustomerAccount events). */
+const customerAttributeChanges = (
+  _event: KpiEvent,
+): { customerId: string; attribute: string; effectiveAt: string; value: string }[] => [];
