@@ -1,0 +1,40 @@
+import { natsConnectionOptionsFromEnv } from '@cs/messaging';
+import { z } from 'zod';
+
+/** Every setting of the command handler, read and validated here and nowhere else. */
+const Env = z
+  .object({
+    EVENT_STORE: z.enum(['pglite', 'postgres', 'eventstoredb']).optional(),
+    DATABASE_URL: z.string().url().optional(),
+    EVENTSTORE_URL: z.string().min(1).optional(),
+    CS_DATA_DIR: z.string().min(1).default('.data'),
+    MAX_FUTURE_SKEW_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
+    MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+    SNAPSHOT_EVERY: z.coerce.number().int().min(1).max(1_000_000).default(100),
+    MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(8 * 1024 * 1024).default(64 * 1024),
+    AUDIT_HMAC_KEY: z.string().min(32, 'use at least 32 characters').optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .transform((e) => ({
+    ...e,
+    // EventStoreDB when its URL is given, else PostgreSQL when DATABASE_URL is, else embedded PGlite.
+    EVENT_STORE: e.EVENT_STORE ?? (e.EVENTSTORE_URL ? 'eventstoredb' : e.DATABASE_URL ? 'postgres' : 'pglite'),
+  }));
+
+export type CommandHandlerEnv = z.infer<typeof Env> & { nats: ReturnType<typeof natsConnectionOptionsFromEnv> };
+
+/**
+ * Reads the command handler's environment; throws one readable error naming every bad variable.
+ *
+ * @example
+ * const env = readEnv(process.env);
+ */
+export const readEnv = (source: Record<string, string | undefined>): CommandHandlerEnv => {
+  const parsed = Env.safeParse(source);
+  if (!parsed.success) {
+    throw new Error(`invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  if (parsed.data.EVENT_STORE === 'postgres' && !parsed.data.DATABASE_URL) throw new Error('invalid environment: EVENT_STORE=postgres needs DATABASE_URL');
+  if (parsed.data.EVENT_STORE === 'eventstoredb' && !parsed.data.EVENTSTORE_URL) throw new Error('invalid environment: EVENT_STORE=eventstoredb needs EVENTSTORE_URL');
+  return { ...parsed.data, nats: natsConnectionOptionsFromEnv(source) };
+};
