@@ -99,10 +99,64 @@ export const complaintAggregate: AggregateDefinition<ComplaintCommand, Complaint
   },
 };
 
-export { AcknowledgeComplaintData, AssessComplaintData, CloseComplaintData, ComplaintCategory, ComplaintChannel, ComplaintNumber, ComplaintSeverity, EscalateComplaintData, InvestigateComplaintData, NotificationChannel, NotifyComplaintProgressData, ReceiveComplaintData, RecordComplaintCallbackData, ReopenComplaintData, ResolveComplaintData, complaintCommandSchemas } from './commands.ts';
-export type { AcknowledgeComplaint, AssessComplaint, CloseComplaint, ComplaintCommand, EscalateComplaint, InvestigateComplaint, NotifyComplaintProgress, ReceiveComplaint, RecordComplaintCallback, ReopenComplaint, ResolveComplaint } from './commands.ts';
-export { ComplaintAcknowledgedData, ComplaintAssessedData, ComplaintCallbackRecordedData, ComplaintClosedData, ComplaintEscalatedData, ComplaintInvestigatedData, ComplaintProgressNotifiedData, ComplaintReceivedData, ComplaintReopenedData, ComplaintResolvedData, ComplaintStatus, complaintEventSchemas } from './events.ts';
-export type { ComplaintAcknowledged, ComplaintAssessed, ComplaintCallbackRecorded, ComplaintClosed, ComplaintEscalated, ComplaintEvent, ComplaintInvestigated, ComplaintProgressNotified, ComplaintReceived, ComplaintReopened, ComplaintResolved } from './events.ts';
+export {
+  AcknowledgeComplaintData,
+  AssessComplaintData,
+  CloseComplaintData,
+  ComplaintCategory,
+  ComplaintChannel,
+  ComplaintNumber,
+  ComplaintSeverity,
+  EscalateComplaintData,
+  InvestigateComplaintData,
+  NotificationChannel,
+  NotifyComplaintProgressData,
+  ReceiveComplaintData,
+  RecordComplaintCallbackData,
+  ReopenComplaintData,
+  ResolveComplaintData,
+  complaintCommandSchemas,
+} from './commands.ts';
+export type {
+  AcknowledgeComplaint,
+  AssessComplaint,
+  CloseComplaint,
+  ComplaintCommand,
+  EscalateComplaint,
+  InvestigateComplaint,
+  NotifyComplaintProgress,
+  ReceiveComplaint,
+  RecordComplaintCallback,
+  ReopenComplaint,
+  ResolveComplaint,
+} from './commands.ts';
+export {
+  ComplaintAcknowledgedData,
+  ComplaintAssessedData,
+  ComplaintCallbackRecordedData,
+  ComplaintClosedData,
+  ComplaintEscalatedData,
+  ComplaintInvestigatedData,
+  ComplaintProgressNotifiedData,
+  ComplaintReceivedData,
+  ComplaintReopenedData,
+  ComplaintResolvedData,
+  ComplaintStatus,
+  complaintEventSchemas,
+} from './events.ts';
+export type {
+  ComplaintAcknowledged,
+  ComplaintAssessed,
+  ComplaintCallbackRecorded,
+  ComplaintClosed,
+  ComplaintEscalated,
+  ComplaintEvent,
+  ComplaintInvestigated,
+  ComplaintProgressNotified,
+  ComplaintReceived,
+  ComplaintReopened,
+  ComplaintResolved,
+} from './events.ts';
 export { complaintDecider } from './decider.ts';
 export { initialComplaintState, isoComplaintStages, isoStageOf } from './state.ts';
 export type { ComplaintCallback, ComplaintState, IsoComplaintStage, OpenedComplaint } from './state.ts';

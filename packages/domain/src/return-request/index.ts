@@ -78,10 +78,62 @@ export const returnRequestAggregate: AggregateDefinition<ReturnRequestCommand, R
   },
 };
 
-export { ApproveReturnData, CloseReturnData, InspectReturnData, InspectedLineInput, MAX_RETURN_LINES, NotifyDistributionCentreData, RecordReturnDispositionData, RejectReturnData, RequestReturnData, ReturnDisposition, ReturnLineRequest, ReturnOutcome, ReturnReason, ReviewReturnData, SettleReturnData, returnRequestCommandSchemas } from './commands.ts';
-export type { ApproveReturn, CloseReturn, InspectReturn, NotifyDistributionCentre, RecordReturnDisposition, RejectReturn, RequestReturn, ReturnRequestCommand, ReviewReturn, SettleReturn } from './commands.ts';
-export { InspectedLine, ReturnApprovedData, ReturnClosedData, ReturnDispositionRecordedData, ReturnInspectedData, ReturnRejectedData, ReturnRequestedData, ReturnReviewedData, ReturnSentToDistributionCentreData, ReturnSettledData, ReturnStatus, returnRequestEventSchemas } from './events.ts';
-export type { ReturnApproved, ReturnClosed, ReturnDispositionRecorded, ReturnInspected, ReturnRejected, ReturnRequestEvent, ReturnRequested, ReturnReviewed, ReturnSentToDistributionCentre, ReturnSettled } from './events.ts';
+export {
+  ApproveReturnData,
+  CloseReturnData,
+  InspectReturnData,
+  InspectedLineInput,
+  MAX_RETURN_LINES,
+  NotifyDistributionCentreData,
+  RecordReturnDispositionData,
+  RejectReturnData,
+  RequestReturnData,
+  ReturnDisposition,
+  ReturnLineRequest,
+  ReturnOutcome,
+  ReturnReason,
+  ReviewReturnData,
+  SettleReturnData,
+  returnRequestCommandSchemas,
+} from './commands.ts';
+export type {
+  ApproveReturn,
+  CloseReturn,
+  InspectReturn,
+  NotifyDistributionCentre,
+  RecordReturnDisposition,
+  RejectReturn,
+  RequestReturn,
+  ReturnRequestCommand,
+  ReviewReturn,
+  SettleReturn,
+} from './commands.ts';
+export {
+  InspectedLine,
+  ReturnApprovedData,
+  ReturnClosedData,
+  ReturnDispositionRecordedData,
+  ReturnInspectedData,
+  ReturnRejectedData,
+  ReturnRequestedData,
+  ReturnReviewedData,
+  ReturnSentToDistributionCentreData,
+  ReturnSettledData,
+  ReturnStatus,
+  returnRequestEventSchemas,
+} from './events.ts';
+export type {
+  ReturnApproved,
+  ReturnClosed,
+  ReturnDispositionRecorded,
+  ReturnInspected,
+  ReturnRejected,
+  ReturnRequestEvent,
+  ReturnRequested,
+  ReturnReviewed,
+  ReturnSentToDistributionCentre,
+  ReturnSettled,
+} from './events.ts';
 export { returnRequestDecider } from './decider.ts';
 export { initialReturnRequestState } from './state.ts';
 export type { OpenedReturn, ReturnRequestState } from './state.ts';
