@@ -42,8 +42,11 @@ export const createReadModelDatabase = <DB>(connection: ReadModelConnection): Ky
       max: connection.max ?? 5,
       ...(connection.applicationName ? { application_name: connection.applicationName } : {}),
     });
-    // An idle client whose backend was terminated emits 'error'; without a listener that kills the process.
+    // A client whose backend was terminated emits 'error'; without a listener that kills the
+    // process. The pool listens only while a client is idle, so listen on every client too
+    // (a checked-out client between two queries of a transaction); the pool then discards it.
     pool.on('error', (error) => connection.onIdleError?.(error));
+    pool.on('connect', (client) => client.on('error', (error) => connection.onIdleError?.(error)));
     return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   }
   const { pglite, closeOnDestroy = false } = connection;
