@@ -85,9 +85,8 @@ export const analyticsViews = (schema: string): AnalyticsView[] => {
     {
       name: 'customer_dimension',
       description: 'Customer attributes with their validity interval [valid_from, valid_to); no contact data.',
-      select: `SELECT customer_id, attribute, value, effective_at AS valid_from,
-    lead(effective_at) OVER (PARTITION BY customer_id, attribute ORDER BY effective_at, position) AS valid_to
-  FROM ${s}.customer_attributes`,
+      select: `SELECT customer_id, attribute, value, valid_from, valid_to FROM ${s}.customer_dimension
+  WHERE valid_to IS NULL OR valid_to > valid_from`,
     },
   ];
 };

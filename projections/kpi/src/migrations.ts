@@ -113,44 +113,63 @@ const createFacts = async (db: Kysely<any>, schema: string): Promise<void> => {
     .execute();
 };
 
-/** The value of a customer attribute in force at `at` (see customer-attribute.table.ts). */
-const attributeAt = (schema: string, customer: string, attribute: string, at: string): string =>
-  `coalesce((SELECT a.value FROM ${schema}.customer_attributes a
-     WHERE a.customer_id = ${customer} AND a.attribute = '${attribute}' AND a.effective_at <= ${at}
-     ORDER BY a.effective_at DESC, a.position DESC LIMIT 1), 'unknown')`;
-
-const dims = (schema: string, customer: string, at: string): string =>
+/** Joins the customer dimension (attributes in force at `at`) as classification, standard_column, region. */
+const dimJoins = (schema: string, customer: string, at: string): string =>
   ['classification', 'standard_column', 'region']
-    .map((attr) => `${attributeAt(schema, customer, attr, at)} AS ${attr}`)
-    .join(',\n    ');
+    .map(
+      (attr) => `LEFT JOIN ${schema}.customer_dimension dim_${attr} ON dim_${attr}.customer_id = ${customer}
+    AND dim_${attr}.attribute = '${attr}' AND dim_${attr}.valid_from <= ${at}
+    AND (dim_${attr}.valid_to IS NULL OR ${at} < dim_${attr}.valid_to)`,
+    )
+    .join('\n  ');
+
+const dimColumns = ['classification', 'standard_column', 'region']
+  .map((attr) => `coalesce(dim_${attr}.value, 'unknown') AS ${attr}`)
+  .join(', ');
 
 const createFactViews = async (db: Kysely<any>, s: string): Promise<void> => {
+  // Validity intervals [valid_from, valid_to): of two changes at the same instant the later
+  // event wins (the earlier one gets an empty interval).
+  await sql
+    .raw(
+      `CREATE VIEW ${s}.customer_dimension AS
+  SELECT customer_id, attribute, value, position, effective_at AS valid_from,
+    lead(effective_at) OVER (PARTITION BY customer_id, attribute ORDER BY effective_at, position) AS valid_to
+  FROM ${s}.customer_attributes`,
+    )
+    .execute(db);
   // One row per order with its dimensions as of placement and the derived flags.
   await sql
     .raw(
       `CREATE VIEW ${s}.order_dim AS
-  SELECT o.*,
-    ${dims(s, 'o.customer_id', 'o.placed_at')},
-    EXISTS (SELECT 1 FROM ${s}.order_damage_reports d WHERE d.order_id = o.order_id) AS damaged_later,
-    (SELECT max(g.gap) FROM (
-       SELECT extract(epoch FROM p.at - lag(p.at) OVER (ORDER BY p.at)) / 3600 AS gap
-       FROM ${s}.order_tracking_points p WHERE p.order_id = o.order_id) g) AS max_tracking_gap_hours
+  SELECT o.*, ${dimColumns},
+    (dmg.order_id IS NOT NULL) AS damaged_later,
+    gaps.max_gap_hours AS max_tracking_gap_hours
   FROM ${s}.order_facts o
+  ${dimJoins(s, 'o.customer_id', 'o.placed_at')}
+  LEFT JOIN (SELECT DISTINCT order_id FROM ${s}.order_damage_reports) dmg ON dmg.order_id = o.order_id
+  LEFT JOIN (SELECT order_id, max(gap) AS max_gap_hours FROM (
+      SELECT order_id, extract(epoch FROM at - lag(at) OVER (PARTITION BY order_id ORDER BY at)) / 3600 AS gap
+      FROM ${s}.order_tracking_points) g GROUP BY order_id) gaps ON gaps.order_id = o.order_id
   WHERE o.placed_at IS NOT NULL`,
     )
     .execute(db);
   await sql
     .raw(
       `CREATE VIEW ${s}.complaint_dim AS
-  SELECT c.*, ${dims(s, 'c.customer_id', 'c.received_at')}
-  FROM ${s}.complaint_facts c WHERE c.received_at IS NOT NULL`,
+  SELECT c.*, ${dimColumns}
+  FROM ${s}.complaint_facts c
+  ${dimJoins(s, 'c.customer_id', 'c.received_at')}
+  WHERE c.received_at IS NOT NULL`,
     )
     .execute(db);
   await sql
     .raw(
       `CREATE VIEW ${s}.return_dim AS
-  SELECT r.*, ${dims(s, 'r.customer_id', 'r.requested_at')}
-  FROM ${s}.return_facts r WHERE r.requested_at IS NOT NULL`,
+  SELECT r.*, ${dimColumns}
+  FROM ${s}.return_facts r
+  ${dimJoins(s, 'r.customer_id', 'r.requested_at')}
+  WHERE r.requested_at IS NOT NULL`,
     )
     .execute(db);
 

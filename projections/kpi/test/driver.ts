@@ -1,6 +1,7 @@
 import { createReadModelDatabase, migrateSchema } from '@cs/read-model';
 import { createTestDatabase } from '@cs/testing';
 import { type Kysely, sql } from 'kysely';
+import pg from 'pg';
 import { handleKpiEvents, installAnalyticsViews, kpiMigrations, type KpiEvent } from '../src/index.ts';
 
 export const SCHEMA = 'kpi_v1';
@@ -11,6 +12,12 @@ export const SCHEMA = 'kpi_v1';
  */
 export const kpiTestDatabase = async (prefix: string) => {
   const tdb = await createTestDatabase(prefix);
+  // JIT compiles these many-branch views for seconds on tiny unanalysed tables; docs/analysts.md
+  // recommends the same setting for analyst logins.
+  const admin = new pg.Client({ connectionString: tdb.url });
+  await admin.connect();
+  await admin.query(`ALTER DATABASE "${tdb.name}" SET jit = off`);
+  await admin.end();
   const db: Kysely<any> = createReadModelDatabase<any>({ kind: 'postgres', url: tdb.url, max: 3 });
   await migrateSchema(db, SCHEMA, kpiMigrations);
   await installAnalyticsViews(db, SCHEMA);
