@@ -142,7 +142,9 @@ export const createInMemoryEventStore = (options: InMemoryEventStoreOptions = {}
     saveSnapshot: async (s) => {
       open();
       if (typeof s.streamId !== 'string' || !Number.isInteger(s.version) || s.version < 0) throw new EventStoreError('invalid_event', 'invalid snapshot');
-      snapshots.set(s.streamId, { ...s, state: JSON.parse(canonicalJson(s.state ?? null)) as unknown });
+      const kept = snapshots.get(s.streamId);
+      if (kept && kept.version > s.version) return; // an older snapshot never replaces a newer one
+      snapshots.set(s.streamId, { streamId: s.streamId, version: s.version, schemaVersion: s.schemaVersion, state: JSON.parse(canonicalJson(s.state ?? null)) as unknown });
     },
     loadSnapshot: async (streamId) => {
       open();
