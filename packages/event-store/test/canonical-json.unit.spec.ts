@@ -1,0 +1,89 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, deterministicUuid, EventStoreError, eventHash, verifyChain, ZERO_HASH, type RecordedEvent } from '../src/index.ts';
+
+describe('canonicalJson (RFC 8785)', () => {
+  it('matches the RFC 8785 sample (numbers, escapes, literals, key order)', () => {
+    const input = JSON.parse(
+      '{"numbers":[333333333.33333329,1E30,4.50,2e-3,0.000000000000000000000000001],"string":"\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/","literals":[null,true,false]}',
+    );
+    expect(canonicalJson(input)).toBe('{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}');
+  });
+  it('sorts keys by UTF-16 code units (RFC 8785 section 3.2.3 example)', () => {
+    const input = { '\u20ac': 'Euro Sign', '\r': 'Carriage Return', '\ufb33': 'Hebrew Letter Dalet With Dagesh', '1': 'One', '\ud83d\ude00': 'Emoji: Grinning Face', '\u0080': 'Control', '\u00f6': 'Latin Small Letter O With Diaeresis' };
+    const keys = Object.keys(JSON.parse(canonicalJson(input)) as object);
+    // JSON.parse re-orders integer-like keys first, so compare the serialised order instead.
+    expect(canonicalJson(input).match(/"([^"]|\\")*":/g)).toEqual(['"\\r":', '"1":', '"\u0080":', '"\u00f6":', '"\u20ac":', '"\ud83d\ude00":', '"\ufb33":']);
+    expect(keys).toHaveLength(7);
+  });
+  it('formats numbers as ECMAScript does', () => {
+    expect(canonicalJson([0, -0, 1, -1.5, 1e21, 1e-7, 123456789012345680000, 0.1 + 0.2, 5e-324, Number.MAX_SAFE_INTEGER])).toBe(
+      '[0,0,1,-1.5,1e+21,1e-7,123456789012345680000,0.30000000000000004,5e-324,9007199254740991]',
+    );
+  });
+  it('escapes only what JSON requires and keeps other unicode as is', () => {
+    expect(canonicalJson('破损 ü 👩‍👩‍👧 \u2028 \u001f \u007f é')).toBe('"破损 ü 👩‍👩‍👧 \u2028 \\u001f \u007f é"');
+  });
+  it('drops undefined properties like JSON.stringify, nulls undefined array items', () => {
+    expect(canonicalJson({ a: undefined, b: [undefined, 1], c: null })).toBe('{"b":[null,1],"c":null}');
+  });
+  it('refuses what JSON cannot hold, with a coded error', () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, { a: 10n }, { s: '\ud800' }, undefined]) {
+      const err = (() => {
+        try {
+          canonicalJson(bad);
+          return undefined;
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err).toBeInstanceOf(EventStoreError);
+      expect((err as EventStoreError).code).toBe('invalid_event');
+    }
+  });
+  it('property: parses back to the JSON value and ignores key insertion order', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        const c = canonicalJson(v);
+        expect(JSON.parse(c)).toEqual(JSON.parse(JSON.stringify(v)));
+        const reordered = JSON.parse(JSON.stringify(v), (_k, x: unknown) =>
+          x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).reverse()) : x,
+        );
+        expect(canonicalJson(reordered)).toBe(c);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('hash chain helpers', () => {
+  const base = { streamId: 'S-1', streamVersion: 1, id: 'a', type: 'T', schemaVersion: 1, data: { b: 1, a: 2 }, metadata: { commandId: 'c' }, prevHash: ZERO_HASH };
+  it('eventHash is key-order independent and sensitive to every field', () => {
+    const h = eventHash(base);
+    expect(h).toMatch(/^[0-9a-f]{64}$/);
+    expect(eventHash({ ...base, data: { a: 2, b: 1 } })).toBe(h);
+    for (const changed of [{ streamVersion: 2 }, { id: 'b' }, { type: 'U' }, { schemaVersion: 2 }, { data: { a: 2 } }, { metadata: {} }, { prevHash: 'f'.repeat(64) }, { streamId: 'S-2' }])
+      expect(eventHash({ ...base, ...changed })).not.toBe(h);
+  });
+  it('verifyChain names the first bad version and why', () => {
+    const chain: RecordedEvent[] = [];
+    let prev = ZERO_HASH;
+    for (let v = 1; v <= 3; v++) {
+      const e = { ...base, streamVersion: v, id: `e${v}`, prevHash: prev, metadata: { commandId: 'c', recordedAt: '2024-01-01T00:00:00.000Z' } };
+      const hash = eventHash(e);
+      chain.push({ ...e, storedSchemaVersion: 1, position: String(v), hash } as unknown as RecordedEvent);
+      prev = hash;
+    }
+    expect(verifyChain(chain)).toEqual({ ok: true, checked: 3, head: prev });
+    expect(verifyChain([chain[0]!, { ...chain[1]!, prevHash: ZERO_HASH }, chain[2]!])).toMatchObject({ ok: false, version: 2, reason: 'prev_hash_mismatch' });
+    expect(verifyChain([chain[0]!, { ...chain[1]!, type: 'X' }, chain[2]!])).toMatchObject({ ok: false, version: 2, reason: 'hash_mismatch' });
+    expect(verifyChain([chain[1]!, chain[2]!])).toMatchObject({ ok: true, checked: 2 });
+    expect(verifyChain([chain[1]!, chain[2]!], { prevHash: ZERO_HASH })).toMatchObject({ ok: false, version: 2, reason: 'prev_hash_mismatch' });
+  });
+  it('deterministicUuid is stable, version 5 layout, and differs per name', () => {
+    const a = deterministicUuid('cmd-1|Order-1|0');
+    expect(a).toBe(deterministicUuid('cmd-1|Order-1|0'));
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(deterministicUuid('cmd-1|Order-1|1')).not.toBe(a);
+  });
+});
