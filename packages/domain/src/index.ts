@@ -1,6 +1,7 @@
 // The domain's public surface. Each aggregate folder's index.ts lists its exports explicitly.
 import type { AggregateDefinition } from './shared/aggregate.ts';
 import { complaintAggregate } from './complaint/index.ts';
+import { customerAccountAggregate } from './customer-account/index.ts';
 import { orderAggregate } from './order/index.ts';
 import { returnRequestAggregate } from './return-request/index.ts';
 
@@ -29,6 +30,7 @@ export {
 } from './shared/reference.ts';
 export { deciderSpec } from './shared/testing.ts';
 
+export * from './customer-account/index.ts';
 export * from './order/index.ts';
 export * from './complaint/index.ts';
 export * from './return-request/index.ts';
@@ -41,6 +43,7 @@ export * from './return-request/index.ts';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const aggregates: readonly AggregateDefinition<any, any, any>[] = [
+  customerAccountAggregate,
   orderAggregate,
   complaintAggregate,
   returnRequestAggregate,
