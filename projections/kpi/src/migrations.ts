@@ -107,6 +107,67 @@ const createFacts = async (db: Kysely<any>, schema: string): Promise<void> => {
     .addPrimaryKeyConstraint('customer_attributes_pk', ['customer_id', 'attribute', 'position'])
     .execute();
   await db.schema
+    .createTable('survey_answers')
+    .addColumn('survey_id', 'text', (c) => c.notNull())
+    .addColumn('item', 'text', (c) => c.notNull())
+    .addColumn('customer_id', 'text', (c) => c.notNull())
+    .addColumn('answer', 'text', (c) => c.notNull())
+    .addColumn('score', 'integer', (c) => c.notNull().check(sql`score BETWEEN 1 AND 7`))
+    .addColumn('surveyed_at', ts, (c) => c.notNull())
+    .addColumn('classification', 'text', (c) => c.notNull())
+    .addColumn('standard_column', 'text', (c) => c.notNull())
+    .addColumn('region', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('survey_answers_pk', ['survey_id', 'item'])
+    .execute();
+  await db.schema
+    .createTable('evaluation_items')
+    .addColumn('evaluation_id', 'text', (c) => c.notNull())
+    .addColumn('item_no', 'integer', (c) => c.notNull())
+    .addColumn('customer_id', 'text', (c) => c.notNull())
+    .addColumn('item', 'text', (c) => c.notNull())
+    .addColumn('customer_grade', 'text', (c) => c.notNull())
+    .addColumn('internal_grade', 'text', (c) => c.notNull())
+    .addColumn('customer_score', 'integer', (c) => c.notNull())
+    .addColumn('internal_score', 'integer', (c) => c.notNull())
+    .addColumn('combined_score_x10', 'integer', (c) => c.notNull())
+    .addColumn('evaluator', 'text', (c) => c.notNull())
+    .addColumn('opinion', 'text', (c) => c.notNull())
+    .addColumn('evaluated_at', ts, (c) => c.notNull())
+    .addColumn('classification', 'text', (c) => c.notNull())
+    .addColumn('standard_column', 'text', (c) => c.notNull())
+    .addColumn('region', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('evaluation_items_pk', ['evaluation_id', 'item_no'])
+    .execute();
+  await db.schema
+    .createTable('standard_targets')
+    .addColumn('standard_id', 'text', (c) => c.notNull())
+    .addColumn('version', 'integer', (c) => c.notNull())
+    .addColumn('effective_from', 'date', (c) => c.notNull())
+    .addColumn('indicator', 'text', (c) => c.notNull())
+    .addColumn('department', 'text', (c) => c.notNull())
+    .addColumn('weight_bp', 'integer', (c) => c.notNull())
+    .addColumn('unit', 'text', (c) => c.notNull())
+    .addColumn('direction', 'text', (c) => c.notNull())
+    .addColumn('standard_column', 'text', (c) => c.notNull())
+    .addColumn('target', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('standard_targets_pk', ['standard_id', 'version', 'indicator', 'standard_column'])
+    .execute();
+  await db.schema
+    .createTable('improvements')
+    .addColumn('improvement_id', 'text', (c) => c.primaryKey())
+    .addColumn('indicator', 'text')
+    .addColumn('unit', 'text')
+    .addColumn('direction', 'text')
+    .addColumn('start_date', 'date')
+    .addColumn('end_date', 'date')
+    .addColumn('value_before', 'integer')
+    .addColumn('value_after', 'integer')
+    .addColumn('improved', 'boolean')
+    .addColumn('confirmed_roles', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'::text[]`))
+    .addColumn('opened_at', ts)
+    .addColumn('closed_at', ts)
+    .execute();
+  await db.schema
     .createIndex('customer_attributes_lookup')
     .on('customer_attributes')
     .columns(['customer_id', 'attribute', 'effective_at'])
@@ -173,6 +234,13 @@ const createFactViews = async (db: Kysely<any>, s: string): Promise<void> => {
     )
     .execute(db);
 
+  await sql
+    .raw(
+      `CREATE VIEW ${s}.standard_versions AS
+  SELECT DISTINCT standard_id, version, effective_from FROM ${s}.standard_targets`,
+    )
+    .execute(db);
+
   const cols = `customer_id, classification, standard_column, region`;
   // Every counted fact: numerator and denominator contributions at the fact's own time.
   await sql
@@ -210,6 +278,16 @@ const createFactViews = async (db: Kysely<any>, s: string): Promise<void> => {
     UNION ALL SELECT 'complaint_rate', 'complaint', complaint_id, ${cols}, received_at, 1, 0 FROM ${s}.complaint_dim
     UNION ALL SELECT 'complaint_reopened', 'complaint', complaint_id, ${cols}, first_resolved_at,
       (reopen_count > 0)::int, 1 FROM ${s}.complaint_dim WHERE first_resolved_at IS NOT NULL
+    UNION ALL SELECT 'complaint_resolved_within_target', 'complaint', c.complaint_id,
+      c.customer_id, c.classification, c.standard_column, c.region, c.first_resolved_at,
+      (extract(epoch FROM c.first_resolved_at - c.received_at) / 3600 <= t.target)::int, 1
+      FROM ${s}.complaint_dim c CROSS JOIN st
+      CROSS JOIN LATERAL (SELECT v.standard_id, v.version FROM ${s}.standard_versions v
+        WHERE v.effective_from <= (c.received_at AT TIME ZONE st.time_zone)::date
+        ORDER BY v.effective_from DESC, v.version DESC LIMIT 1) v
+      JOIN ${s}.standard_targets t ON t.standard_id = v.standard_id AND t.version = v.version
+        AND t.indicator = 'complaint_handling_time' AND t.standard_column = c.standard_column
+      WHERE c.first_resolved_at IS NOT NULL
     UNION ALL SELECT 'return_rate', 'return', return_id, ${cols}, requested_at, 1, 0 FROM ${s}.return_dim
   )
   SELECT f.*, (f.fact_at AT TIME ZONE st.time_zone) AS local_time FROM f CROSS JOIN st`,

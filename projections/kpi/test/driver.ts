@@ -2,7 +2,7 @@ import { createReadModelDatabase, migrateSchema } from '@cs/read-model';
 import { createTestDatabase } from '@cs/testing';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
-import { handleKpiEvents, installAnalyticsViews, kpiMigrations, type KpiEvent } from '../src/index.ts';
+import { handleKpiEvents, installAnalyticsViews, kpiMigrations, type KpiDatabase, type KpiEvent } from '../src/index.ts';
 
 export const SCHEMA = 'kpi_v1';
 
@@ -24,11 +24,11 @@ export const kpiTestDatabase = async (prefix: string) => {
   return {
     db,
     url: tdb.url,
-    project: (events: readonly KpiEvent[]) => db.transaction().execute((tx) => handleKpiEvents(tx.withSchema(SCHEMA), events)),
+    project: (events: readonly KpiEvent[]) => db.transaction().execute((tx) => handleKpiEvents(tx.withSchema(SCHEMA) as unknown as Kysely<KpiDatabase>, events)),
     reset: async () => {
       await sql
         .raw(
-          `TRUNCATE ${['order_facts', 'order_lines', 'order_tracking_points', 'order_damage_reports', 'complaint_facts', 'return_facts', 'customer_attributes']
+          `TRUNCATE ${['order_facts', 'order_lines', 'order_tracking_points', 'order_damage_reports', 'complaint_facts', 'return_facts', 'customer_attributes', 'survey_answers', 'evaluation_items', 'standard_targets', 'improvements']
             .map((t) => `${SCHEMA}.${t}`)
             .join(', ')}`,
         )
