@@ -183,3 +183,89 @@ describe('KPI fixtures (hand-computed)', () => {
     expect(starts.rows).toEqual([{ s: '2026-12-28' }]);
   });
 });
+
+describe('KPI fixtures: customer dimension and standards (hand-computed)', () => {
+  const deliver = (h: ReturnType<typeof history>, id: string, customer: string, placedAt: string, deliveredAt: string, promised: string) => {
+    h.placed(id, customer, placedAt, { dispatch: placedAt, delivery: promised });
+    h.accepted(id, customer, placedAt);
+    h.prepared(id, customer, placedAt);
+    h.dispatched(id, customer, placedAt);
+    h.delivered(id, customer, deliveredAt);
+  };
+
+  it('a classification change mid-month: each order keeps the classification valid when it was placed', async () => {
+    const h = history();
+    h.opened('c1', '2026-02-01T09:00:00+08:00', { classification: 'general', standardColumn: 'private', region: 'East' });
+    // Placed 5 March (general), delivered on time.
+    deliver(h, 'o1', 'c1', '2026-03-05T09:00:00+08:00', '2026-03-06T09:00:00+08:00', '2026-03-07T09:00:00+08:00');
+    h.reclassified('c1', '2026-03-15T09:00:00+08:00', 'general', 'key');
+    // Placed 20 March (key), delivered late.
+    deliver(h, 'o2', 'c1', '2026-03-20T09:00:00+08:00', '2026-03-25T09:00:00+08:00', '2026-03-22T09:00:00+08:00');
+    // Placed 14 March (general) but delivered after the change: still general.
+    deliver(h, 'o3', 'c1', '2026-03-14T09:00:00+08:00', '2026-03-16T09:00:00+08:00', '2026-03-17T09:00:00+08:00');
+    await t.project(h.events);
+    expect(await indicator('on_time_delivery', 'month', 'classification', 'general')).toEqual(['2026-03:2/2']);
+    expect(await indicator('on_time_delivery', 'month', 'classification', 'key')).toEqual(['2026-03:0/1']);
+    expect(await indicator('on_time_delivery', 'month', 'region', 'East')).toEqual(['2026-03:2/3']);
+    expect(await indicator('on_time_delivery', 'month', 'standard_column', 'private')).toEqual(['2026-03:2/3']);
+    expect(await indicator('on_time_delivery', 'month', 'customer', 'c1')).toEqual(['2026-03:2/3']);
+    const dim = await sql<{ value: string; valid_from: Date; valid_to: Date | null }>`
+      SELECT value, valid_from, valid_to FROM analytics.customer_dimension
+      WHERE customer_id = 'c1' AND attribute = 'classification' ORDER BY valid_from`.execute(t.db);
+    expect(dim.rows.map((r) => [r.value, r.valid_from.toISOString(), r.valid_to?.toISOString() ?? null])).toEqual([
+      ['general', '2026-02-01T01:00:00.000Z', '2026-03-15T01:00:00.000Z'],
+      ['key', '2026-03-15T01:00:00.000Z', null],
+    ]);
+  });
+
+  it('a standard version changing mid-period: the version effective on or before the period end is in force', async () => {
+    const h = history();
+    h.opened('c1', '2026-01-01T09:00:00+08:00', { classification: 'key', standardColumn: 'foreign', region: 'North' });
+    const otd = (target: number) => ({ indicator: 'on_time_delivery', weightBp: 6000, unit: 'basis_points', direction: 'higher_is_better', target });
+    const cht = (target: number) => ({ indicator: 'complaint_handling_time', weightBp: 4000, unit: 'hours', direction: 'lower_is_better', target });
+    h.standard(1, '2026-03-01', [otd(9000), cht(48)]);
+    // Version 2 from Wednesday 18 March: in force for the month of March and the week of 16 March.
+    h.standard(2, '2026-03-18', [otd(5000), cht(24)]);
+    // Two deliveries, one on time: 5000 bp.
+    deliver(h, 'o1', 'c1', '2026-03-16T09:00:00+08:00', '2026-03-16T12:00:00+08:00', '2026-03-17T09:00:00+08:00');
+    deliver(h, 'o2', 'c1', '2026-03-16T09:00:00+08:00', '2026-03-18T12:00:00+08:00', '2026-03-17T09:00:00+08:00');
+    // A complaint received 17 March (standard v1 in force: 48 h) resolved in 30 h.
+    h.complaint('k1', 'c1', '2026-03-17T08:00:00+08:00');
+    h.resolved('k1', 'c1', '2026-03-18T14:00:00+08:00', { receivedAt: '2026-03-17T08:00:00+08:00', firstResolvedAt: '2026-03-18T14:00:00+08:00', reopenCount: 0 });
+    await t.project(h.events);
+    const card = await sql<{ period_label: string; standard_version: number; indicator: string; target: number; actual: string | null; met: boolean | null; weighted_score: string | null }>`
+      SELECT period_label, standard_version, indicator, target, round(actual, 2)::text AS actual, met, weighted_score::text
+      FROM analytics.scorecard WHERE standard_column = 'foreign' AND period_kind IN ('week', 'month')
+      ORDER BY period_kind, indicator`.execute(t.db);
+    expect(card.rows).toEqual([
+      // Month March: v2 (effective 18 March <= 31 March). OTD 1/2 = 5000 bp >= 5000: met, 60 points.
+      { period_label: '2026-03', standard_version: 2, indicator: 'complaint_handling_time', target: 24, actual: '30.00', met: false, weighted_score: '0' },
+      { period_label: '2026-03', standard_version: 2, indicator: 'on_time_delivery', target: 5000, actual: '5000.00', met: true, weighted_score: '60.0000000000000000' },
+      // ISO week 2026-W12 (16-22 March) ends after 18 March: v2 as well.
+      { period_label: '2026-W12', standard_version: 2, indicator: 'complaint_handling_time', target: 24, actual: '30.00', met: false, weighted_score: '0' },
+      { period_label: '2026-W12', standard_version: 2, indicator: 'on_time_delivery', target: 5000, actual: '5000.00', met: true, weighted_score: '60.0000000000000000' },
+    ]);
+    // Day 16 March (before v2): v1, OTD 1/1 delivered that day = 10000 >= 9000.
+    const day = await sql<{ standard_version: number; actual: string; met: boolean }>`
+      SELECT standard_version, round(actual)::text AS actual, met FROM analytics.scorecard
+      WHERE period_kind = 'day' AND period_start = '2026-03-16' AND standard_column = 'foreign' AND indicator = 'on_time_delivery'`.execute(t.db);
+    expect(day.rows).toEqual([{ standard_version: 1, actual: '10000', met: true }]);
+    // Within target uses the version in force at receipt (17 March: v1, 48 h): 30 h is within.
+    expect(await indicator('complaint_resolved_within_target', 'month')).toEqual(['2026-03:1/1']);
+  });
+
+  it('satisfaction: mean score and count per answer per survey item', async () => {
+    const h = history();
+    const seg = { classification: 'key', standardColumn: 'foreign', region: 'North' };
+    h.survey('s1', 'c1', '2026-03-02T10:00:00+08:00', { staff_attitude: 'very_good', emergency_shipping: 'average' }, { staff_attitude: 7, emergency_shipping: 4 }, seg);
+    h.survey('s2', 'c1', '2026-03-09T10:00:00+08:00', { staff_attitude: 'quite_poor', emergency_shipping: 'average' }, { staff_attitude: 2, emergency_shipping: 4 }, seg);
+    await t.project(h.events);
+    const r = await sql<{ survey_item: string; answers: string; mean_score: number; very_good: string; average: string; quite_poor: string }>`
+      SELECT survey_item, answers::text, mean_score, very_good::text, average::text, quite_poor::text FROM analytics.satisfaction
+      WHERE period_kind = 'month' AND dimension_kind = 'classification' AND dimension_value = 'key' ORDER BY survey_item`.execute(t.db);
+    expect(r.rows).toEqual([
+      { survey_item: 'emergency_shipping', answers: '2', mean_score: 4, very_good: '0', average: '2', quite_poor: '0' },
+      { survey_item: 'staff_attitude', answers: '2', mean_score: 4.5, very_good: '1', average: '0', quite_poor: '1' },
+    ]);
+  });
+});

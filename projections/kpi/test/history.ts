@@ -131,6 +131,49 @@ export const history = () => {
         confirmedReason,
         requestedAt: at,
       }),
+    opened: (customerId: string, at: string, attrs: { classification: string; standardColumn: string; region: string }) =>
+      push(`CustomerAccount-${customerId}`, 'CustomerAccountOpened', {
+        customerId,
+        occurredAt: at,
+        name: 'ACME',
+        contact: { person: 'Li', phone: '123' },
+        industry: 'retail',
+        region: attrs.region,
+        customerType: attrs.standardColumn === 'individual' ? { kind: 'individual', frequency: 'frequent' } : { kind: 'enterprise', sizeTier: 'large', ownership: attrs.standardColumn },
+        standardColumn: attrs.standardColumn,
+        classification: attrs.classification,
+        regionalGrade: 'A',
+        accountOwner: 'owner',
+        localSalesperson: 'sales',
+        creditLimits: { singleOrderCapFen: 1, outstandingCapFen: 1 },
+      }),
+    reclassified: (customerId: string, at: string, from: string, to: string) =>
+      push(`CustomerAccount-${customerId}`, 'CustomerClassificationChanged', { customerId, occurredAt: at, from, to, reason: 'review' }),
+    standard: (version: number, effectiveFrom: string, targets: { indicator: string; weightBp: number; unit: string; direction: string; target: number }[]) =>
+      push('ServiceStandard-company', 'ServiceStandardPublished', {
+        standardId: 'company',
+        version,
+        effectiveFrom,
+        indicators: targets.map((t) => ({
+          indicator: t.indicator,
+          department: 'transport_delivery',
+          weightBp: t.weightBp,
+          unit: t.unit,
+          direction: t.direction,
+          targets: { foreign: t.target, private: t.target, state_owned: t.target, individual: t.target, government_institution: t.target },
+        })),
+        occurredAt: `${effectiveFrom}T00:00:00+08:00`,
+      }),
+    survey: (surveyId: string, customerId: string, at: string, answers: Record<string, string>, scores: Record<string, number>, segment: { classification: string; standardColumn: string; region: string }) =>
+      push(`CustomerAccount-${customerId}`, 'CustomerSurveyRecorded', {
+        customerId,
+        occurredAt: at,
+        surveyId,
+        answers,
+        scores,
+        scoreSum: Object.values(scores).reduce((a, b) => a + b, 0),
+        segment,
+      }),
   };
   return api;
 };
