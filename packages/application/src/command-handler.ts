@@ -91,6 +91,9 @@ export type ProcessHandler = (ctx: ProcessContext) => Promise<CommandReply>;
 
 const SNAPSHOT_SCHEMA = 1;
 
+/** Error codes that say "try again", never the final answer to a command id. */
+const transientCodes = new Set(['conflict_exhausted', 'unavailable', 'internal']);
+
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 const fieldErrors = (issues: readonly { path: readonly PropertyKey[]; message: string }[]): FieldError[] =>
@@ -160,8 +163,12 @@ export const createCommandHandler = (options: CommandHandlerOptions) => {
     duplicate: false,
   });
 
-  /** Keeps a reply that appended nothing; a concurrent twin's kept reply wins. */
+  /**
+   * Keeps a reply that appended nothing; a concurrent twin's kept reply wins. Transient errors
+   * (conflicts exhausted, store unavailable) are not kept: a retry with the same id must run again.
+   */
   const keep = async (request: CommandRequest, requestHash: string, reply: CommandReply): Promise<CommandReply> => {
+    if (!reply.ok && transientCodes.has(reply.error.code)) return reply;
     try {
       await store.saveOutcome({ commandId: request.commandId, requestHash, reply });
       return reply;

@@ -23,8 +23,8 @@ const finalReply = async (ctx: ProcessContext, step: StepResult): Promise<Comman
 /**
  * order.accept: reserve credit on the customer's account first (decided there, against its own
  * balance, with optimistic concurrency), then accept the order; a refusal becomes
- * OrderRejected{credit_refused}. If accepting fails after the reservation, the reservation is
- * released (compensation) before the error is returned.
+ * OrderRejected{credit_refused}. If the order decider refuses the acceptance after the
+ * reservation, the reservation is released (compensation) before the refusal is returned.
  */
 const acceptOrder: ProcessHandler = async (ctx) => {
   const data = ctx.command.data as { orderId: string; occurredAt: string };
@@ -50,13 +50,11 @@ const acceptOrder: ProcessHandler = async (ctx) => {
     // The order is rejected; the reply tells the sender why, with the credit code.
     return ctx.finish(errorReply(ctx.request.commandId, reserve.code, `order rejected: ${reserve.message}`));
   }
-  let accept: StepResult;
-  try {
-    accept = await ctx.execute(ctx.command, { final: true });
-  } catch (e) {
-    await releaseUnlessAccepted(ctx, order.customerId, data.orderId);
-    throw e;
-  }
+  // A throw here (store down, crash, an append that may even have been stored) leaves the
+  // reservation in place on purpose: a retry with the same command id finds it (reserving the
+  // same order again is a no-op) and completes the acceptance; without a retry the credit
+  // reconciler completes or releases it. Releasing here would make that retry impossible.
+  const accept = await ctx.execute(ctx.command, { final: true });
   if (accept.kind === 'rejected') {
     await releaseUnlessAccepted(ctx, order.customerId, data.orderId);
     return ctx.finish(accept.reply);
@@ -81,11 +79,11 @@ const releaseUnlessAccepted = async (ctx: ProcessContext, customerId: string, or
   }
 };
 
-const releaseQuietly = async (ctx: ProcessContext, customerId: string, orderId: string, reason: string) => {
+const releaseQuietly = async (ctx: ProcessContext, customerId: string, orderId: string, reason: string, subId = `release-credit-${reason}`) => {
   try {
     await ctx.execute(
       { type: 'customer.releaseCredit', data: { customerId, reservationId: orderId, reason, occurredAt: occurredAt(ctx.command) } },
-      { subId: `release-credit-${reason}` },
+      { subId },
     );
   } catch {
     // Left for the credit reconciler: the reservation shows no accepted order.
@@ -98,12 +96,10 @@ const cancelOrder: ProcessHandler = async (ctx) => {
   const { state: order } = await ctx.load<OrderView>(ctx.aggregateOf('order.cancel'), data.orderId);
   const cancel = await ctx.execute(ctx.command, { final: true });
   if (cancel.kind === 'appended' && order.customerId) {
-    const release = await ctx.execute(
-      { type: 'customer.releaseCredit', data: { customerId: order.customerId, reservationId: data.orderId, reason: 'cancellation', occurredAt: occurredAt(ctx.command) } },
-      { subId: 'release-credit' },
-    );
+    // The cancellation is stored (and kept as this command's outcome): a failing release must
+    // not turn it into an error reply; the credit reconciler releases what is left.
     // reservation_not_found: the order was cancelled before it was accepted; nothing to release.
-    void release;
+    await releaseQuietly(ctx, order.customerId, data.orderId, 'cancellation', 'release-credit');
   }
   return finalReply(ctx, cancel);
 };
@@ -134,10 +130,13 @@ const rejectReturn: ProcessHandler = async (ctx) => {
   const { state: ret } = await ctx.load<{ orderId?: string }>(ctx.aggregateOf('return.reject'), data.returnId);
   const reject = await ctx.execute(ctx.command, { final: true });
   if (reject.kind === 'appended' && ret.orderId) {
-    await ctx.execute(
-      { type: 'order.releaseReturn', data: { orderId: ret.orderId, returnId: data.returnId, reason: data.reason ?? 'return rejected', occurredAt: data.occurredAt } },
-      { subId: 'release-return' },
-    );
+    // As for cancellations: the rejection is stored; the reconciler frees what a failure leaves.
+    await ctx
+      .execute(
+        { type: 'order.releaseReturn', data: { orderId: ret.orderId, returnId: data.returnId, reason: data.reason ?? 'return rejected', occurredAt: data.occurredAt } },
+        { subId: 'release-return' },
+      )
+      .catch(() => undefined);
   }
   return finalReply(ctx, reject);
 };

@@ -1,0 +1,144 @@
+import { streamName } from '@cs/domain';
+import { START, type EventStore, type Position } from '@cs/event-store';
+import type { AnyAggregate, CommandHandler, Logger } from './command-handler.ts';
+import type { CommandReply } from './reply.ts';
+
+/** What one reconciler run found and did. */
+export type ReconcileReport = {
+  /** Events read from the store. */
+  scanned: number;
+  /** Credit reservations still open after the grace period whose order shows no acceptance. */
+  danglingCredit: number;
+  /** Orders whose acceptance the reconciler completed. */
+  accepted: string[];
+  /** Credit reservations it released (reservation ids). */
+  creditReleased: string[];
+  /** Return reservations it released (`orderId/returnId`). */
+  returnsReleased: string[];
+  /** Commands it sent that were refused or failed, with their reply codes. */
+  failed: { commandId: string; code: string }[];
+};
+
+export type ReconcileOptions = {
+  /** Only reservations recorded longer ago than this are touched (the grace period). */
+  olderThanMs: number;
+  /** The server clock (ms since epoch). */
+  now?: () => number;
+  /** The acting service recorded on the commands it sends. Default `credit-reconciler`. */
+  service?: string;
+  log?: Logger;
+};
+
+type CreditHold = { customerId: string; reservationId: string; occurredAt: string; recordedAt: string; open: boolean };
+type ReturnHold = { orderId: string; returnId: string; occurredAt: string; recordedAt: string; open: boolean };
+type OrderView = { status: string; lastStepAt?: string };
+type ReturnView = { status: string; lastStepAt?: string };
+
+/** Statuses in which an order holds its credit legitimately (accepted and on). */
+const ORDER_PAST_ACCEPTANCE = new Set(['accepted', 'prepared', 'dispatched', 'delivered', 'completed', 'lost']);
+const ORDER_AWAITING_ACCEPTANCE = new Set(['placed', 'verified']);
+
+const later = (a: string, b: string | undefined) => (b !== undefined && Date.parse(b) > Date.parse(a) ? b : a);
+
+/**
+ * The reconciler of cross-aggregate reservations (docs/architecture.md "Cross-aggregate
+ * rules"): finds credit reservations whose order shows no acceptance and return reservations
+ * whose return was never opened or was rejected, older than the grace period, and brings the
+ * second stream in line through the handler with deterministic command ids (so two runs, or two
+ * instances, have one effect):
+ * - order still placed/verified -> `order.accept` (completes the interrupted acceptance);
+ * - order rejected, cancelled or missing -> `customer.releaseCredit` (reason rejection / cancellation);
+ * - return missing or rejected -> `order.releaseReturn`.
+ * It reads the whole log on every run (fine for a periodic job at our volumes; a checkpoint
+ * would be the next step).
+ *
+ * @example
+ * const report = await reconcileReservations(store, handler, { olderThanMs: 5 * 60_000 });
+ * console.log(report.creditReleased);
+ */
+export const reconcileReservations = async (store: EventStore, handler: CommandHandler, options: ReconcileOptions): Promise<ReconcileReport> => {
+  const now = options.now ?? Date.now;
+  const service = options.service ?? 'credit-reconciler';
+  const cutoff = now() - options.olderThanMs;
+  const credit = new Map<string, CreditHold>();
+  const returns = new Map<string, ReturnHold>();
+  const report: ReconcileReport = { scanned: 0, danglingCredit: 0, accepted: [], creditReleased: [], returnsReleased: [], failed: [] };
+
+  let after: Position = START;
+  for (;;) {
+    const page = await store.readAll({ after, limit: 1000 });
+    for (const e of page.events) {
+      report.scanned++;
+      const d = e.data as Record<string, unknown>;
+      if (e.type === 'CreditReserved') {
+        const key = `${String(d.customerId)}/${String(d.reservationId)}`;
+        credit.set(key, { customerId: String(d.customerId), reservationId: String(d.reservationId), occurredAt: String(d.occurredAt), recordedAt: e.metadata.recordedAt, open: true });
+      } else if (e.type === 'CreditReleased' && d.remainingFen === 0) {
+        const hold = credit.get(`${String(d.customerId)}/${String(d.reservationId)}`);
+        if (hold) hold.open = false;
+      } else if (e.type === 'OrderReturnReserved') {
+        const key = `${String(d.orderId)}/${String(d.returnId)}`;
+        returns.set(key, { orderId: String(d.orderId), returnId: String(d.returnId), occurredAt: String(d.occurredAt), recordedAt: e.metadata.recordedAt, open: true });
+      } else if (e.type === 'OrderReturnReleased') {
+        const hold = returns.get(`${String(d.orderId)}/${String(d.returnId)}`);
+        if (hold) hold.open = false;
+      }
+    }
+    if (page.events.length === 0 || page.last === after) break;
+    after = page.last;
+  }
+
+  const aggregateOf = (type: string): AnyAggregate => {
+    const entry = handler.catalogue.get(type);
+    if (!entry) throw new Error(`the handler does not handle ${type}`);
+    return entry.aggregate;
+  };
+  const stateOf = async <S>(aggregate: AnyAggregate, id: string): Promise<S> => {
+    const events = await store.readStream(streamName(aggregate.category, id));
+    return events.reduce((s, e) => aggregate.decider.evolve(s, { type: e.type, data: e.data }), aggregate.decider.initialState()) as S;
+  };
+  const send = async (commandId: string, type: string, payload: Record<string, unknown>): Promise<CommandReply> => {
+    const reply = await handler.handle({ commandId, type, payload, service });
+    if (!reply.ok) {
+      report.failed.push({ commandId, code: reply.error.code });
+      options.log?.warn({ commandId, type, code: reply.error.code, message: reply.error.message }, 'reconciler command refused');
+    } else options.log?.info({ commandId, type, eventTypes: reply.eventTypes }, 'reconciler command applied');
+    return reply;
+  };
+
+  const orderAggregate = aggregateOf('order.accept');
+  for (const hold of credit.values()) {
+    if (!hold.open || Date.parse(hold.recordedAt) > cutoff) continue;
+    const order = await stateOf<OrderView>(orderAggregate, hold.reservationId);
+    if (ORDER_PAST_ACCEPTANCE.has(order.status)) continue;
+    report.danglingCredit++;
+    if (ORDER_AWAITING_ACCEPTANCE.has(order.status)) {
+      const reply = await send(`reconcile/accept/${hold.reservationId}`, 'order.accept', { orderId: hold.reservationId, occurredAt: hold.occurredAt });
+      if (reply.ok) report.accepted.push(hold.reservationId);
+      continue;
+    }
+    const reply = await send(`reconcile/release-credit/${hold.customerId}/${hold.reservationId}`, 'customer.releaseCredit', {
+      customerId: hold.customerId,
+      reservationId: hold.reservationId,
+      reason: order.status === 'cancelled' ? 'cancellation' : 'rejection',
+      occurredAt: later(hold.occurredAt, order.lastStepAt),
+    });
+    if (reply.ok) report.creditReleased.push(hold.reservationId);
+  }
+
+  const returnAggregate = aggregateOf('return.request');
+  for (const hold of returns.values()) {
+    if (!hold.open || Date.parse(hold.recordedAt) > cutoff) continue;
+    const ret = await stateOf<ReturnView>(returnAggregate, hold.returnId);
+    const unopened = ret.status === 'initial' || ret.status === 'none';
+    if (!unopened && ret.status !== 'rejected') continue;
+    const reply = await send(`reconcile/release-return/${hold.orderId}/${hold.returnId}`, 'order.releaseReturn', {
+      orderId: hold.orderId,
+      returnId: hold.returnId,
+      reason: unopened ? 'return never opened' : 'return rejected',
+      occurredAt: later(hold.occurredAt, ret.lastStepAt),
+    });
+    if (reply.ok) report.returnsReleased.push(`${hold.orderId}/${hold.returnId}`);
+  }
+  return report;
+};
