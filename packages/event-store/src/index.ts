@@ -46,3 +46,4 @@ export { createSqlEventStore, type SqlEventStore, type SqlEventStoreOptions } fr
 export { createPostgresEventStore, type PostgresEventStoreOptions } from './postgres.ts';
 export { createPgliteEventStore } from './pglite.ts';
 export { loadAggregate } from './load-aggregate.ts';
+export { createEventStoreDbEventStore, translateEsdbError, type EventStoreDbOptions } from './eventstoredb.ts';
