@@ -10,7 +10,7 @@ const serialize = (value: unknown, path: string): string | undefined => {
       // ECMAScript Number-to-String is exactly RFC 8785's number format (and -0 becomes 0).
       return JSON.stringify(value);
     case 'string':
-      if (/\p{Cs}/u.test(value.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, '')))
+      if (!(value as string & { isWellFormed(): boolean }).isWellFormed())
         throw new EventStoreError('invalid_event', `${path}: string contains a lone surrogate`);
       return JSON.stringify(value);
     case 'undefined':

@@ -9,6 +9,8 @@ import { canonicalJson } from './canonical-json.ts';
 export type InMemoryEventStoreOptions = { upcasters?: Upcasters; clock?: () => Date };
 
 const positionOf = (seq: number): string => String(seq).padStart(20, '0');
+// Events are plain JSON: a JSON round trip copies them several times faster than structuredClone.
+const clone = <T,>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 
 const validateOutcome = (o: { commandId: unknown; requestHash: unknown }): void => {
   if (typeof o.commandId !== 'string' || o.commandId.length === 0) throw new EventStoreError('invalid_event', 'commandId must be a non-empty string');
@@ -27,6 +29,7 @@ export const createInMemoryEventStore = (options: InMemoryEventStoreOptions = {}
   const upcasters = options.upcasters ?? noUpcasters;
   const streams = new Map<string, RecordedEvent[]>();
   const all: RecordedEvent[] = [];
+  const ids = new Set<string>();
   const outcomes = new Map<string, CommandOutcome>();
   const snapshots = new Map<string, Snapshot>();
   const wakers = new Set<() => void>();
@@ -36,7 +39,7 @@ export const createInMemoryEventStore = (options: InMemoryEventStoreOptions = {}
     if (closed) throw new EventStoreError('unavailable', 'the in-memory store is closed', false);
   };
   const out = (e: RecordedEvent, raw?: boolean): RecordedEvent => {
-    const copy = structuredClone(e);
+    const copy = clone(e);
     return raw ? copy : upcasters.apply(copy);
   };
 
@@ -51,10 +54,9 @@ export const createInMemoryEventStore = (options: InMemoryEventStoreOptions = {}
     checkExpectedVersion(streamId, expectedVersion, current.length);
     const recordedAt = recordedAtNow(options.clock);
     const prepared = prepareEvents(streamId, events, { version: current.length, hash: last?.hash ?? ZERO_HASH }, recordedAt);
-    const ids = new Set(all.map((e) => e.id));
     for (const p of prepared) if (ids.has(p.id)) throw new EventStoreError('invalid_event', `event id ${p.id} already exists`);
     const recorded = prepared.map((p, i) => ({ ...p, position: positionOf(all.length + i + 1) }));
-    const result: AppendResult = { streamId, nextVersion: current.length + recorded.length, positions: recorded.map((r) => r.position), events: recorded.map((r) => structuredClone(r)) };
+    const result: AppendResult = { streamId, nextVersion: current.length + recorded.length, positions: recorded.map((r) => r.position), events: recorded.map((r) => clone(r)) };
     let outcome: CommandOutcome | undefined;
     if (idempotency) {
       const reply = JSON.parse(canonicalJson(idempotency.reply(result) ?? null)) as unknown;
@@ -62,7 +64,10 @@ export const createInMemoryEventStore = (options: InMemoryEventStoreOptions = {}
     }
     // Everything above may throw; from here on nothing does, so the append is all-or-nothing.
     streams.set(streamId, [...current, ...recorded]);
-    all.push(...recorded);
+    for (const r of recorded) {
+      all.push(r);
+      ids.add(r.id);
+    }
     if (outcome) outcomes.set(outcome.commandId, outcome);
     return result;
   };
@@ -102,7 +107,7 @@ export const createInMemoryEventStore = (options: InMemoryEventStoreOptions = {}
         for (const w of wakers) w();
         return results;
       } catch (e) {
-        all.length = snapshotAll;
+        for (const e of all.splice(snapshotAll)) ids.delete(e.id);
         for (const [id, s] of snapshotStreams) (s ? streams.set(id, s) : streams.delete(id));
         throw e;
       }
@@ -129,7 +134,7 @@ export const createInMemoryEventStore = (options: InMemoryEventStoreOptions = {}
     findOutcome: async (commandId) => {
       open();
       const o = outcomes.get(commandId);
-      return o && structuredClone(o);
+      return o && clone(o);
     },
     saveOutcome: async (o) => {
       open();
@@ -137,7 +142,7 @@ export const createInMemoryEventStore = (options: InMemoryEventStoreOptions = {}
       checkOutcome(outcomes.get(o.commandId), o.commandId, o.requestHash);
       const kept: CommandOutcome = { commandId: o.commandId, requestHash: o.requestHash, reply: JSON.parse(canonicalJson(o.reply ?? null)) as unknown, recordedAt: recordedAtNow(options.clock) };
       outcomes.set(o.commandId, kept);
-      return structuredClone(kept);
+      return clone(kept);
     },
     saveSnapshot: async (s) => {
       open();
@@ -149,7 +154,7 @@ export const createInMemoryEventStore = (options: InMemoryEventStoreOptions = {}
     loadSnapshot: async (streamId) => {
       open();
       const s = snapshots.get(streamId);
-      return s && structuredClone(s);
+      return s && clone(s);
     },
     close: async () => {
       closed = true;
