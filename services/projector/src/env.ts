@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/** Every setting of the projector, read and validated here and nowhere else. */
+const Env = z
+  .object({
+    /** The read-model database (PostgreSQL): checkpoints, leases, status, projections' tables, analytics views. */
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+    EVENT_STORE: z.enum(['pglite', 'postgres', 'eventstoredb']).default('postgres'),
+    /** The PostgreSQL event store; defaults to DATABASE_URL (same server, schema event_store). */
+    EVENT_STORE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+    EVENTSTORE_URL: z.string().min(1).optional(),
+    CS_DATA_DIR: z.string().min(1).default('.data'),
+    PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+    PROJECTOR_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(10_000),
+    PROJECTOR_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+    PROJECTOR_AUTO_PROMOTE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((e, ctx) => {
+    if (e.EVENT_STORE === 'eventstoredb' && !e.EVENTSTORE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['EVENTSTORE_URL'], message: 'EVENT_STORE=eventstoredb needs EVENTSTORE_URL' });
+    }
+  });
+
+export type ProjectorEnv = z.infer<typeof Env>;
+
+/**
+ * Reads the projector's environment; throws one readable error naming every bad variable.
+ *
+ * @example
+ * const env = readEnv(process.env);
+ */
+export const readEnv = (source: Record<string, string | undefined>): ProjectorEnv => {
+  const parsed = Env.safeParse(source);
+  if (!parsed.success) {
+    throw new Error(`invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+};
