@@ -16,6 +16,7 @@ export {
   type IndicatorRow,
   type OracleReport,
   type ReturnReasonRow,
+  type SatisfactionRow,
 } from './oracle.ts';
 export { isoWeekLabel, localDate, periodKinds, periodLabel, periodStart, type PeriodKind } from './periods.ts';
 export { handleKpiEvents, kpiEventTypes, kpiProjection } from './projection.ts';

@@ -47,12 +47,36 @@ export type ComplaintStatRow = {
 /** One row of `analytics.return_reasons`. */
 export type ReturnReasonRow = { periodKind: PeriodKind; periodStart: string; reason: string; returns: number };
 
+/** One row of `analytics.satisfaction` (counts per answer in `answerCounts`). */
+export type SatisfactionRow = {
+  periodKind: PeriodKind;
+  periodStart: string;
+  dimensionKind: DimensionKind;
+  dimensionValue: string;
+  surveyItem: string;
+  answers: number;
+  meanScore: number;
+  answerCounts: Record<string, number>;
+};
+
 /** Everything the oracle computes. */
 export type OracleReport = {
   indicators: IndicatorRow[];
   durations: DurationRow[];
   complaintStatistics: ComplaintStatRow[];
   returnReasons: ReturnReasonRow[];
+  satisfaction: SatisfactionRow[];
+};
+
+/** Scores of the 7-point scale (very good 7 ... very poor 1), written out independently. */
+const answerScores: Record<string, number> = {
+  very_good: 7,
+  quite_good: 6,
+  slightly_good: 5,
+  average: 4,
+  slightly_poor: 3,
+  quite_poor: 2,
+  very_poor: 1,
 };
 
 type Dims = { customer: string; classification: string; standard_column: string; region: string };
@@ -126,6 +150,7 @@ export const computeKpiOracle = (events: readonly KpiEvent[], settings: KpiSetti
   const returns = new Map<string, ReturnAcc>();
   const damaged = new Set<string>();
   const attributes = new Map<string, AttributeChange[]>();
+  const surveys: { at: string; dims: Dims; item: string; answer: string }[] = [];
 
   const order = (id: string, customerId: string): OrderAcc => {
     let o = orders.get(id);
@@ -236,6 +261,18 @@ export const computeKpiOracle = (events: readonly KpiEvent[], settings: KpiSetti
         const confirmed = d.optStr('confirmedReason');
         if (r) r.confirmedReason = confirmed;
         if (confirmed === 'damage') damaged.add(d.str('orderId'));
+        break;
+      }
+      case 'CustomerSurveyRecorded': {
+        const seg = reader(d.obj('segment') ?? d.fail('segment', 'an object'));
+        const dims: Dims = {
+          customer: d.str('customerId'),
+          classification: seg.str('classification'),
+          standard_column: seg.str('standardColumn'),
+          region: seg.str('region'),
+        };
+        const answers = reader(d.obj('answers') ?? d.fail('answers', 'an object'));
+        for (const item of Object.keys(answers.data)) surveys.push({ at: d.time('occurredAt'), dims, item, answer: answers.str(item) });
         break;
       }
       default:
@@ -353,7 +390,33 @@ export const computeKpiOracle = (events: readonly KpiEvent[], settings: KpiSetti
     }
   }
 
+  const satisfaction = new Map<string, SatisfactionRow>();
+  for (const a of surveys) {
+    const date = localDate(a.at, settings.timeZone);
+    for (const kind of periodKinds) {
+      const start = periodStart(date, kind);
+      for (const [dimensionKind, dimensionValue] of cuts(a.dims)) {
+        const key = [kind, start, dimensionKind, dimensionValue, a.item].join('|');
+        const row = satisfaction.get(key) ?? {
+          periodKind: kind,
+          periodStart: start,
+          dimensionKind,
+          dimensionValue,
+          surveyItem: a.item,
+          answers: 0,
+          meanScore: 0,
+          answerCounts: Object.fromEntries(Object.keys(answerScores).map((k) => [k, 0])),
+        };
+        row.meanScore = (row.meanScore * row.answers + (answerScores[a.answer] ?? Number.NaN)) / (row.answers + 1);
+        row.answers += 1;
+        row.answerCounts[a.answer] = (row.answerCounts[a.answer] ?? 0) + 1;
+        satisfaction.set(key, row);
+      }
+    }
+  }
+
   return {
+    satisfaction: [...satisfaction.values()],
     indicators: aggregateFacts(facts, settings),
     durations: aggregateDurations(durations, settings),
     complaintStatistics: [...complaintStats.values()],
@@ -421,7 +484,14 @@ const aggregateDurations = (facts: readonly DurationFact[], settings: KpiSetting
   }));
 };
 
-/** Customer attribute changes an event carries (filled from the CustomerAccount events). */
-const customerAttributeChanges = (
-  _event: KpiEvent,
-): { customerId: string; attribute: string; effectiveAt: string; value: string }[] => [];
+/** Customer attribute changes an event carries (the oracle's own reading of CustomerAccount events). */
+const customerAttributeChanges = (event: KpiEvent): { customerId: string; attribute: string; effectiveAt: string; value: string }[] => {
+  const d = reader(event);
+  const at = (attribute: string, value: string) => ({ customerId: d.str('customerId'), attribute, effectiveAt: d.time('occurredAt'), value });
+  if (event.type === 'CustomerAccountOpened') {
+    return [at('classification', d.str('classification')), at('standard_column', d.str('standardColumn')), at('region', d.str('region'))];
+  }
+  if (event.type === 'CustomerClassificationChanged') return [at('classification', d.str('to'))];
+  if (event.type === 'CustomerTypeChanged') return [at('standard_column', d.str('toStandardColumn'))];
+  return [];
+};
