@@ -288,6 +288,9 @@ export const startCommandService = async (nc: NatsConnection, options: CommandSe
     },
   });
 
+  // the server has registered every subscription once the flush round trip returns, so a
+  // request sent right after start (from any connection) reaches this instance
+  if (!nc.isClosed()) await nc.flush();
   logger.info({ name: options.name, version: options.version, commands: [...catalogue.keys()], queue, prefix }, 'command service started');
 
   let stopping: Promise<void> | undefined;
