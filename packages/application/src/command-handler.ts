@@ -51,7 +51,7 @@ export type CommandHandlerOptions = {
   now?: () => number;
   /** How far a business time may be ahead of the server clock (default 5 minutes). */
   maxFutureSkewMs?: number;
-  /** Attempts on optimistic-concurrency conflicts before `conflict_exhausted` (default 10). */
+  /** Attempts on optimistic-concurrency conflicts before `conflict_exhausted` (default 25). */
   maxAttempts?: number;
   /** Take a snapshot when this many events were appended since the last one (default 100). */
   snapshotEvery?: number;
@@ -115,7 +115,7 @@ export const createCommandHandler = (options: CommandHandlerOptions) => {
     store,
     now = Date.now,
     maxFutureSkewMs = 5 * 60_000,
-    maxAttempts = 10,
+    maxAttempts = 25,
     snapshotEvery = 100,
     afterAppend,
     processes = {},
@@ -238,7 +238,9 @@ export const createCommandHandler = (options: CommandHandlerOptions) => {
           return { kind: 'appended', result, reply: okReply(request.commandId, result) };
         } catch (e) {
           if (e instanceof ConcurrencyError && attempt < maxAttempts) {
-            await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt));
+            // Short full jitter: a long back-off starves the loser, because the winning
+            // instance's next queued command for the same stream goes straight in meanwhile.
+            await sleep(Math.random() * Math.min(50, 2 ** attempt));
             continue;
           }
           if (e instanceof ConcurrencyError) {

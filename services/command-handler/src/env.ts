@@ -9,7 +9,7 @@ const Env = z
     EVENTSTORE_URL: z.string().min(1).optional(),
     CS_DATA_DIR: z.string().min(1).default('.data'),
     MAX_FUTURE_SKEW_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
-    MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+    MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(25),
     SNAPSHOT_EVERY: z.coerce.number().int().min(1).max(1_000_000).default(100),
     MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(8 * 1024 * 1024).default(64 * 1024),
     AUDIT_HMAC_KEY: z.string().min(32, 'use at least 32 characters').optional(),
