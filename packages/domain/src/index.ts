@@ -4,6 +4,8 @@ import { complaintAggregate } from './complaint/index.ts';
 import { customerAccountAggregate } from './customer-account/index.ts';
 import { orderAggregate } from './order/index.ts';
 import { returnRequestAggregate } from './return-request/index.ts';
+import { serviceImprovementAggregate } from './service-improvement/index.ts';
+import { serviceStandardAggregate } from './service-standard/index.ts';
 
 export { domainErrorCodes, type DomainErrorCode, DomainError, isDomainError } from './shared/errors.ts';
 export { fold, type Decider, type DomainCommand, type DomainEvent } from './shared/decider.ts';
@@ -34,6 +36,8 @@ export * from './customer-account/index.ts';
 export * from './order/index.ts';
 export * from './complaint/index.ts';
 export * from './return-request/index.ts';
+export * from './service-standard/index.ts';
+export * from './service-improvement/index.ts';
 
 /**
  * Every aggregate, for the write path's catalogue, the contracts and the auditors.
@@ -47,4 +51,6 @@ export const aggregates: readonly AggregateDefinition<any, any, any>[] = [
   orderAggregate,
   complaintAggregate,
   returnRequestAggregate,
+  serviceStandardAggregate,
+  serviceImprovementAggregate,
 ];
