@@ -1,0 +1,128 @@
+import { connect, type NatsConnection } from 'nats';
+import pg from 'pg';
+import { concurrent, sequential, type Latency } from './measure.ts';
+import { rawPayload } from './sample.ts';
+
+/** Sizes of the raw baselines. */
+export type BaselineSizes = {
+  natsSequential: number;
+  natsInFlight: number;
+  pgSequential: number;
+  pgConcurrent: number;
+  multiRowStatements: number;
+};
+
+/** The raw figures every ratio of ours is taken against. */
+export type Baselines = {
+  natsRtt: Latency;
+  natsThroughput64: Latency;
+  pgInsertSequential: Latency;
+  pgInsert32: Latency;
+  pgInsert64: Latency;
+  /** Rows per second, 100 rows per statement (each committed). */
+  pgMultiRow100: Latency;
+  /** Rows per second, 1,000 rows per statement (each committed). */
+  pgMultiRow1000: Latency;
+};
+
+const RAW_TABLE = `CREATE TABLE IF NOT EXISTS raw_events (
+  id bigserial PRIMARY KEY,
+  stream_id text NOT NULL,
+  stream_version int NOT NULL,
+  payload jsonb NOT NULL,
+  CONSTRAINT raw_events_stream_version_key UNIQUE (stream_id, stream_version))`;
+
+/**
+ * Raw NATS request/reply to an echo responder on its own subject: sequential p50/p99 and
+ * requests per second at 64 in flight.
+ *
+ * @example
+ * const { rtt, throughput } = await natsBaseline('nats://127.0.0.1:4222', sizes);
+ */
+export const natsBaseline = async (natsUrl: string, sizes: BaselineSizes): Promise<{ rtt: Latency; throughput: Latency }> => {
+  const responder: NatsConnection = await connect({ servers: natsUrl });
+  const client: NatsConnection = await connect({ servers: natsUrl });
+  const subject = `bench.echo.${process.pid}.${Math.random().toString(36).slice(2, 8)}`;
+  const sub = responder.subscribe(subject, { callback: (_err, msg) => msg.respond(msg.data) });
+  await responder.flush();
+  const body = new TextEncoder().encode(rawPayload('echo'));
+  try {
+    const rtt = await sequential(sizes.natsSequential, 200, () => client.request(subject, body, { timeout: 5000 }));
+    const throughput = await concurrent(sizes.natsInFlight, 64, () => client.request(subject, body, { timeout: 5000 }));
+    return { rtt, throughput };
+  } finally {
+    sub.unsubscribe();
+    await client.close();
+    await responder.close();
+  }
+};
+
+/**
+ * Raw PostgreSQL: single-row INSERT + commit (autocommit, one round trip) sequentially and from
+ * 32 and 64 connections, and multi-row inserts of 100 and 1,000 rows per committed statement,
+ * into a table of the event store's shape (jsonb payload, unique (stream, version)).
+ *
+ * @example
+ * const raw = await postgresBaseline(url, sizes);
+ */
+export const postgresBaseline = async (url: string, sizes: BaselineSizes): Promise<Omit<Baselines, 'natsRtt' | 'natsThroughput64'>> => {
+  const pool = new pg.Pool({ connectionString: url, max: 64 });
+  pool.on('error', () => undefined);
+  try {
+    await pool.query(RAW_TABLE);
+    await pool.query('TRUNCATE raw_events');
+    const payload = rawPayload('raw');
+    const insert = (stream: string) => pool.query('INSERT INTO raw_events (stream_id, stream_version, payload) VALUES ($1, 1, $2::jsonb)', [stream, payload]);
+    // Open every connection first so connection setup is not timed.
+    await Promise.all(Array.from({ length: 64 }, () => pool.query('SELECT 1')));
+    const pgInsertSequential = await sequential(sizes.pgSequential, 50, (i) => insert(`seq-${i}`));
+    const pgInsert32 = await concurrent(sizes.pgConcurrent, 32, (i) => insert(`c32-${i}`));
+    const pgInsert64 = await concurrent(sizes.pgConcurrent, 64, (i) => insert(`c64-${i}`));
+    const multi = (rows: number, tag: string) => (i: number) => {
+      const params: unknown[] = [];
+      const values: string[] = [];
+      for (let r = 0; r < rows; r++) {
+        params.push(`${tag}-${i}`, r + 1, payload);
+        values.push(`($${r * 3 + 1}, $${r * 3 + 2}, $${r * 3 + 3}::jsonb)`);
+      }
+      return pool.query(`INSERT INTO raw_events (stream_id, stream_version, payload) VALUES ${values.join(', ')}`, params);
+    };
+    const pgMultiRow100 = await sequential(sizes.multiRowStatements * 10, 2, multi(100, 'm100'));
+    const pgMultiRow1000 = await sequential(sizes.multiRowStatements, 2, multi(1000, 'm1000'));
+    return {
+      pgInsertSequential,
+      pgInsert32,
+      pgInsert64,
+      pgMultiRow100: { ...pgMultiRow100, perSecond: pgMultiRow100.perSecond * 100, n: pgMultiRow100.n * 100 },
+      pgMultiRow1000: { ...pgMultiRow1000, perSecond: pgMultiRow1000.perSecond * 1000, n: pgMultiRow1000.n * 1000 },
+    };
+  } finally {
+    await pool.end();
+  }
+};
+
+/**
+ * Raw keyset read of a large table: pages of `pageSize` rows ordered by the primary key,
+ * each page starting after the last key of the previous one. Returns rows per second.
+ *
+ * @example
+ * const rate = await keysetReadRate(url, 'event_store.events', 'global_seq', 1000);
+ */
+export const keysetReadRate = async (url: string, table: string, key: string, pageSize: number): Promise<{ rows: number; perSecond: number }> => {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    let after = '0';
+    let rows = 0;
+    const started = performance.now();
+    for (;;) {
+      const r = await client.query(`SELECT * FROM ${table} WHERE ${key} > $1 ORDER BY ${key} LIMIT ${pageSize}`, [after]);
+      if (r.rows.length === 0) break;
+      rows += r.rows.length;
+      after = String((r.rows[r.rows.length - 1] as Record<string, unknown>)[key]);
+    }
+    return { rows, perSecond: (rows * 1000) / (performance.now() - started) };
+  } finally {
+    await client.end();
+  }
+};

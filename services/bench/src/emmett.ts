@@ -1,0 +1,74 @@
+// The peer: the same append and catch-up workload through Emmett's PostgreSQL event store
+// (@event-driven-io/emmett-postgresql, a dev dependency of this package only).
+import { concurrent, sequential, type Latency } from './measure.ts';
+import { sampleEvent } from './sample.ts';
+
+/** Emmett's figures; `error` says why they are missing when Emmett could not run. */
+export type EmmettFigures =
+  | { ok: true; sequential: Latency; inFlight32: Latency; batch100: Latency; catchUp: { events: number; perSecond: number } }
+  | { ok: false; error: string };
+
+const emmettEvent = (id: string) => {
+  const e = sampleEvent(id);
+  return { type: e.type, data: e.data as Record<string, unknown>, metadata: e.metadata as unknown as Record<string, unknown> };
+};
+
+/**
+ * Emmett: single-event appends sequentially and 32 in flight, 100-event appends, then a
+ * reactor consuming every message from the beginning until none are left (events per second).
+ * Runs in its own database schema-less (Emmett's default tables) on a pool of 32 connections.
+ *
+ * @example
+ * const peer = await emmettFigures(url, { sequential: 2000, inFlight: 4000, batches: 100 });
+ */
+export const emmettFigures = async (url: string, sizes: { sequential: number; inFlight: number; batches: number }): Promise<EmmettFigures> => {
+  let mod: typeof import('@event-driven-io/emmett-postgresql');
+  let core: typeof import('@event-driven-io/emmett');
+  let pgMod: typeof import('pg');
+  try {
+    mod = await import('@event-driven-io/emmett-postgresql');
+    core = await import('@event-driven-io/emmett');
+    pgMod = await import('pg');
+  } catch (e) {
+    return { ok: false, error: `Emmett is not installed: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const pool = new pgMod.default.Pool({ connectionString: url, max: 32 });
+  pool.on('error', () => undefined);
+  const store = mod.getPostgreSQLEventStore(url, { schema: { autoMigration: 'CreateOrUpdate' }, connectionOptions: { pool } });
+  try {
+    await store.schema.migrate();
+    const one = (prefix: string) => (i: number) =>
+      store.appendToStream(`Bench-emmett-${prefix}-${i}`, [emmettEvent(`${prefix}-${i}`)], { expectedStreamVersion: core.STREAM_DOES_NOT_EXIST });
+    await Promise.all(Array.from({ length: 32 }, () => pool.query('SELECT 1')));
+    const seq = await sequential(sizes.sequential, 50, one('seq'));
+    const inFlight32 = await concurrent(sizes.inFlight, 32, one('c32'));
+    const b = await sequential(sizes.batches, 2, (i) =>
+      store.appendToStream(
+        `Bench-emmett-b100-${i}`,
+        Array.from({ length: 100 }, (_, k) => emmettEvent(`b-${i}-${k}`)),
+        { expectedStreamVersion: core.STREAM_DOES_NOT_EXIST },
+      ),
+    );
+    const total = sizes.sequential + 50 + sizes.inFlight + (sizes.batches + 2) * 100;
+    let seen = 0;
+    const consumer = store.consumer({ stopWhen: { noMessagesLeft: true }, pulling: { batchSize: 500 } });
+    consumer.reactor({ processorId: `bench-${process.pid}`, startFrom: 'BEGINNING', eachMessage: async () => void seen++ });
+    const started = performance.now();
+    await consumer.start();
+    const ms = performance.now() - started;
+    await consumer.close();
+    if (seen < total) return { ok: false, error: `Emmett's consumer stopped after ${seen} of ${total} events` };
+    return {
+      ok: true,
+      sequential: seq,
+      inFlight32,
+      batch100: { ...b, perSecond: b.perSecond * 100, n: b.n * 100 },
+      catchUp: { events: seen, perSecond: (seen * 1000) / ms },
+    };
+  } catch (e) {
+    return { ok: false, error: `Emmett failed: ${e instanceof Error ? e.message : String(e)}` };
+  } finally {
+    await store.close().catch(() => undefined);
+    await pool.end().catch(() => undefined);
+  }
+};

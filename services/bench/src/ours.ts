@@ -1,0 +1,157 @@
+import { createCommandHandler, crossAggregateProcesses, type AnyAggregate } from '@cs/application';
+import { aggregates, streamName } from '@cs/domain';
+import { createPostgresEventStore, loadAggregate, type EventStore, type NewEvent } from '@cs/event-store';
+import { sendCommand, startCommandService, type CatalogueEntry } from '@cs/messaging';
+import { connect } from 'nats';
+import { pino } from 'pino';
+import type { z } from 'zod';
+import { createHistoryWriter } from './history.ts';
+import { concurrent, percentile, sequential, type Latency } from './measure.ts';
+import { placeOrderPayload, sampleEvent } from './sample.ts';
+
+const catalogueOf = (list: readonly AnyAggregate[]): CatalogueEntry[] =>
+  list.flatMap((a) =>
+    Object.entries(a.commands as Record<string, { description: string; schema: z.ZodType }>).map(([type, def]) => ({ type, description: def.description, schema: def.schema })),
+  );
+
+/**
+ * Event-store appends without NATS: single-event appends sequentially and 32 in flight (each
+ * on a new stream), and 100-event appends (one stream each); events per second.
+ *
+ * @example
+ * const a = await appendFigures(store, { sequential: 2000, inFlight: 4000, batches: 100 });
+ */
+export const appendFigures = async (
+  store: EventStore,
+  sizes: { sequential: number; inFlight: number; batches: number },
+  tag: string,
+): Promise<{ sequential: Latency; inFlight32: Latency; batch100: Latency }> => {
+  const one = (prefix: string) => (i: number) => store.append(`Bench-${tag}-${prefix}-${i}`, [sampleEvent(`${prefix}-${i}`)], { expectedVersion: 'no_stream' });
+  const seq = await sequential(sizes.sequential, 50, one('seq'));
+  const inFlight32 = await concurrent(sizes.inFlight, 32, one('c32'));
+  const hundred = (i: number) => {
+    const events: NewEvent[] = Array.from({ length: 100 }, (_, k) => sampleEvent(`b-${i}-${k}`));
+    return store.append(`Bench-${tag}-b100-${i}`, events, { expectedVersion: 'no_stream' });
+  };
+  const b = await sequential(sizes.batches, 2, hundred);
+  return { sequential: seq, inFlight32, batch100: { ...b, perSecond: b.perSecond * 100, n: b.n * 100 } };
+};
+
+/**
+ * The command round trip over NATS as production wires it: a command service on NATS in front
+ * of the application's command handler on the PostgreSQL store (pool of 20, as the command
+ * handler's main). `order.place` sequentially (p50/p99) and at 64 in flight over distinct
+ * streams (commands per second).
+ *
+ * @example
+ * const rt = await commandRoundTrip(url, 'nats://127.0.0.1:4222', { sequential: 1000, inFlight: 5000 });
+ */
+export const commandRoundTrip = async (
+  url: string,
+  natsUrl: string,
+  sizes: { sequential: number; inFlight: number },
+): Promise<{ sequential: Latency; inFlight64: Latency; failures: number }> => {
+  const store = await createPostgresEventStore({ connectionString: url, schema: 'rt_store', max: 20 });
+  const log = pino({ level: 'silent' });
+  const handler = createCommandHandler({ store, aggregates, processes: crossAggregateProcesses, log });
+  const serverConn = await connect({ servers: natsUrl });
+  const clientConn = await connect({ servers: natsUrl });
+  const prefix = `bench${process.pid}${Math.random().toString(36).slice(2, 6)}.cmd`;
+  const service = await startCommandService(serverConn, {
+    name: 'cs-command-handler-bench',
+    version: '0.1.0',
+    catalogue: catalogueOf(aggregates),
+    subjectPrefix: prefix,
+    queue: `q-${prefix.replace(/\./g, '-')}`,
+    logger: log,
+    handle: (envelope, context) =>
+      handler.handle({
+        commandId: envelope.commandId,
+        type: envelope.type,
+        payload: envelope.payload,
+        service: context.service,
+        person: envelope.metadata.person,
+        correlationId: envelope.metadata.correlationId,
+        causationId: envelope.metadata.causationId,
+      }),
+  });
+  let failures = 0;
+  const place = (tag: string) => async (i: number) => {
+    const reply = await sendCommand(clientConn, { type: 'order.place', service: 'order-desk', payload: placeOrderPayload(`O-${tag}-${i}`), subjectPrefix: prefix, retries: 0, timeoutMs: 30_000 });
+    if (!reply.ok) failures++;
+  };
+  try {
+    const seq = await sequential(sizes.sequential, 50, place('seq'));
+    const inFlight64 = await concurrent(sizes.inFlight, 64, place('c64'));
+    return { sequential: seq, inFlight64, failures };
+  } finally {
+    await service.stop();
+    await serverConn.close();
+    await clientConn.close();
+    await store.close();
+  }
+};
+
+/**
+ * Loading a customer account (snapshot + the events after it, as the command handler loads)
+ * with a long and a short history. The histories are real CustomerAccount events (credit
+ * reserved and released per order) decided by the domain, appended 100 at a time with a
+ * snapshot after each hundred, as the handler does with its default `snapshotEvery` of 100.
+ *
+ * @example
+ * const { short, long } = await aggregateLoad(store, { short: 100, long: 10_000, loads: 200 });
+ */
+export const aggregateLoad = async (
+  store: EventStore,
+  sizes: { short: number; long: number; loads: number },
+): Promise<{ short: Latency; long: Latency }> => {
+  const customer = aggregates.find((a) => a.category === 'CustomerAccount');
+  if (!customer) throw new Error('the domain has no CustomerAccount aggregate');
+  const open = await openCustomerPayload();
+  const build = async (customerId: string, size: number) => {
+    const writer = createHistoryWriter();
+    const base = Date.parse('2026-01-05T00:00:00Z');
+    const at = (k: number) => new Date(base + k * 60_000).toISOString();
+    const commands: { type: string; payload: Record<string, unknown> }[] = [{ type: 'customer.open', payload: { ...open, customerId, occurredAt: at(0) } }];
+    for (let k = 1; commands.length < size * 2; k += 2) {
+      commands.push({ type: 'customer.reserveCredit', payload: { customerId, reservationId: `R-${k}`, amountFen: 1000, occurredAt: at(k) } });
+      commands.push({ type: 'customer.releaseCredit', payload: { customerId, reservationId: `R-${k}`, reason: 'cancellation', occurredAt: at(k + 1) } });
+    }
+    const streamId = streamName('CustomerAccount', customerId);
+    let pending: NewEvent[] = [];
+    let version = 0;
+    let state = customer.decider.initialState();
+    for (const [n, c] of commands.entries()) {
+      if (version + pending.length >= size) break;
+      for (const p of writer.send({ commandId: `${customerId}-${n}`, type: c.type, payload: c.payload, service: 'order-desk', person: 'desk.wang', at: 0, partition: customerId }))
+        pending.push(...p.events);
+      if (pending.length >= 100 || version + pending.length >= size) {
+        const take = pending.slice(0, Math.min(pending.length, size - version));
+        await store.append(streamId, take, { expectedVersion: version === 0 ? 'no_stream' : version });
+        for (const e of take) state = customer.decider.evolve(state, e);
+        version += take.length;
+        pending = [];
+        if (version % 100 === 0) await store.saveSnapshot({ streamId, version, schemaVersion: 1, state });
+      }
+    }
+    if (version !== size) throw new Error(`customer history of ${size} events: built ${version}`);
+    return streamId;
+  };
+  const shortId = await build('C-short', sizes.short);
+  const longId = await build('C-long', sizes.long);
+  const load = (id: string) => () => loadAggregate(store, id, customer.decider.evolve, customer.decider.initialState(), { snapshotSchemaVersion: 1 });
+  // Interleave so that both see the same machine state.
+  const s1 = await sequential(sizes.loads, 20, load(shortId));
+  const l1 = await sequential(sizes.loads, 20, load(longId));
+  const s2 = await sequential(sizes.loads, 0, load(shortId));
+  const l2 = await sequential(sizes.loads, 0, load(longId));
+  const merge = (a: Latency, b: Latency): Latency => ({ p50: (a.p50 + b.p50) / 2, p99: Math.max(a.p99, b.p99), perSecond: (a.perSecond + b.perSecond) / 2, n: a.n + b.n });
+  return { short: merge(s1, s2), long: merge(l1, l2) };
+};
+
+const openCustomerPayload = async (): Promise<Record<string, unknown>> => {
+  const { simulate } = await import('@cs/simulator');
+  for (const c of simulate({ customers: 1, days: 1, seed: 1 })) if (c.type === 'customer.open') return c.payload;
+  throw new Error('the simulator opened no customer');
+};
+

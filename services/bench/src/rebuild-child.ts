@@ -1,0 +1,39 @@
+// The projector of the rebuild figure, in its own process so that its RSS is the projector's
+// alone: runs the KPI projection from the start of the store until caught up, and prints one
+// JSON line: events read, milliseconds, and RSS samples at the requested event counts.
+import { createPostgresEventStore, type EventStore } from '@cs/event-store';
+import { kpiProjection } from '@cs/projection-kpi';
+import { createProjectionRuntime } from '@cs/projection-runtime';
+import { createReadModelDatabase } from '@cs/read-model';
+
+const args = JSON.parse(process.argv[2] ?? '{}') as { url: string; schema: string; rssAt: number[]; batchSize: number };
+const store = await createPostgresEventStore({ connectionString: args.url, schema: args.schema, max: 4 });
+const db = createReadModelDatabase<any>({ kind: 'postgres', url: args.url, max: 4, applicationName: 'bench-projector' });
+const mb = () => Math.round((process.memoryUsage().rss / 1024 / 1024) * 10) / 10;
+let read = 0;
+const pending = [...args.rssAt].sort((a, b) => a - b);
+const rss: { events: number; rssMb: number }[] = [];
+let maxRssMb = mb();
+const sampler = setInterval(() => {
+  maxRssMb = Math.max(maxRssMb, mb());
+}, 250);
+// Counts what the runtime reads and samples the RSS when a requested count is passed.
+const counting: EventStore = Object.assign(Object.create(store) as EventStore, {
+  readAll: async (o?: Parameters<EventStore['readAll']>[0]) => {
+    const page = await store.readAll(o);
+    if (o?.limit !== undefined && o.limit > args.batchSize) return page; // the lag probe, not the batch loop
+    read += page.events.length;
+    while (pending.length > 0 && read >= pending[0]!) rss.push({ events: pending.shift()!, rssMb: mb() });
+    return page;
+  },
+});
+const started = performance.now();
+const runtime = createProjectionRuntime({ db, store: counting, projections: [kpiProjection], batchSize: args.batchSize, pollMs: 50, lagProbeMs: 60_000 });
+await runtime.caughtUp();
+const ms = performance.now() - started;
+const finalRssMb = mb();
+await runtime.stop();
+clearInterval(sampler);
+await db.destroy();
+await store.close();
+process.stdout.write(`${JSON.stringify({ events: read, ms, rss, finalRssMb, maxRssMb: Math.max(maxRssMb, finalRssMb) })}\n`);

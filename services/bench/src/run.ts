@@ -1,0 +1,317 @@
+import { cpus, freemem, release, totalmem, type } from 'node:os';
+import { createPostgresEventStore, START } from '@cs/event-store';
+import { createSimulation } from '@cs/simulator';
+import { connect } from 'nats';
+import pg from 'pg';
+import { analystFigures } from './analyst.ts';
+import { keysetReadRate, natsBaseline, postgresBaseline, type BaselineSizes } from './baselines.ts';
+import { createBenchDatabase } from './database.ts';
+import { emmettFigures } from './emmett.ts';
+import { loadHistory } from './history.ts';
+import { aggregateLoad, appendFigures, commandRoundTrip } from './ours.ts';
+import { rebuildKpi } from './rebuild.ts';
+import type { BenchReport, BenchRow, MachineInfo } from './report.ts';
+import { startFigure } from './start.ts';
+
+/** Every size the bench uses; `smokeSizes` and `fullSizes` are the two presets. */
+export type BenchSizes = BaselineSizes & {
+  appendSequential: number;
+  appendInFlight: number;
+  appendBatches: number;
+  roundTripSequential: number;
+  roundTripInFlight: number;
+  historyEvents: number;
+  rssAtEvents: number;
+  shortHistory: number;
+  longHistory: number;
+  loads: number;
+  analystRuns: number;
+  emmettSequential: number;
+  emmettInFlight: number;
+  emmettBatches: number;
+  simulatedCustomers: number;
+  simulatedDays: number;
+};
+
+/** Tiny sizes: the smoke run in the test suite (seconds), so the bench cannot rot. */
+export const smokeSizes: BenchSizes = {
+  natsSequential: 100,
+  natsInFlight: 500,
+  pgSequential: 50,
+  pgConcurrent: 200,
+  multiRowStatements: 2,
+  appendSequential: 30,
+  appendInFlight: 100,
+  appendBatches: 2,
+  roundTripSequential: 20,
+  roundTripInFlight: 100,
+  historyEvents: 3000,
+  rssAtEvents: 1000,
+  shortHistory: 10,
+  longHistory: 200,
+  loads: 5,
+  analystRuns: 3,
+  emmettSequential: 20,
+  emmettInFlight: 60,
+  emmettBatches: 2,
+  simulatedCustomers: 30,
+  simulatedDays: 30,
+};
+
+/** The full run: about 20 minutes on a two-core machine. */
+export const fullSizes: BenchSizes = {
+  natsSequential: 5000,
+  natsInFlight: 50_000,
+  pgSequential: 2000,
+  pgConcurrent: 10_000,
+  multiRowStatements: 30,
+  appendSequential: 2000,
+  appendInFlight: 5000,
+  appendBatches: 100,
+  roundTripSequential: 2000,
+  roundTripInFlight: 5000,
+  historyEvents: 1_000_000,
+  rssAtEvents: 100_000,
+  shortHistory: 100,
+  longHistory: 10_000,
+  loads: 200,
+  analystRuns: 30,
+  emmettSequential: 2000,
+  emmettInFlight: 3000,
+  emmettBatches: 100,
+  simulatedCustomers: 2500,
+  simulatedDays: 400,
+};
+
+export type BenchOptions = {
+  mode: 'full' | 'smoke';
+  sizes: BenchSizes;
+  adminUrl: string;
+  natsUrl: string;
+  repoRoot: string;
+  /** Write a V8 CPU profile of the projector child there. */
+  cpuProfDir?: string | undefined;
+  /** Skip the embedded-start figure (the smoke test does: it needs the whole CLI). */
+  skipStart?: boolean;
+  log?: (line: string) => void;
+};
+
+const machineInfo = async (url: string, natsUrl: string): Promise<MachineInfo> => {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const version = (await c.query<{ v: string }>('SELECT version() AS v')).rows[0]?.v ?? 'unknown';
+  await c.end();
+  const nc = await connect({ servers: natsUrl });
+  const natsVersion = nc.info?.version ?? 'unknown';
+  await nc.close();
+  void freemem;
+  return {
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    cores: cpus().length,
+    memoryGb: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    postgres: version.split(',')[0] ?? version,
+    nats: natsVersion,
+    os: `${type()} ${release()}`,
+  };
+};
+
+/**
+ * Runs every figure with its raw baseline in one run, on a dedicated database (created and
+ * dropped here), and returns the report (rows, machine, findings). Never asserts goals: missed
+ * goals are rows with `met: false` and a finding.
+ *
+ * @example
+ * const report = await runBench({ mode: 'smoke', sizes: smokeSizes, adminUrl, natsUrl, repoRoot });
+ */
+export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
+  const log = o.log ?? (() => undefined);
+  const s = o.sizes;
+  const began = performance.now();
+  const db = await createBenchDatabase(o.adminUrl);
+  const rows: BenchRow[] = [];
+  const findings: string[] = [];
+  try {
+    const machine = await machineInfo(db.url, o.natsUrl);
+    log(`database ${db.name}; ${machine.cpu}, ${machine.cores} cores`);
+
+    log('raw NATS request/reply');
+    const nats = await natsBaseline(o.natsUrl, s);
+    log('raw PostgreSQL inserts');
+    const raw = await postgresBaseline(db.url, s);
+
+    log('command round trip over NATS');
+    const rt = await commandRoundTrip(db.url, o.natsUrl, { sequential: s.roundTripSequential, inFlight: s.roundTripInFlight });
+    if (rt.failures > 0) findings.push(`${rt.failures} order.place commands were refused during the round-trip figures: see the command handler's log.`);
+
+    log('event-store appends');
+    const appendStore = await createPostgresEventStore({ connectionString: db.url, schema: 'append_store', max: 32 });
+    const appends = await appendFigures(appendStore, { sequential: s.appendSequential, inFlight: s.appendInFlight, batches: s.appendBatches }, 'a');
+    // Our catch-up over the same number of events as Emmett's: subscribe from START, no-op handler.
+    const appended = s.appendSequential + 50 + s.appendInFlight + (s.appendBatches + 2) * 100;
+    const catchUp = await new Promise<{ events: number; perSecond: number }>((resolve, reject) => {
+      let seen = 0;
+      const started = performance.now();
+      const sub = appendStore.subscribe({
+        from: START,
+        batchSize: 500,
+        onEvent: () => {
+          seen++;
+          if (seen === appended) {
+            const ms = performance.now() - started;
+            void sub.stop().then(() => resolve({ events: seen, perSecond: (seen * 1000) / ms }));
+          }
+        },
+      });
+      sub.done.catch(reject);
+    });
+    await appendStore.close();
+
+    log('aggregate load');
+    const store = await createPostgresEventStore({ connectionString: db.url, schema: 'event_store', max: 10 });
+    const agg = await aggregateLoad(store, { short: s.shortHistory, long: s.longHistory, loads: s.loads });
+
+    log(`history: ${s.historyEvents} events of the simulator's mix by batched appends`);
+    const sim = createSimulation({ customers: s.simulatedCustomers, days: s.simulatedDays, seed: 20260105 });
+    let nextLog = 100_000;
+    const history = await loadHistory(store, sim.commands, s.historyEvents, {
+      onProgress: (n) => {
+        if (n >= nextLog) {
+          log(`  ${n} events`);
+          nextLog += 100_000;
+        }
+      },
+    });
+    await store.close();
+    const totalEvents = history.events + s.shortHistory + s.longHistory;
+    if (history.events < s.historyEvents) findings.push(`The simulation ended after ${history.events} events, short of ${s.historyEvents}: raise simulatedCustomers/simulatedDays.`);
+
+    log('raw keyset read of the events table');
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    await c.query('VACUUM ANALYZE event_store.events');
+    await c.end();
+    const keyset = await keysetReadRate(db.url, 'event_store.events', 'global_seq', 1000);
+
+    log(`rebuild of the KPI projection over ${totalEvents} events`);
+    const rebuild = await rebuildKpi({ url: db.url, schema: 'event_store', rssAt: [s.rssAtEvents], batchSize: 500, cpuProfDir: o.cpuProfDir });
+
+    log('analyst queries');
+    const analyst = await analystFigures(db.url, 'kpi_v1', s.analystRuns);
+
+    log('Emmett peer');
+    const emmett = await emmettFigures(db.url, { sequential: s.emmettSequential, inFlight: s.emmettInFlight, batches: s.emmettBatches });
+    if (!emmett.ok) findings.push(`Emmett peer not measured: ${emmett.error}`);
+
+    log('embedded start');
+    const start = o.skipStart ? ({ ok: false, error: 'skipped in this mode' } as const) : await startFigure(o.repoRoot, 180_000, o.natsUrl);
+
+    // ---- the table ----
+    const row = (r: Omit<BenchRow, 'ratio' | 'met'> & { ratio?: number | null; met?: boolean | null }) => rows.push({ ratio: null, met: null, ...r });
+    const rtBase = nats.rtt.p50 + raw.pgInsertSequential.p50;
+    row({ id: 'raw_nats_rtt', figure: 'raw NATS request/reply, sequential p50 / p99', value: nats.rtt.p50, unit: `ms (p99 ${nats.rtt.p99.toFixed(2)} ms)`, baseline: 'raw', baselineValue: null, goal: 'baseline' });
+    row({ id: 'raw_nats_64', figure: 'raw NATS request/reply, 64 in flight', value: nats.throughput.perSecond, unit: 'req/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
+    row({ id: 'raw_pg_seq', figure: 'raw PG single-row insert + commit, sequential p50', value: raw.pgInsertSequential.p50, unit: `ms (${Math.round(raw.pgInsertSequential.perSecond)}/s)`, baseline: 'raw', baselineValue: null, goal: 'baseline' });
+    row({ id: 'raw_pg_32', figure: 'raw PG single-row insert + commit, 32 connections', value: raw.pgInsert32.perSecond, unit: 'rows/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
+    row({ id: 'raw_pg_64', figure: 'raw PG single-row insert + commit, 64 connections', value: raw.pgInsert64.perSecond, unit: 'rows/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
+    row({ id: 'raw_pg_multi100', figure: 'raw PG multi-row insert, 100 rows per statement', value: raw.pgMultiRow100.perSecond, unit: 'rows/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
+    row({ id: 'raw_pg_multi1000', figure: 'raw PG multi-row insert, 1,000 rows per statement', value: raw.pgMultiRow1000.perSecond, unit: 'rows/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
+    row({ id: 'raw_keyset', figure: `raw PG keyset read of the events table (${keyset.rows.toLocaleString('en-US')} rows)`, value: keyset.perSecond, unit: 'rows/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
+
+    const rtRatio = rt.sequential.p50 / rtBase;
+    row({ id: 'cmd_rt_p50', figure: 'command round trip over NATS (order.place, sequential) p50', value: rt.sequential.p50, unit: 'ms', baseline: 'raw NATS RTT p50 + raw PG commit p50', baselineValue: rtBase, ratio: rtRatio, goal: '<= 1.5x', met: rtRatio <= 1.5 });
+    const rtBase99 = nats.rtt.p99 + raw.pgInsertSequential.p99;
+    row({ id: 'cmd_rt_p99', figure: 'command round trip over NATS (order.place, sequential) p99', value: rt.sequential.p99, unit: 'ms', baseline: 'raw NATS RTT p99 + raw PG commit p99', baselineValue: rtBase99, ratio: rt.sequential.p99 / rtBase99, goal: 'reported' });
+    const cmdRatio = rt.inFlight64.perSecond / raw.pgInsert64.perSecond;
+    row({ id: 'cmd_64', figure: 'commands per second, 64 in flight over distinct streams', value: rt.inFlight64.perSecond, unit: 'cmd/s', baseline: 'raw PG insert, 64 connections', baselineValue: raw.pgInsert64.perSecond, ratio: cmdRatio, goal: '>= 0.5x', met: cmdRatio >= 0.5 });
+    const ap = (id: string, figure: string, value: number, base: string, baseValue: number) => {
+      const ratio = value / baseValue;
+      row({ id, figure, value, unit: 'events/s', baseline: base, baselineValue: baseValue, ratio, goal: '>= 0.8x', met: ratio >= 0.8 });
+    };
+    ap('append_seq', 'event-store append, single event, sequential', appends.sequential.perSecond, 'raw PG insert + commit, sequential', raw.pgInsertSequential.perSecond);
+    ap('append_32', 'event-store append, single event, 32 in flight', appends.inFlight32.perSecond, 'raw PG insert + commit, 32 connections', raw.pgInsert32.perSecond);
+    ap('append_b100', 'event-store append, 100-event batches', appends.batch100.perSecond, 'raw PG multi-row insert, 100 rows', raw.pgMultiRow100.perSecond);
+    const loadRate = (history.events * 1000) / history.totalMs;
+    row({
+      id: 'history_load',
+      figure: `history load: ${history.events.toLocaleString('en-US')} events (${history.commands.toLocaleString('en-US')} commands) by batched append, in ${(history.totalMs / 1000).toFixed(1)} s (appends ${(history.appendMs / 1000).toFixed(1)} s)`,
+      value: loadRate,
+      unit: 'events/s',
+      baseline: 'raw PG multi-row insert, 1,000 rows',
+      baselineValue: raw.pgMultiRow1000.perSecond,
+      ratio: loadRate / raw.pgMultiRow1000.perSecond,
+      goal: 'reported (load time)',
+    });
+    const rebuildRate = (rebuild.events * 1000) / rebuild.ms;
+    const rebuildRatio = rebuildRate / keyset.perSecond;
+    row({
+      id: 'rebuild',
+      figure: `KPI projection rebuild, ${rebuild.events.toLocaleString('en-US')} events, in ${(rebuild.ms / 1000).toFixed(1)} s`,
+      value: rebuildRate,
+      unit: 'events/s',
+      baseline: 'raw PG keyset read of the events table',
+      baselineValue: keyset.perSecond,
+      ratio: rebuildRatio,
+      goal: '>= 0.5x',
+      met: rebuildRatio >= 0.5,
+    });
+    const rssEarly = rebuild.rss[0]?.rssMb ?? null;
+    row({ id: 'rss_early', figure: `projector RSS at ${s.rssAtEvents.toLocaleString('en-US')} events`, value: rssEarly, unit: 'MB', baseline: '—', baselineValue: null, goal: '< 300 MB', met: rssEarly === null ? null : rssEarly < 300, ...(rssEarly === null ? { note: 'the rebuild read fewer events' } : {}) });
+    row({
+      id: 'rss_end',
+      figure: `projector RSS at ${rebuild.events.toLocaleString('en-US')} events (max sampled ${rebuild.maxRssMb} MB)`,
+      value: rebuild.finalRssMb,
+      unit: 'MB',
+      baseline: `RSS at ${s.rssAtEvents.toLocaleString('en-US')} events`,
+      baselineValue: rssEarly,
+      ratio: rssEarly === null ? null : rebuild.finalRssMb / rssEarly,
+      goal: '< 300 MB and flat (<= 1.25x)',
+      met: rebuild.maxRssMb < 300 && (rssEarly === null || rebuild.finalRssMb <= rssEarly * 1.25),
+    });
+    const loadRatio = agg.long.p50 / agg.short.p50;
+    row({ id: 'aggregate_load', figure: `load a customer account with ${s.longHistory.toLocaleString('en-US')} events, p50`, value: agg.long.p50, unit: 'ms', baseline: `with ${s.shortHistory} events, p50`, baselineValue: agg.short.p50, ratio: loadRatio, goal: '<= 2x', met: loadRatio <= 2 });
+    for (const q of analyst) {
+      row({ id: `analyst_${q.name.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}`, figure: `analyst query: ${q.name} (${q.rows} rows), p99`, value: q.latency.p99, unit: `ms (p50 ${q.latency.p50.toFixed(1)} ms)`, baseline: '—', baselineValue: null, goal: '< 50 ms', met: q.latency.p99 < 50 });
+    }
+    row({
+      id: 'start',
+      figure: 'embedded start, time to first report',
+      value: start.ok ? start.ms : null,
+      unit: 'ms',
+      baseline: '—',
+      baselineValue: null,
+      goal: 'reported',
+      ...(start.ok ? {} : { note: start.error }),
+    });
+    row({ id: 'catch_up', figure: `catch-up: store.subscribe from START, no-op handler (${catchUp.events.toLocaleString('en-US')} events)`, value: catchUp.perSecond, unit: 'events/s', baseline: 'raw PG keyset read', baselineValue: keyset.perSecond, ratio: catchUp.perSecond / keyset.perSecond, goal: 'reported' });
+    const peer = (id: string, figure: string, ours: number, theirs: number | null, rawValue: number) =>
+      row({
+        id,
+        figure: `peer: ${figure}, ours / Emmett`,
+        value: theirs === null ? null : ours / theirs,
+        unit: 'x',
+        baseline: theirs === null ? 'Emmett not measured' : `Emmett ${Math.round(theirs).toLocaleString('en-US')} events/s (${(theirs / rawValue).toFixed(2)}x raw); ours ${Math.round(ours).toLocaleString('en-US')} (${(ours / rawValue).toFixed(2)}x raw); Emmett`,
+        baselineValue: theirs,
+        ratio: theirs === null ? null : ours / theirs,
+        goal: 'reported (> 1 is ahead)',
+        ...(theirs === null && !emmett.ok ? { note: emmett.error } : {}),
+      });
+    peer('peer_append_seq', 'single-event appends, sequential', appends.sequential.perSecond, emmett.ok ? emmett.sequential.perSecond : null, raw.pgInsertSequential.perSecond);
+    peer('peer_append_32', 'single-event appends, 32 in flight', appends.inFlight32.perSecond, emmett.ok ? emmett.inFlight32.perSecond : null, raw.pgInsert32.perSecond);
+    peer('peer_append_b100', '100-event batches', appends.batch100.perSecond, emmett.ok ? emmett.batch100.perSecond : null, raw.pgMultiRow100.perSecond);
+    peer('peer_catch_up', 'catch-up from the beginning', catchUp.perSecond, emmett.ok ? emmett.catchUp.perSecond : null, keyset.perSecond);
+
+    for (const r of rows) if (r.met === false) findings.push(`Goal missed: ${r.figure} = ${r.value?.toFixed(2)} ${r.unit}${r.ratio === null ? '' : ` (${r.ratio.toFixed(2)}x)`}, goal ${r.goal}.`);
+    return {
+      date: new Date().toISOString(),
+      mode: o.mode,
+      machine,
+      sizes: { ...s },
+      rows,
+      findings,
+      durationSeconds: (performance.now() - began) / 1000,
+    };
+  } finally {
+    await db.drop();
+  }
+};
