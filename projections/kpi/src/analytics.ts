@@ -60,6 +60,18 @@ export const analyticsViews = (schema: string): AnalyticsView[] => {
   GROUP BY f.metric, p.period_kind, p.period_start, d.dimension_kind, d.dimension_value`,
     },
     {
+      name: 'complaint_durations',
+      description: 'Complaint handling time (by first resolution) and time to acknowledge (by receipt) per complaint category: count, average, median, p90 hours.',
+      select: `SELECT f.metric, p.period_kind, p.period_start, ${label} AS period_label, c.category,
+    count(*)::bigint AS count,
+    avg(f.hours)::double precision AS avg_hours,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY f.hours::double precision) AS median_hours,
+    percentile_cont(0.9) WITHIN GROUP (ORDER BY f.hours::double precision) AS p90_hours
+  FROM ${s}.duration_facts f JOIN ${s}.complaint_facts c ON f.subject_kind = 'complaint' AND c.complaint_id = f.subject_id
+  ${periods('f.local_time')}
+  GROUP BY f.metric, p.period_kind, p.period_start, c.category`,
+    },
+    {
       name: 'complaint_statistics',
       description: 'Complaints received per period (receipt time) by category, channel and severity.',
       select: `SELECT p.period_kind, p.period_start, ${label} AS period_label,

@@ -154,6 +154,13 @@ describe('KPI fixtures (hand-computed)', () => {
       { metric: 'complaint_time_to_acknowledge', period_start: '2026-03-01', count: '1', avg_hours: 3, median_hours: 3, p90_hours: 3 },
       { metric: 'complaint_time_to_acknowledge', period_start: '2026-03-02', count: '1', avg_hours: 1, median_hours: 1, p90_hours: 1 },
     ]);
+    const byCategory = await sql<{ category: string; p90_hours: number }>`
+      SELECT category, p90_hours FROM analytics.complaint_durations
+      WHERE metric = 'complaint_handling_time' AND period_kind = 'month' ORDER BY category`.execute(t.db);
+    expect(byCategory.rows).toEqual([
+      { category: 'billing', p90_hours: 30 },
+      { category: 'delay', p90_hours: 10 },
+    ]);
     const stats = await sql<{ category: string; channel: string; severity: string; complaints: string }>`
       SELECT category, channel, severity, complaints::text FROM analytics.complaint_statistics
       WHERE period_kind = 'month' ORDER BY category`.execute(t.db);
