@@ -45,7 +45,12 @@ export type ExistingCustomerAccount = {
 
 export type CustomerAccountState = { status: 'none' } | ExistingCustomerAccount;
 
-/** The state of an account stream without events. */
+/**
+ * The state of an account stream without events.
+ *
+ * @example
+ * initialCustomerAccountState() // { status: 'none' }
+ */
 export const initialCustomerAccountState = (): CustomerAccountState => ({ status: 'none' });
 
 /**

@@ -22,7 +22,12 @@ export type ExistingServiceImprovement = {
 
 export type ServiceImprovementState = { status: 'none' } | ExistingServiceImprovement;
 
-/** The state of a service-improvement stream without events. */
+/**
+ * The state of a service-improvement stream without events.
+ *
+ * @example
+ * initialServiceImprovementState() // { status: 'none' }
+ */
 export const initialServiceImprovementState = (): ServiceImprovementState => ({ status: 'none' });
 
 /**

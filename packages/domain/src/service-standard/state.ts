@@ -17,7 +17,12 @@ export type PublishedServiceStandard = {
 
 export type ServiceStandardState = { status: 'none' } | PublishedServiceStandard;
 
-/** The state of a service-standard stream without events. */
+/**
+ * The state of a service-standard stream without events.
+ *
+ * @example
+ * initialServiceStandardState() // { status: 'none' }
+ */
 export const initialServiceStandardState = (): ServiceStandardState => ({ status: 'none' });
 
 /**
