@@ -1,8 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { ownNatsServer as ownTestNatsServer } from '@cs/testing';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
@@ -69,63 +65,13 @@ export const capturingLogger = (): { logger: Logger; lines: Record<string, unkno
   return { logger: pino({ level: 'debug' }, stream), lines };
 };
 
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
+export { freePort } from '@cs/testing';
 
 export const passwordOf = (user: string) => `test-${user}-secret`;
 
 /** Our own nats-server with docs/nats-server.conf, on a free port; restartable on the same port. */
-export const ownNatsServer = async () => {
-  const port = await freePort();
-  const storeDir = mkdtempSync(join(tmpdir(), 'cs-nats-'));
-  const env: Record<string, string> = { ...process.env, CS_NATS_STORE_DIR: storeDir } as Record<string, string>;
+export const ownNatsServer = () => {
+  const env: Record<string, string> = {};
   for (const { user } of natsUsers()) env[passwordVariable(user)] = passwordOf(user);
-  let proc: ChildProcess | undefined;
-  const start = async () => {
-    const p = spawn('/usr/sbin/nats-server', ['-c', CONF_PATH, '-a', '127.0.0.1', '-p', String(port)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    proc = p;
-    let log = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`nats-server did not start: ${log}`)), 10_000);
-      p.stderr?.on('data', (d: Buffer) => {
-        log += String(d);
-        if (log.includes('Server is ready')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      p.on('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`nats-server exited (${code}): ${log}`));
-      });
-    });
-  };
-  const stop = async () => {
-    const p = proc;
-    proc = undefined;
-    if (!p || p.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      p.once('exit', () => resolve());
-      p.kill('SIGKILL');
-    });
-  };
-  await start();
-  return {
-    url: `nats://127.0.0.1:${port}`,
-    start,
-    stop,
-    cleanup: async () => {
-      await stop();
-      rmSync(storeDir, { recursive: true, force: true });
-    },
-  };
+  return ownTestNatsServer({ configPath: CONF_PATH, env });
 };
