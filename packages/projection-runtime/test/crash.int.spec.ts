@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProjectionRuntime, readStatus } from '../src/index.ts';
 import { openStore } from './store.ts';
-import { allTypes, appendAll, appliedTwice, countsProjection, foldCounts, readCounts, readModelDb, type TestEvent, waitFor } from './support.ts';
+import { allTypes, appendAll, appliedTwice, countsProjection, foldCounts, readCounts, readModelDb, type TestEvent, waitFor, waitForCheckpoint } from './support.ts';
 
 const child = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
 
@@ -99,6 +99,7 @@ const crashAndCompare = async (plan: Step[], events: TestEvent[]): Promise<void>
     // One uninterrupted run of the same projection over the same events, in this process.
     const reference = createProjectionRuntime({ db, store, projections: [countsProjection(1, { name: 'reference' })], batchSize: 50, pollMs: 20 });
     await reference.caughtUp();
+    await waitForCheckpoint(db, 'reference', 1);
     await reference.stop();
 
     const crashed = await readCounts(db, 'crash_v1');

@@ -48,6 +48,8 @@ describe('fencing', () => {
     await migrateSchema(admin, 'stale_v1', projection.migrations);
     await ensureStatus(admin, projection);
     await append(some(3, 'st-1'));
+    // The PG store shows an event once no older write transaction runs anywhere on the server.
+    await waitFor(async () => (await store.readAll({ limit: 1000 })).events.length === 3, 60_000, 'the events to be readable');
     const { events } = await store.readAll({ limit: 1000 });
     const a = (await acquireLease(admin, { name: 'stale', version: 1, owner: 'a', ms: 60_000 }))!;
     expect(await acquireLease(admin, { name: 'stale', version: 1, owner: 'b', ms: 60_000 })).toBeUndefined();
@@ -103,14 +105,14 @@ describe('fencing', () => {
 
       const { events } = await store.readAll({ limit: 10_000 });
       const end = events.at(-1)!.position;
-      await waitFor(async () => (await leaseHolder(admin, 'fenced', 1))?.owner === 'b', 30_000, 'b to take the lease');
-      await waitFor(async () => (await readStatus(admin, 'fenced', 1))?.checkpoint === end, 30_000, 'b to catch up');
+      await waitFor(async () => (await leaseHolder(admin, 'fenced', 1))?.owner === 'b', 60_000, 'b to take the lease');
+      await waitFor(async () => (await readStatus(admin, 'fenced', 1))?.checkpoint === end, 60_000, 'b to catch up');
       expect(a.leading()).toEqual([]);
 
       // a writes nothing any more: more events, all applied by b
       await append(some(5, 'f-3'));
       const all = (await store.readAll({ limit: 10_000 })).events;
-      await waitFor(async () => (await readStatus(admin, 'fenced', 1))?.checkpoint === all.at(-1)!.position, 30_000, 'b to apply more');
+      await waitFor(async () => (await readStatus(admin, 'fenced', 1))?.checkpoint === all.at(-1)!.position, 60_000, 'b to apply more');
       await new Promise((r) => setTimeout(r, 300));
       const afterKill = await sql<{ applied_by: string; n: number }>`
         SELECT applied_by, count(*)::int AS n FROM fenced_v1.applied WHERE position > ${before} GROUP BY applied_by`.execute(admin);

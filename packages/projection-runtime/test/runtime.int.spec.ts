@@ -24,6 +24,7 @@ import {
   readModelDb,
   type TestEvent,
   waitFor,
+  waitForCheckpoint,
 } from './support.ts';
 
 let database: TestDatabase;
@@ -72,6 +73,7 @@ describe('projection runtime on PostgreSQL', () => {
         const projection = countsProjection(1, { name: `fold_${run}` });
         const runtime = createProjectionRuntime({ db, store, projections: [projection], batchSize, pollMs: 20 });
         await runtime.caughtUp();
+        await waitForCheckpoint(db, `fold_${run}`, 1);
         await runtime.stop();
         expect(await readCounts(db, `fold_${run}_v1`)).toEqual(foldCounts(appended));
         const { duplicates, rows } = await appliedTwice(db, `fold_${run}_v1`);
@@ -135,6 +137,7 @@ describe('projection runtime on PostgreSQL', () => {
     const v1 = countsProjection(1, { name: 'rebuilt' });
     const first = createProjectionRuntime({ db, store, projections: [v1], batchSize: 5, pollMs: 20 });
     await first.caughtUp();
+    await waitForCheckpoint(db, 'rebuilt', 1);
     const viewSchema = async () =>
       (await sql<{ d: string }>`SELECT definition AS d FROM pg_views WHERE schemaname = 'analytics' AND viewname = 'counts_by_type'`.execute(db)).rows[0]?.d ?? '';
     // The stand-in views of each test projection share names: these views are the 'rebuilt' ones now.
@@ -145,6 +148,7 @@ describe('projection runtime on PostgreSQL', () => {
     const v2 = countsProjection(2, { name: 'rebuilt' });
     const second = createProjectionRuntime({ db, store, projections: [v2], batchSize: 3, pollMs: 20, autoPromote: false });
     await second.caughtUp();
+    await waitForCheckpoint(db, 'rebuilt', 2);
     expect(await readStatus(db, 'rebuilt', 2)).toMatchObject({ state: 'rebuilding', serving: false });
     expect(await viewSchema()).toContain('rebuilt_v1');
     expect(await readCounts(db, 'rebuilt_v2')).toEqual(await readCounts(db, 'rebuilt_v1'));

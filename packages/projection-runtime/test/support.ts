@@ -105,12 +105,33 @@ export const newEvent = (e: TestEvent, i: number): NewEvent => ({
   },
 });
 
+let lastAppended = '';
+
 /** Appends test events one by one to their streams. */
 export const appendAll = async (store: EventStore, events: readonly TestEvent[]): Promise<void> => {
   let i = 0;
   for (const e of events) {
-    await store.append(e.stream, [newEvent(e, i++)], { expectedVersion: 'any' });
+    const { positions } = await store.append(e.stream, [newEvent(e, i++)], { expectedVersion: 'any' });
+    lastAppended = positions.at(-1) ?? lastAppended;
   }
+};
+
+/**
+ * Waits until a projection's checkpoint reaches the last event this process appended. (The
+ * PostgreSQL store shows an event only once no older write transaction runs on the server,
+ * so "read to the end once" can come before the last append is visible.)
+ */
+export const waitForCheckpoint = async (db: Kysely<any>, name: string, version: number, ms = 60_000): Promise<void> => {
+  const target = lastAppended;
+  await waitFor(async () => {
+    const row = await db
+      .selectFrom('projection_runtime.projection_status')
+      .select('checkpoint')
+      .where('name', '=', name)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    return row !== undefined && row.checkpoint >= target;
+  }, ms, `${name} v${version} to reach ${target}`);
 };
 
 export const readModelDb = (url: string, applicationName?: string): Kysely<any> =>
