@@ -18,11 +18,20 @@ export const pollingSubscription = (
   const pollMs = options.pollMs ?? 50;
   let stopped = false;
   let wakeUp: (() => void) | undefined;
-  const wake = (): void => wakeUp?.();
+  // After a wake-up the new events may still be hidden behind an older running transaction
+  // (the SQL gapless guard): retry a few times quickly before falling back to `pollMs`.
+  let quickRetries = 0;
+  const wake = (): void => {
+    quickRetries = 15;
+    wakeUp?.();
+  };
   const unhook = hooks.onWake?.(wake);
   const idle = (): Promise<void> =>
     new Promise((resolve) => {
-      const timer = setTimeout(() => done(), pollMs);
+      // 5, 10, 20 … 320, then 500 ms: about 4.5 s of quick retries in all.
+      const ms = quickRetries > 0 ? Math.min(pollMs, 500, 5 * 2 ** (15 - quickRetries)) : pollMs;
+      quickRetries = Math.max(0, quickRetries - 1);
+      const timer = setTimeout(() => done(), ms);
       const done = (): void => {
         clearTimeout(timer);
         wakeUp = undefined;

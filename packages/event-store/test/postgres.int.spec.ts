@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@cs/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresEventStore, EventStoreError, migrate, pgExecutor, type SqlEventStore } from '../src/index.ts';
+import { createPostgresEventStore, EventStoreError, migrate, pgExecutor, START, type SqlEventStore } from '../src/index.ts';
 import { contractUpcasters, eventStoreContract } from './contract.ts';
 
 let db: TestDatabase;
@@ -66,6 +66,25 @@ describe('postgres adapter specifics', () => {
     } finally {
       await store.close();
       await pool.end();
+    }
+  });
+
+  it('LISTEN/NOTIFY wakes a subscriber of another store object (another process) long before its poll', async () => {
+    const reader = await createPostgresEventStore({ connectionString: db.url, schema: 'notify' });
+    const writer = await createPostgresEventStore({ connectionString: db.url, schema: 'notify' });
+    try {
+      const seen: string[] = [];
+      const sub = reader.subscribe({ from: START, pollMs: 60_000, onEvent: (e) => void seen.push(e.streamId) });
+      await new Promise((r) => setTimeout(r, 300)); // the first (empty) read and LISTEN are done
+      const t = Date.now();
+      await writer.append('N-1', [{ type: 'A', data: {}, metadata: meta }], { expectedVersion: 'no_stream' });
+      while (seen.length === 0 && Date.now() - t < 15_000) await new Promise((r) => setTimeout(r, 10));
+      await sub.stop();
+      expect(seen).toEqual(['N-1']);
+      expect(Date.now() - t).toBeLessThan(15_000);
+    } finally {
+      await reader.close();
+      await writer.close();
     }
   });
 

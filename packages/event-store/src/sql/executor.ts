@@ -7,6 +7,8 @@ export interface SqlExecutor {
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
   /** Runs `fn` in one transaction on one connection; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Pick<SqlExecutor, 'query'>) => Promise<T>): Promise<T>;
+  /** LISTEN on a channel (optional): calls `onNotify` per NOTIFY; resolves to an unlisten function. */
+  listen?(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,23 @@ export const pgExecutor = (pool: pg.Pool, options: { ownsPool?: boolean } = {}):
       client.release(broken instanceof Error ? broken : undefined);
     }
   },
+  listen: async (channel, onNotify) => {
+    // A dedicated connection held while someone listens; NOTIFY is delivered after commit.
+    const client = await pool.connect();
+    const handler = (msg: { channel: string }): void => {
+      if (msg.channel === channel) onNotify();
+    };
+    client.on('notification', handler);
+    await client.query(`LISTEN "${channel}"`);
+    return async () => {
+      client.off('notification', handler);
+      let broken: Error | undefined;
+      await client.query(`UNLISTEN "${channel}"`).catch((e: unknown) => {
+        broken = e instanceof Error ? e : new Error(String(e));
+      });
+      client.release(broken);
+    };
+  },
   close: async () => {
     if (options.ownsPool) await pool.end();
   },
@@ -57,6 +76,12 @@ export const pgliteExecutor = (db: PGlite): SqlExecutor => {
     dialect: 'pglite',
     query: (text, params = []) => run(db, text, params),
     transaction: (fn) => db.transaction((tx) => fn({ query: (text, params = []) => run(tx, text, params) })),
+    listen: async (channel, onNotify) => {
+      const unlisten = await db.listen(channel, () => onNotify());
+      return async () => {
+        await unlisten();
+      };
+    },
     close: async () => undefined,
   };
 };

@@ -101,6 +101,21 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
   await wrap(() => migrate(executor, schemaName));
   const wakers = new Set<() => void>();
   let closed = false;
+  /** NOTIFY channel: subscribers in other processes wake at once instead of waiting for their poll. */
+  const channel = `cs_es_${schemaName}`.slice(0, 63);
+  let listening: Promise<(() => Promise<void>) | undefined> | undefined;
+  const startListening = (): void => {
+    if (listening || !executor.listen) return;
+    listening = executor.listen(channel, () => {
+      for (const w of wakers) w();
+    }).catch(() => undefined); // without LISTEN, subscriptions still poll
+  };
+  const stopListening = async (): Promise<void> => {
+    const l = listening;
+    listening = undefined;
+    const unlisten = await l;
+    await unlisten?.().catch(() => undefined);
+  };
   const open = (): void => {
     if (closed) throw new EventStoreError('unavailable', 'the event store is closed');
   };
@@ -177,6 +192,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
           const recorded = await insertEvents(tx.query, prepared, recordedAt);
           const last = recorded[recorded.length - 1]!;
           await upsertHeads(tx.query, [{ streamId, version: last.streamVersion, hash: last.hash }]);
+          await tx.query('SELECT pg_notify($1, $2)', [channel, streamId]);
           const appended: AppendResult = { streamId, nextVersion: last.streamVersion, positions: recorded.map((r) => r.position), events: recorded };
           if (idempotency)
             await tx.query(`UPDATE ${s}.command_outcomes SET reply = $2::jsonb WHERE command_id = $1`, [
@@ -234,6 +250,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
           });
           const recorded = await insertEvents(tx.query, prepared.flat(), recordedAt);
           await upsertHeads(tx.query, [...heads].map(([streamId, h]) => ({ streamId, ...h })));
+          await tx.query('SELECT pg_notify($1, $2)', [channel, '*']);
           let i = 0;
           return prepared.map((p, k): AppendResult => {
             const mine = recorded.slice(i, i + p.length);
@@ -266,7 +283,11 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
       pollingSubscription(readAll, o, {
         onWake: (wake) => {
           wakers.add(wake);
-          return () => wakers.delete(wake);
+          startListening();
+          return () => {
+            wakers.delete(wake);
+            if (wakers.size === 0) void stopListening();
+          };
         },
       }),
     findOutcome: async (commandId) => {
@@ -321,6 +342,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
       if (closed) return;
       closed = true;
       for (const w of wakers) w();
+      await stopListening();
       await executor.close();
     },
   };
