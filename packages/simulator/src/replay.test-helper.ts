@@ -30,7 +30,7 @@ export const createReplay = () => {
     const parsed = definition.schema.safeParse(data);
     if (!parsed.success) return { ok: false, code: 'validation', message: JSON.stringify(parsed.error.issues) };
     const id = streamName(aggregate.category, definition.aggregateId(parsed.data));
-    const stream = streams.get(id) ?? { state: aggregate.decider.initialState(), events: [] };
+    const stream: { state: unknown; events: DomainEvent[] } = streams.get(id) ?? { state: aggregate.decider.initialState(), events: [] };
     try {
       const events = aggregate.decider.decide({ type, data: parsed.data }, stream.state) as DomainEvent[];
       for (const e of events) {
@@ -38,7 +38,7 @@ export const createReplay = () => {
         if (!schema) throw new Error(`decider produced an unknown event ${e.type}`);
         const valid = schema.schema.safeParse(e.data);
         if (!valid.success) throw new Error(`decider produced an invalid ${e.type}: ${JSON.stringify(valid.error.issues)}`);
-        stream.state = aggregate.decider.evolve(stream.state, e);
+        stream.state = (aggregate.decider.evolve as (s: unknown, ev: DomainEvent) => unknown)(stream.state, e);
         stream.events.push(e);
       }
       streams.set(id, stream);

@@ -225,7 +225,7 @@ const dayOfCustomer = (ctx: SimContext, c: WorldCustomer, dayStart: number, day:
   const { rng } = ctx;
   if (c.status === 'closed' || c.status === 'pending') return;
   const rate = orderRate[c.classification] * (c.customerType.kind === 'individual' ? 0.6 : 1);
-  const n = rng.poisson(rate);
+  const n = c.leaving ? 0 : rng.poisson(rate);
   for (let k = 0; k < n; k++) {
     const at = dayStart + rng.int(8 * 60, 19 * 60) * MINUTE + rng.int(0, 59) * 1000;
     ctx.schedule(at, () => placeOrder(ctx, c, at));

@@ -1,4 +1,4 @@
-import { SatisfactionAnswer, SurveyItem, type CustomerType } from '@cs/domain';
+import { defaultServiceStandard, SatisfactionAnswer, SurveyItem, type CustomerType } from '@cs/domain';
 import { staff } from './catalogue.ts';
 import { companyDate, DAY, HOUR, MINUTE, type SimContext } from './types.ts';
 
@@ -26,6 +26,8 @@ export type WorldCustomer = {
   /** Good and bad experiences so far: they shape survey answers. */
   experience: { good: number; bad: number };
   recentOrders: string[];
+  /** The customer is leaving: no new orders; the account closes once its credit is settled. */
+  leaving?: boolean;
 };
 
 
@@ -208,7 +210,7 @@ export const customerCommands = {
         });
       }
       if (rng.chance(0.03)) {
-        const grade = rng.pick(['A', 'B', 'C', 'D'] as const);
+        const grade = rng.pick((['A', 'B', 'C', 'D'] as const).filter((g) => g !== c.regionalGrade));
         when(1, (at) => {
           c.regionalGrade = grade;
           send(at, 'customer.changeRegionalGrade', { grade, reason: 'annual regional grading' });
@@ -234,8 +236,10 @@ export const customerCommands = {
         });
       });
     }
-    // Near the end, an occasional general account with nothing outstanding is closed.
-    if (day === Math.max(0, days - 2) && seg === 'general' && rng.chance(0.01)) {
+    // Some general accounts leave: from 60 % of the period they place no new orders, and the
+    // account is closed once its credit is settled (closing is refused while credit is outstanding).
+    if (day === Math.floor(days * 0.6) && seg === 'general' && rng.chance(0.04)) c.leaving = true;
+    if (c.leaving && c.status === 'active') {
       when(1, (at) => {
         if (c.status !== 'active' || c.outstandingFen !== 0 || c.reservations.size > 0) return;
         c.status = 'closed';
@@ -342,10 +346,3 @@ export const companyCommands = (ctx: SimContext, runIndex: number, onTimeSoFar: 
   const closeAt = resultAt + 4 * HOUR + 5 * MINUTE;
   ctx.schedule(closeAt, () => send(closeAt, 'improvement.close', { improvementId }, staff.managers[0]));
 };
-
-// TEMP until the domain exports it
-const t = (v: number) => ({ foreign: v, private: v, state_owned: v, individual: v, government_institution: v });
-const defaultServiceStandard = { indicators: [
-  { indicator: 'on_time_delivery', department: 'transport_delivery', weightBp: 5000, targets: t(9500) },
-  { indicator: 'complaint_handling_time', department: 'customer_service', weightBp: 5000, targets: t(48) },
-] as { indicator: string; department: string; weightBp: number; targets: Record<string, number> }[] };
