@@ -515,15 +515,15 @@ export const complaint = (ctx: SimContext, c: WorldCustomer, receivedAt: number,
       description: `customer reports: ${category.replace(/_/g, ' ')}${orderId ? ` on order ${orderId}` : ''}`,
       remedySought: rng.pick(['compensation', 'redelivery', 'apology and explanation', 'refund']),
     });
-    let t = receivedAt + rng.between(0.2, 6) * fast * HOUR;
+    let t = receivedAt + rng.between(0.2, 4) * fast * HOUR;
     const ackAt = t;
     ctx.schedule(ackAt, () => send(ackAt, 'complaint.acknowledge', { by: cc() }));
-    t += rng.between(1, 12) * fast * HOUR;
+    t += rng.between(0.5, 6) * fast * HOUR;
     const severity = rng.pick(severityOf[category] ?? ['low']);
     const assessAt = t;
     ctx.schedule(assessAt, () => send(assessAt, 'complaint.assess', { severity, owner: rng.pick(staff.complaintOwners), urgent: severity === 'critical' || severity === 'high' }));
     if (rng.chance(0.6)) {
-      const notifyAt = t + rng.between(2, 24) * HOUR;
+      const notifyAt = t + rng.between(1, 8) * HOUR;
       ctx.schedule(notifyAt, () => send(notifyAt, 'complaint.notifyProgress', { message: 'your complaint is being investigated', via: rng.pick(['phone', 'sms', 'email'] as const) }));
       t = notifyAt;
     }
@@ -531,7 +531,7 @@ export const complaint = (ctx: SimContext, c: WorldCustomer, receivedAt: number,
       t += rng.between(1, 8) * HOUR;
       escalate(t);
     }
-    t += rng.between(4, 60) * fast * HOUR;
+    t += rng.between(2, 24) * fast * HOUR;
     const compensationFen = category === 'damage' || category === 'loss' ? rng.int(50, 2000) * 100 : category === 'delay' && rng.chance(0.3) ? rng.int(20, 200) * 100 : 0;
     cycle(t, compensationFen, 0);
   });
@@ -552,7 +552,8 @@ export const complaint = (ctx: SimContext, c: WorldCustomer, receivedAt: number,
         correctiveAction: rng.pick(['retrain the warehouse team', 'change the packing standard', 'review the carrier contract', 'add a second pick check']),
       }),
     );
-    const resolveAt = investigateAt + rng.between(2, 72) * fast * HOUR;
+    // Mostly within a day or two; a tail of slow cases.
+    const resolveAt = investigateAt + (rng.chance(0.15) ? rng.between(24, 96) : rng.between(1, 24)) * fast * HOUR;
     ctx.schedule(resolveAt, () =>
       send(resolveAt, 'complaint.resolve', {
         resolution: compensationFen > 0 ? 'compensation paid' : 'explained and apologised',

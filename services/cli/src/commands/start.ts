@@ -27,8 +27,8 @@ command handler (in-process, or over NATS when NATS_URL is set), the projector b
 models, then the scorecard is printed and an HTML report written.
 
 Options:
-  --customers <n>     customers to simulate (default 40)
-  --days <n>          days to simulate (default 30)
+  --customers <n>     customers to simulate (default 30)
+  --days <n>          days to simulate (default 21)
   --seed <n>          seed of the simulation (default 42): the same seed sends the same commands
   --data-dir <dir>    where the embedded database and the run state live
                       (default $CS_DATA_DIR, else .data in the repository)
@@ -200,8 +200,8 @@ export const run = async (argv: string[]): Promise<number> => {
   try {
     env = readCliEnv(process.env);
     options = {
-      customers: int('customers', values.customers, 40, 1, 1_000_000),
-      days: int('days', values.days, 30, 1, 3660),
+      customers: int('customers', values.customers, 30, 1, 1_000_000),
+      days: int('days', values.days, 21, 1, 3660),
       seed: int('seed', values.seed, 42, 0, 0xffffffff),
       concurrency: int('concurrency', values.concurrency, 4, 1, 256),
     };
