@@ -27,6 +27,8 @@ export const ErrorReply = z.object({
     message: z.string(),
     fields: z.array(FieldError).optional(),
   }),
+  /** True when this is the kept reply of an earlier run of the same command id (a kept rejection). */
+  duplicate: z.boolean().optional(),
 });
 export type ErrorReply = z.infer<typeof ErrorReply>;
 

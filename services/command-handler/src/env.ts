@@ -13,6 +13,10 @@ const Env = z
     SNAPSHOT_EVERY: z.coerce.number().int().min(1).max(1_000_000).default(100),
     MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(8 * 1024 * 1024).default(64 * 1024),
     AUDIT_HMAC_KEY: z.string().min(32, 'use at least 32 characters').optional(),
+    /** How often the reservation reconciler runs (0: never). */
+    RECONCILE_EVERY_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+    /** Reservations younger than this are left alone (a command may still be completing them). */
+    RECONCILE_GRACE_MS: z.coerce.number().int().min(0).max(7 * 86_400_000).default(300_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .transform((e) => ({

@@ -1,12 +1,12 @@
 // The command handler: NATS requests in, decided events out. Composition root only.
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { createCommandHandler, crossAggregateProcesses } from '@cs/application';
+import { jetStreamAnchors } from '@cs/audit';
 import { aggregates } from '@cs/domain';
 import { createPgliteEventStore, createPostgresEventStore, type EventStore } from '@cs/event-store';
-import { connectNats, startCommandService } from '@cs/messaging';
+import { connectNats } from '@cs/messaging';
 import { pino } from 'pino';
-import { catalogueOf, handleEnvelope } from './wiring.ts';
+import { startWritePath } from './write-path.ts';
 import { readEnv, type CommandHandlerEnv } from './env.ts';
 
 const openStore = async (env: CommandHandlerEnv): Promise<EventStore> => {
@@ -14,8 +14,11 @@ const openStore = async (env: CommandHandlerEnv): Promise<EventStore> => {
     case 'postgres':
       return createPostgresEventStore({ connectionString: env.DATABASE_URL!, max: 20 });
     case 'eventstoredb': {
-      const { createEsdbEventStore } = await import('@cs/event-store');
-      return createEsdbEventStore({ connectionString: env.EVENTSTORE_URL! });
+      // The EventStoreDB adapter may not be in this build yet: say so instead of crashing later.
+      const mod = (await import('@cs/event-store')) as Record<string, unknown>;
+      const create = mod.createEsdbEventStore as ((o: { connectionString: string }) => Promise<EventStore>) | undefined;
+      if (typeof create !== 'function') throw new Error('EVENT_STORE=eventstoredb: the EventStoreDB adapter is not available in this build');
+      return create({ connectionString: env.EVENTSTORE_URL! });
     }
     case 'pglite': {
       mkdirSync(env.CS_DATA_DIR, { recursive: true });
@@ -28,32 +31,28 @@ const main = async () => {
   const env = readEnv(process.env);
   const log = pino({ name: 'cs-command-handler', level: env.LOG_LEVEL });
   const store = await openStore(env);
-  const handler = createCommandHandler({
+  const nc = await connectNats(env.nats, log);
+  const anchoring = env.AUDIT_HMAC_KEY ? { sink: await jetStreamAnchors(nc), key: env.AUDIT_HMAC_KEY } : undefined;
+  if (!anchoring) log.warn('AUDIT_HMAC_KEY is not set: stream heads are not anchored for auditors');
+  const writePath = await startWritePath({
+    nc,
     store,
     aggregates,
-    processes: crossAggregateProcesses,
+    log,
     maxFutureSkewMs: env.MAX_FUTURE_SKEW_MS,
     maxAttempts: env.MAX_ATTEMPTS,
     snapshotEvery: env.SNAPSHOT_EVERY,
-    log,
-  });
-  const nc = await connectNats(env.nats, log);
-  const service = await startCommandService(nc, {
-    name: 'cs-command-handler',
-    version: '0.1.0',
-    description: 'Customer-service commands: validate, decide, append',
-    catalogue: catalogueOf(aggregates),
     maxPayloadBytes: env.MAX_PAYLOAD_BYTES,
-    logger: log,
-    handle: (envelope, context) => handleEnvelope(handler, envelope, context.service),
+    reconcile: { everyMs: env.RECONCILE_EVERY_MS, graceMs: env.RECONCILE_GRACE_MS },
+    ...(anchoring ? { anchoring } : {}),
   });
-  log.info({ store: store.kind }, 'command handler ready');
+  log.info({ store: store.kind, anchoring: Boolean(anchoring) }, 'command handler ready');
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'draining');
-    await service.stop();
+    await writePath.stop();
     await nc.drain();
     await store.close();
     process.exit(0);
