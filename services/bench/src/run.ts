@@ -207,7 +207,7 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
     if (!emmett.ok) findings.push(`Emmett peer not measured: ${emmett.error}`);
 
     log('embedded start');
-    const start = o.skipStart ? ({ ok: false, error: 'skipped in this mode' } as const) : await startFigure(o.repoRoot, 180_000, o.natsUrl);
+    const start = o.skipStart ? ({ ok: false, error: 'skipped in this mode' } as const) : await startFigure(o.repoRoot, 300_000);
 
     // ---- the table ----
     const row = (r: Omit<BenchRow, 'ratio' | 'met'> & { ratio?: number | null; met?: boolean | null }) => rows.push({ ratio: null, met: null, ...r });
