@@ -1,22 +1,25 @@
 import { safeIdentifier } from '@cs/read-model';
+import { dimensionsOf, periodsOfDay } from './fact-sql.ts';
 
 /** An analysts' view: its name in schema `analytics` and its query over the projection's schema. */
 export type AnalyticsView = { name: string; select: string; description: string };
 
+const tz = `(SELECT time_zone FROM kpi_config.settings WHERE id)`;
+
+/** Period buckets of a local timestamp (period_kind, period_start). */
 const periods = (local: string) => `CROSS JOIN LATERAL (VALUES
     ('day', (${local})::date),
     ('week', date_trunc('week', ${local})::date),
     ('month', date_trunc('month', ${local})::date)) p(period_kind, period_start)`;
 
-const label = `CASE p.period_kind WHEN 'day' THEN to_char(p.period_start, 'YYYY-MM-DD')
-    WHEN 'week' THEN to_char(p.period_start, 'IYYY-"W"IW') ELSE to_char(p.period_start, 'YYYY-MM') END`;
+const labelOf = (a: string) => `CASE ${a}.period_kind WHEN 'day' THEN to_char(${a}.period_start, 'YYYY-MM-DD')
+    WHEN 'week' THEN to_char(${a}.period_start, 'IYYY-"W"IW') ELSE to_char(${a}.period_start, 'YYYY-MM') END`;
+const label = labelOf('p');
 
-const dimensions = (f: string) => `CROSS JOIN LATERAL (VALUES
-    ('all', 'all'),
-    ('customer', ${f}.customer_id),
-    ('classification', ${f}.classification),
-    ('standard_column', ${f}.standard_column),
-    ('region', ${f}.region)) d(dimension_kind, dimension_value)`;
+const percentiles = (hours: string) => `count(*)::bigint AS count,
+    avg(${hours})::double precision AS avg_hours,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY ${hours}::double precision) AS median_hours,
+    percentile_cont(0.9) WITHIN GROUP (ORDER BY ${hours}::double precision) AS p90_hours`;
 
 /**
  * The `analytics` views over one KPI projection version's schema (the runtime creates them
@@ -35,64 +38,55 @@ export const analyticsViews = (schema: string): AnalyticsView[] => {
     },
     {
       name: 'indicators',
-      description: 'Every ratio indicator per period and dimension, with numerator and denominator.',
-      select: `SELECT f.indicator, p.period_kind, p.period_start, ${label} AS period_label,
-    d.dimension_kind, d.dimension_value,
-    sum(f.numerator)::bigint AS numerator, sum(f.denominator)::bigint AS denominator,
-    sum(f.numerator)::numeric / nullif(sum(f.denominator), 0) AS ratio
-  FROM ${s}.indicator_facts f
-  ${periods('f.local_time')}
-  ${dimensions('f')}
-  GROUP BY f.indicator, p.period_kind, p.period_start, d.dimension_kind, d.dimension_value`,
+      description: 'Every ratio indicator per period and dimension, with numerator and denominator (read from the totals the projection maintains).',
+      select: `SELECT t.indicator, t.period_kind, t.period_start, ${labelOf('t')} AS period_label,
+    t.dimension_kind, t.dimension_value, t.numerator, t.denominator,
+    t.numerator::numeric / nullif(t.denominator, 0) AS ratio
+  FROM ${s}.indicator_totals t
+  WHERE t.facts > 0`,
     },
     {
       name: 'durations',
       description: 'Durations in hours (order cycle, preparation, complaint handling, time to acknowledge): count, average, median, p90.',
       select: `SELECT f.metric, p.period_kind, p.period_start, ${label} AS period_label,
     d.dimension_kind, d.dimension_value,
-    count(*)::bigint AS count,
-    avg(f.hours)::double precision AS avg_hours,
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY f.hours::double precision) AS median_hours,
-    percentile_cont(0.9) WITHIN GROUP (ORDER BY f.hours::double precision) AS p90_hours
-  FROM ${s}.duration_facts f
-  ${periods('f.local_time')}
-  ${dimensions('f')}
+    ${percentiles('f.hours')}
+  FROM ${s}.duration_fact_rows f
+  ${periodsOfDay('f.day')}
+  ${dimensionsOf('f')}
   GROUP BY f.metric, p.period_kind, p.period_start, d.dimension_kind, d.dimension_value`,
     },
     {
       name: 'complaint_durations',
       description: 'Complaint handling time (by first resolution) and time to acknowledge (by receipt) per complaint category: count, average, median, p90 hours.',
-      select: `SELECT f.metric, p.period_kind, p.period_start, ${label} AS period_label, c.category,
-    count(*)::bigint AS count,
-    avg(f.hours)::double precision AS avg_hours,
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY f.hours::double precision) AS median_hours,
-    percentile_cont(0.9) WITHIN GROUP (ORDER BY f.hours::double precision) AS p90_hours
-  FROM ${s}.duration_facts f JOIN ${s}.complaint_facts c ON f.subject_kind = 'complaint' AND c.complaint_id = f.subject_id
-  ${periods('f.local_time')}
-  GROUP BY f.metric, p.period_kind, p.period_start, c.category`,
+      select: `SELECT f.metric, p.period_kind, p.period_start, ${label} AS period_label, f.category,
+    ${percentiles('f.hours')}
+  FROM ${s}.duration_fact_rows f
+  ${periodsOfDay('f.day')}
+  WHERE f.source_kind = 'complaint'
+  GROUP BY f.metric, p.period_kind, p.period_start, f.category`,
     },
     {
       name: 'complaint_statistics',
       description: 'Complaints received per period (receipt time) by category, channel and severity.',
       select: `SELECT p.period_kind, p.period_start, ${label} AS period_label,
     c.category, c.channel, coalesce(c.severity, 'unassessed') AS severity, count(*)::bigint AS complaints
-  FROM ${s}.complaint_dim c CROSS JOIN (SELECT time_zone FROM kpi_config.settings WHERE id) st
-  ${periods('c.received_at AT TIME ZONE st.time_zone')}
+  FROM ${s}.complaint_facts c
+  ${periods(`c.received_at AT TIME ZONE ${tz}`)}
+  WHERE c.received_at IS NOT NULL
   GROUP BY p.period_kind, p.period_start, c.category, c.channel, coalesce(c.severity, 'unassessed')`,
     },
     {
       name: 'return_reasons',
-      description: 'Returns per period (request time) by confirmed reason, with the orders delivered in the period and the rate.',
-      select: `WITH st AS (SELECT time_zone FROM kpi_config.settings WHERE id),
-  r AS (SELECT p.period_kind, p.period_start, coalesce(r.confirmed_reason, 'unconfirmed') AS reason, count(*)::bigint AS returns
-    FROM ${s}.return_dim r CROSS JOIN st ${periods('r.requested_at AT TIME ZONE st.time_zone')}
-    GROUP BY 1, 2, 3),
-  o AS (SELECT p.period_kind, p.period_start, count(*)::bigint AS delivered
-    FROM ${s}.order_dim o CROSS JOIN st ${periods('o.delivered_at AT TIME ZONE st.time_zone')}
-    WHERE o.delivered_at IS NOT NULL GROUP BY 1, 2)
-  SELECT r.period_kind, r.period_start, ${label.replaceAll('p.', 'r.')} AS period_label, r.reason, r.returns,
-    coalesce(o.delivered, 0) AS delivered_orders, r.returns::numeric / nullif(o.delivered, 0) AS rate
-  FROM r LEFT JOIN o USING (period_kind, period_start)`,
+      description: 'Returns per period (request time) by confirmed reason, with the delivery denominator of the period (orders delivered or lost) and the rate.',
+      select: `WITH r AS (SELECT p.period_kind, p.period_start, coalesce(r.confirmed_reason, 'unconfirmed') AS reason, count(*)::bigint AS returns
+    FROM ${s}.return_facts r ${periods(`r.requested_at AT TIME ZONE ${tz}`)}
+    WHERE r.requested_at IS NOT NULL
+    GROUP BY 1, 2, 3)
+  SELECT r.period_kind, r.period_start, ${labelOf('r')} AS period_label, r.reason, r.returns,
+    coalesce(o.denominator, 0) AS delivered_orders, r.returns::numeric / nullif(o.denominator, 0) AS rate
+  FROM r LEFT JOIN ${s}.indicator_totals o ON o.indicator = 'return_rate' AND o.period_kind = r.period_kind
+    AND o.dimension_kind = 'all' AND o.period_start = r.period_start AND o.dimension_value = 'all'`,
     },
     {
       name: 'customer_dimension',
@@ -108,19 +102,19 @@ export const analyticsViews = (schema: string): AnalyticsView[] => {
     ${['very_good', 'quite_good', 'slightly_good', 'average', 'slightly_poor', 'quite_poor', 'very_poor']
       .map((x) => `count(*) FILTER (WHERE a.answer = '${x}')::bigint AS ${x}`)
       .join(', ')}
-  FROM ${s}.survey_answers a CROSS JOIN (SELECT time_zone FROM kpi_config.settings WHERE id) st
-  ${periods('a.surveyed_at AT TIME ZONE st.time_zone')}
-  ${dimensions('a')}
+  FROM ${s}.survey_answers a
+  ${periods(`a.surveyed_at AT TIME ZONE ${tz}`)}
+  ${dimensionsOf('a')}
   GROUP BY p.period_kind, p.period_start, d.dimension_kind, d.dimension_value, a.item`,
     },
     {
       name: 'service_evaluations',
       description: 'Service evaluation items (客户服务评价表): customer and internal grade and score (10/5/0), combined score, evaluator, opinion.',
       select: `SELECT e.evaluation_id, e.item_no, e.customer_id, e.evaluated_at,
-    (e.evaluated_at AT TIME ZONE st.time_zone)::date AS evaluated_on, e.classification, e.standard_column, e.region,
+    (e.evaluated_at AT TIME ZONE ${tz})::date AS evaluated_on, e.classification, e.standard_column, e.region,
     e.item, e.customer_grade, e.internal_grade, e.customer_score, e.internal_score,
     e.combined_score_x10 / 10.0 AS combined_score, e.evaluator, e.opinion
-  FROM ${s}.evaluation_items e CROSS JOIN (SELECT time_zone FROM kpi_config.settings WHERE id) st`,
+  FROM ${s}.evaluation_items e`,
     },
     {
       name: 'service_standards',
@@ -132,33 +126,40 @@ export const analyticsViews = (schema: string): AnalyticsView[] => {
     {
       name: 'scorecard',
       description: 'Actual vs target per period, service-standard column and indicator, with the standard version in force for the period (the latest effective on or before the period\'s last day) and the weighted score.',
-      select: `WITH st AS (SELECT time_zone FROM kpi_config.settings WHERE id),
-  ratios AS (SELECT f.indicator, p.period_kind, p.period_start, f.standard_column,
-      sum(f.numerator)::numeric * 10000 / nullif(sum(f.denominator), 0) AS actual, sum(f.denominator)::bigint AS basis
-    FROM ${s}.indicator_facts f ${periods('f.local_time')} GROUP BY 1, 2, 3, 4),
-  durs AS (SELECT f.metric, p.period_kind, p.period_start, f.standard_column, avg(f.hours)::numeric, count(*)::bigint
-    FROM ${s}.duration_facts f ${periods('f.local_time')} GROUP BY 1, 2, 3, 4),
-  sat AS (SELECT 'satisfaction', p.period_kind, p.period_start, a.standard_column, avg(a.score)::numeric * 100, count(*)::bigint
-    FROM ${s}.survey_answers a CROSS JOIN st ${periods('a.surveyed_at AT TIME ZONE st.time_zone')} GROUP BY 1, 2, 3, 4),
-  actuals AS (SELECT * FROM ratios UNION ALL SELECT * FROM durs UNION ALL SELECT * FROM sat),
-  pc AS (SELECT DISTINCT period_kind, period_start, standard_column FROM actuals),
-  ver AS (SELECT pc.*, v.standard_id, v.version, v.effective_from FROM pc CROSS JOIN LATERAL (
-      SELECT sv.standard_id, sv.version, sv.effective_from FROM ${s}.standard_versions sv
-      WHERE sv.effective_from < pc.period_start + CASE pc.period_kind WHEN 'day' THEN interval '1 day'
-        WHEN 'week' THEN interval '7 days' ELSE interval '1 month' END
-      ORDER BY sv.effective_from DESC, sv.version DESC LIMIT 1) v),
-  scored AS (SELECT ver.period_kind, ver.period_start, ver.standard_column, ver.standard_id, ver.version AS standard_version,
-      ver.effective_from AS standard_effective_from, t.department, t.indicator, t.unit, t.direction, t.weight_bp, t.target,
-      a.actual, coalesce(a.basis, 0) AS basis,
-      CASE WHEN a.actual IS NULL THEN NULL WHEN t.direction = 'higher_is_better' THEN a.actual >= t.target ELSE a.actual <= t.target END AS met
-    FROM ver JOIN ${s}.standard_targets t ON t.standard_id = ver.standard_id AND t.version = ver.version
-      AND t.standard_column = ver.standard_column
-    LEFT JOIN actuals a ON a.indicator = t.indicator AND a.period_kind = ver.period_kind
-      AND a.period_start = ver.period_start AND a.standard_column = ver.standard_column)
-  SELECT p.period_kind, p.period_start, ${label} AS period_label, p.standard_column, p.standard_id, p.standard_version,
-    p.standard_effective_from, p.department, p.indicator, p.unit, p.direction, p.weight_bp, p.target, p.actual, p.basis, p.met,
-    CASE WHEN p.met IS NULL THEN NULL WHEN p.met THEN p.weight_bp / 100.0 ELSE 0 END AS weighted_score
-  FROM scored p`,
+      select: `WITH pc AS (
+    SELECT period_kind, period_start, dimension_value AS standard_column FROM ${s}.indicator_totals
+      WHERE dimension_kind = 'standard_column' AND facts > 0
+    UNION SELECT period_kind, period_start, dimension_value FROM ${s}.duration_totals
+      WHERE dimension_kind = 'standard_column' AND count > 0
+    UNION SELECT p.period_kind, p.period_start, a.standard_column FROM ${s}.survey_answers a
+      ${periods(`a.surveyed_at AT TIME ZONE ${tz}`)})
+  SELECT pc.period_kind, pc.period_start, ${labelOf('pc')} AS period_label, pc.standard_column, v.standard_id,
+    v.version AS standard_version, v.effective_from AS standard_effective_from, t.department, t.indicator, t.unit, t.direction,
+    t.weight_bp, t.target, a.actual, coalesce(a.basis, 0) AS basis, m.met,
+    CASE WHEN m.met IS NULL THEN NULL WHEN m.met THEN t.weight_bp / 100.0 ELSE 0 END AS weighted_score
+  FROM pc
+  CROSS JOIN LATERAL (SELECT sv.standard_id, sv.version, sv.effective_from FROM ${s}.standard_versions sv
+    WHERE sv.effective_from < pc.period_start + CASE pc.period_kind WHEN 'day' THEN interval '1 day'
+      WHEN 'week' THEN interval '7 days' ELSE interval '1 month' END
+    ORDER BY sv.effective_from DESC, sv.version DESC LIMIT 1) v
+  JOIN ${s}.standard_targets t ON t.standard_id = v.standard_id AND t.version = v.version AND t.standard_column = pc.standard_column
+  LEFT JOIN LATERAL (
+    SELECT it.numerator::numeric * 10000 / nullif(it.denominator, 0) AS actual, it.denominator AS basis
+      FROM ${s}.indicator_totals it
+      WHERE it.indicator = t.indicator AND it.period_kind = pc.period_kind AND it.dimension_kind = 'standard_column'
+        AND it.period_start = pc.period_start AND it.dimension_value = pc.standard_column AND it.facts > 0
+    UNION ALL
+    SELECT dt.sum_hours / dt.count, dt.count FROM ${s}.duration_totals dt
+      WHERE dt.metric = t.indicator AND dt.period_kind = pc.period_kind AND dt.dimension_kind = 'standard_column'
+        AND dt.period_start = pc.period_start AND dt.dimension_value = pc.standard_column AND dt.count > 0
+    UNION ALL
+    SELECT avg(sa.score)::numeric * 100, count(*) FROM ${s}.survey_answers sa
+      ${periods(`sa.surveyed_at AT TIME ZONE ${tz}`)}
+      WHERE t.indicator = 'satisfaction' AND sa.standard_column = pc.standard_column
+        AND p.period_kind = pc.period_kind AND p.period_start = pc.period_start
+      HAVING count(*) > 0) a ON true
+  CROSS JOIN LATERAL (SELECT CASE WHEN a.actual IS NULL THEN NULL WHEN t.direction = 'higher_is_better' THEN a.actual >= t.target
+      ELSE a.actual <= t.target END AS met) m`,
     },
     {
       name: 'improvements',

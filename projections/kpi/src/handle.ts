@@ -55,11 +55,12 @@ const damageReport = async (db: Db, source: 'exception' | 'complaint' | 'return'
 };
 
 /**
- * Applies one event to the KPI tables (`db` scoped to the projection's schema). Events the
- * projection does not use are ignored; malformed ones throw `KpiError('invalid_event')`.
+ * Applies one event to the KPI fact tables (`db` scoped to the projection's schema). Events the
+ * projection does not use are ignored; malformed ones throw `KpiError('invalid_event')`. The
+ * fact rows and totals are NOT touched here: `handleKpiEvents` refreshes them per batch.
  *
  * @example
- * await db.transaction().execute(async (tx) => { for (const e of events) await applyKpiEvent(tx.withSchema('kpi_v1'), e); });
+ * await applyKpiEvent(trx.withSchema('kpi_v2'), event);
  */
 export const applyKpiEvent = async (db: Db, event: KpiEvent): Promise<void> => {
   const d = reader(event);

@@ -3,9 +3,9 @@ export { customerAttributeChanges, type CustomerAttributeChange } from './compan
 export type { KpiDatabase } from './database.ts';
 export { KpiError, type KpiErrorCode } from './errors.ts';
 export type { KpiEvent } from './event-data.ts';
-export { applyKpiEvent } from './handle.ts';
+export { noneTouched, recomputeAggregates, refreshAggregates, touchedBy, type Touched } from './aggregates.ts';
 export { ANALYST_ROLE, ensureAnalystRole, installAnalyticsViews, setKpiSettings } from './install.ts';
-export { kpiMigrations } from './migrations.ts';
+export { disableJitForDatabase, kpiMigrations } from './migrations.ts';
 export {
   computeKpiOracle,
   dimensionKinds,

@@ -1,7 +1,9 @@
 import { type Kysely, sql } from 'kysely';
 import { safeIdentifier } from '@cs/read-model';
 import { analyticsViews } from './analytics.ts';
+import { recomputeAggregates } from './aggregates.ts';
 import { KpiError } from './errors.ts';
+import { disableJitForDatabase } from './migrations.ts';
 import type { KpiSettings } from './settings.ts';
 
 /** The group role analysts log in through (NOLOGIN; logins are members of it). */
@@ -44,12 +46,14 @@ export const installAnalyticsViews = async (db: Kysely<any>, schema: string, rol
     }
   });
   await ensureAnalystRole(db, role);
+  await disableJitForDatabase(db);
 };
 
 /**
- * Changes the analytics settings (company time zone, tracking interval); the views read
- * them at query time. Refuses an unknown time zone or a non-positive interval with
- * `KpiError('invalid_settings')`.
+ * Changes the analytics settings (company time zone, tracking interval) and, in the same
+ * transaction, recomputes the fact rows and totals of every KPI schema (`kpi_v<N>`) from its
+ * fact tables: the buckets and the timely-tracking numerator depend on them. Refuses an
+ * unknown time zone or a non-positive interval with `KpiError('invalid_settings')`.
  *
  * @example
  * await setKpiSettings(db, { timeZone: 'Europe/Paris', trackingIntervalHours: 12 });
@@ -65,9 +69,18 @@ export const setKpiSettings = async (db: Kysely<any>, settings: Partial<KpiSetti
   if (interval !== undefined && !(Number.isFinite(interval) && interval > 0)) {
     throw new KpiError('invalid_settings', 'trackingIntervalHours must be a positive number', { trackingIntervalHours: interval });
   }
-  await sql`UPDATE kpi_config.settings SET
-      time_zone = coalesce(${settings.timeZone ?? null}::text, time_zone),
-      tracking_interval_hours = coalesce(${interval ?? null}::numeric, tracking_interval_hours),
-      updated_at = now()
-    WHERE id`.execute(db);
+  await db.transaction().execute(async (trx) => {
+    // FOR UPDATE waits for running projection batches (they hold FOR SHARE) and makes later
+    // ones wait for this recomputation.
+    await sql`SELECT id FROM kpi_config.settings WHERE id FOR UPDATE`.execute(trx);
+    await sql`UPDATE kpi_config.settings SET
+        time_zone = coalesce(${settings.timeZone ?? null}::text, time_zone),
+        tracking_interval_hours = coalesce(${interval ?? null}::numeric, tracking_interval_hours),
+        updated_at = now()
+      WHERE id`.execute(trx);
+    const schemas = await sql<{ schema: string }>`SELECT n.nspname AS schema FROM pg_catalog.pg_namespace n
+      JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = 'indicator_totals'
+      WHERE n.nspname ~ '^kpi_v[0-9]+$' ORDER BY 1`.execute(trx);
+    for (const { schema } of schemas.rows) await recomputeAggregates(trx, schema);
+  });
 };

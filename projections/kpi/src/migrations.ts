@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { ProjectionMigrations } from '@cs/read-model';
+import { durationSourceView, indicatorSourceView, subjectViews } from './fact-sql.ts';
 
 // Frozen in time: typed Kysely<any>, never importing today's table types. `db` is scoped to the
 // projection version's schema; `schema` names it for raw SQL (views).
@@ -314,11 +315,133 @@ const createFactViews = async (db: Kysely<any>, s: string): Promise<void> => {
 };
 
 /**
- * The KPI projection's migrations: fact tables, the customer dimension, and the fact views
- * the `analytics` views aggregate. Names start with a UTC timestamp.
+ * Turns JIT off for every new session of the current database when the role may
+ * (`ALTER DATABASE ... SET jit = off`: database owner or superuser); otherwise leaves a NOTICE
+ * and returns false. The analytics views are cheap lookups on aggregate tables; JIT compiling
+ * them costs seconds for nothing.
  *
  * @example
- * await migrateSchema(db, 'kpi_v1', kpiMigrations);
+ * const applied = await disableJitForDatabase(db);
+ */
+export const disableJitForDatabase = async (db: Kysely<any>): Promise<boolean> => {
+  const r = await sql<{ ok: boolean }>`SELECT (
+      pg_catalog.pg_get_userbyid(d.datdba) = current_user
+      OR (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)
+    ) AS ok FROM pg_catalog.pg_database d WHERE d.datname = current_database()`.execute(db);
+  if (r.rows[0]?.ok !== true) return false;
+  await sql`DO $$ BEGIN
+      EXECUTE format('ALTER DATABASE %I SET jit = off', current_database());
+    EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'kpi: could not turn jit off for the database: %', SQLERRM;
+    END $$`.execute(db);
+  return true;
+};
+
+const createAggregates = async (db: Kysely<any>, s: string): Promise<void> => {
+  // Replace the first migration's fact views (they scanned every order per query).
+  for (const v of ['indicator_facts', 'duration_facts', 'order_dim', 'complaint_dim', 'return_dim', 'standard_versions', 'customer_dimension']) {
+    await sql.raw(`DROP VIEW IF EXISTS ${s}.${v}`).execute(db);
+  }
+  await db.schema.createIndex('order_facts_customer').on('order_facts').column('customer_id').execute();
+  await db.schema.createIndex('complaint_facts_customer').on('complaint_facts').column('customer_id').execute();
+  await db.schema.createIndex('return_facts_customer').on('return_facts').column('customer_id').execute();
+  await db.schema.dropIndex('customer_attributes_lookup').execute();
+  await db.schema
+    .createIndex('customer_attributes_lookup')
+    .on('customer_attributes')
+    .columns(['customer_id', 'attribute', 'effective_at', 'position'])
+    .execute();
+  for (const statement of subjectViews(s)) await sql.raw(statement).execute(db);
+  await sql.raw(indicatorSourceView(s)).execute(db);
+  await sql.raw(durationSourceView(s)).execute(db);
+
+  // One row per counted fact, bucketed by its own local date; keyed by the source subject so
+  // that a batch can take a subject's facts out and put them back recomputed.
+  await db.schema
+    .createTable('indicator_fact_rows')
+    .addColumn('source_kind', 'text', (c) => c.notNull())
+    .addColumn('source_id', 'text', (c) => c.notNull())
+    .addColumn('indicator', 'text', (c) => c.notNull())
+    .addColumn('subject_kind', 'text', (c) => c.notNull())
+    .addColumn('subject_id', 'text', (c) => c.notNull())
+    .addColumn('customer_id', 'text', (c) => c.notNull())
+    .addColumn('classification', 'text', (c) => c.notNull())
+    .addColumn('standard_column', 'text', (c) => c.notNull())
+    .addColumn('region', 'text', (c) => c.notNull())
+    .addColumn('fact_at', 'timestamptz', (c) => c.notNull())
+    .addColumn('day', 'date', (c) => c.notNull())
+    .addColumn('numerator', 'integer', (c) => c.notNull())
+    .addColumn('denominator', 'integer', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('indicator_fact_rows_source').on('indicator_fact_rows').columns(['source_kind', 'source_id']).execute();
+  await db.schema.createIndex('indicator_fact_rows_customer').on('indicator_fact_rows').column('customer_id').execute();
+  await db.schema
+    .createTable('duration_fact_rows')
+    .addColumn('source_kind', 'text', (c) => c.notNull())
+    .addColumn('source_id', 'text', (c) => c.notNull())
+    .addColumn('metric', 'text', (c) => c.notNull())
+    .addColumn('subject_kind', 'text', (c) => c.notNull())
+    .addColumn('subject_id', 'text', (c) => c.notNull())
+    .addColumn('customer_id', 'text', (c) => c.notNull())
+    .addColumn('classification', 'text', (c) => c.notNull())
+    .addColumn('standard_column', 'text', (c) => c.notNull())
+    .addColumn('region', 'text', (c) => c.notNull())
+    .addColumn('category', 'text')
+    .addColumn('fact_at', 'timestamptz', (c) => c.notNull())
+    .addColumn('day', 'date', (c) => c.notNull())
+    .addColumn('hours', 'numeric', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('duration_fact_rows_source').on('duration_fact_rows').columns(['source_kind', 'source_id']).execute();
+  await db.schema.createIndex('duration_fact_rows_customer').on('duration_fact_rows').column('customer_id').execute();
+  await db.schema.createIndex('duration_fact_rows_metric_day').on('duration_fact_rows').columns(['metric', 'day']).execute();
+  // The totals the analytics views read: one row per (indicator, period, dimension value).
+  await db.schema
+    .createTable('indicator_totals')
+    .addColumn('indicator', 'text', (c) => c.notNull())
+    .addColumn('period_kind', 'text', (c) => c.notNull())
+    .addColumn('dimension_kind', 'text', (c) => c.notNull())
+    .addColumn('period_start', 'date', (c) => c.notNull())
+    .addColumn('dimension_value', 'text', (c) => c.notNull())
+    .addColumn('numerator', 'bigint', (c) => c.notNull())
+    .addColumn('denominator', 'bigint', (c) => c.notNull())
+    .addColumn('facts', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('indicator_totals_pk', ['indicator', 'period_kind', 'dimension_kind', 'period_start', 'dimension_value'])
+    .execute();
+  await db.schema
+    .createTable('duration_totals')
+    .addColumn('metric', 'text', (c) => c.notNull())
+    .addColumn('period_kind', 'text', (c) => c.notNull())
+    .addColumn('dimension_kind', 'text', (c) => c.notNull())
+    .addColumn('period_start', 'date', (c) => c.notNull())
+    .addColumn('dimension_value', 'text', (c) => c.notNull())
+    .addColumn('count', 'bigint', (c) => c.notNull())
+    .addColumn('sum_hours', 'numeric', (c) => c.notNull())
+    .addPrimaryKeyConstraint('duration_totals_pk', ['metric', 'period_kind', 'dimension_kind', 'period_start', 'dimension_value'])
+    .execute();
+  // The scorecard finds its (period, standard column) pairs by dimension first.
+  await db.schema.createIndex('indicator_totals_by_dimension').on('indicator_totals').columns(['dimension_kind', 'period_kind', 'period_start', 'dimension_value']).execute();
+  await db.schema.createIndex('duration_totals_by_dimension').on('duration_totals').columns(['dimension_kind', 'period_kind', 'period_start', 'dimension_value']).execute();
+  // Kept for tools that read the per-fact views (the CLI report reads duration_facts).
+  await sql
+    .raw(
+      `CREATE VIEW ${s}.indicator_facts AS SELECT indicator, subject_kind, subject_id, customer_id, classification, standard_column,
+    region, fact_at, numerator, denominator, day, source_kind, source_id FROM ${s}.indicator_fact_rows`,
+    )
+    .execute(db);
+  await sql
+    .raw(
+      `CREATE VIEW ${s}.duration_facts AS SELECT metric, subject_kind, subject_id, customer_id, classification, standard_column,
+    region, fact_at, hours, day, category, source_kind, source_id FROM ${s}.duration_fact_rows`,
+    )
+    .execute(db);
+  await disableJitForDatabase(db);
+};
+
+/**
+ * The KPI projection's migrations: fact tables, the customer dimension, the fact views, and
+ * the fact rows and totals the analytics views read. Names start with a UTC timestamp.
+ *
+ * @example
+ * await migrateSchema(db, 'kpi_v2', kpiMigrations);
  */
 export const kpiMigrations: ProjectionMigrations = {
   '202601200900_create_kpi_facts': {
@@ -326,5 +449,8 @@ export const kpiMigrations: ProjectionMigrations = {
       await createFacts(db, schema);
       await createFactViews(db, schema);
     },
+  },
+  '202607010900_kpi_fact_rows_and_totals': {
+    up: async (db, schema) => createAggregates(db, schema),
   },
 };

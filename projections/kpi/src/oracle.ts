@@ -339,9 +339,10 @@ export const computeKpiOracle = (events: readonly KpiEvent[], settings: KpiSetti
       fact('in_full', settledAt, dims, inFull);
       fact('damage_free', settledAt, dims, damageFree);
       fact('perfect_order', settledAt, dims, onTime && inFull && damageFree);
+      // Lead's decision: every "per delivered order" indicator has the same delivery denominator.
       facts.push({ indicator: 'complaint_rate', at: settledAt, dims, num: 0, den: 1 });
+      facts.push({ indicator: 'return_rate', at: settledAt, dims, num: 0, den: 1 });
       if (delivered) {
-        facts.push({ indicator: 'return_rate', at: settledAt, dims, num: 0, den: 1 });
         durations.push({ metric: 'order_cycle_time', at: settledAt, dims, hours: hoursBetween(o.placedAt, settledAt) });
       }
     }

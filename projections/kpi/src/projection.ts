@@ -1,10 +1,11 @@
 import { defineProjection, type Projection } from '@cs/projection-runtime';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { analyticsViews } from './analytics.ts';
 import { companyRecordEventTypes } from './company-records.ts';
 import type { KpiDatabase } from './database.ts';
 import type { KpiEvent } from './event-data.ts';
 import { applyKpiEvent } from './handle.ts';
+import { noneTouched, refreshAggregates, touchedBy } from './aggregates.ts';
 import { ANALYST_ROLE } from './install.ts';
 import { kpiMigrations } from './migrations.ts';
 
@@ -37,29 +38,41 @@ export const kpiEventTypes: readonly string[] = [
 ];
 
 /**
- * Applies a batch of events in order (the caller owns the transaction; `db` is scoped to the
- * projection's schema). Idempotent: every write is an upsert keyed by ids.
+ * Applies a batch of events in order to the fact tables of `schema`, then recomputes the
+ * facts of every subject the batch touched and moves the totals by the difference. Call it
+ * inside ONE transaction (`db` unscoped: a kysely transaction). Idempotent: fact writes are
+ * upserts keyed by ids and the totals are recomputed, never blindly incremented.
  *
  * @example
- * await db.transaction().execute((tx) => handleKpiEvents(tx.withSchema('kpi_v1'), events));
+ * await db.transaction().execute((trx) => handleKpiEvents(trx, 'kpi_v2', events));
  */
-export const handleKpiEvents = async (db: Kysely<KpiDatabase>, events: readonly KpiEvent[]): Promise<void> => {
-  for (const event of events) await applyKpiEvent(db, event);
+export const handleKpiEvents = async (db: Kysely<any>, schema: string, events: readonly KpiEvent[]): Promise<void> => {
+  // Serialises with setKpiSettings (which recomputes every total under FOR UPDATE of this row):
+  // a batch sees either the old settings and its totals get recomputed, or the new ones.
+  await sql`SELECT id FROM kpi_config.settings WHERE id FOR SHARE`.execute(db);
+  const scoped = db.withSchema(schema) as Kysely<KpiDatabase>;
+  const touched = noneTouched();
+  for (const event of events) {
+    await applyKpiEvent(scoped, event);
+    touchedBy(touched, event);
+  }
+  await refreshAggregates(db, schema, touched);
 };
 
 /**
- * The KPI projection: fact tables in `kpi_v1`, the `analytics` views over them, readable by
- * the `analyst` role.
+ * The KPI projection: fact tables, fact rows and totals in `kpi_v2`, the `analytics` views over
+ * them, readable by the `analyst` role. Version 2: aggregate tables, and the return rate over
+ * the same delivery denominator as the other delivery indicators (delivered + lost).
  *
  * @example
  * createProjectionRuntime({ db, store, projections: [kpiProjection] });
  */
 export const kpiProjection: Projection<KpiDatabase> = defineProjection<KpiDatabase>({
   name: 'kpi',
-  version: 1,
+  version: 2,
   eventTypes: kpiEventTypes,
   migrations: kpiMigrations,
-  handle: (events, { db }) => handleKpiEvents(db as unknown as Kysely<KpiDatabase>, events),
+  handle: (events, { trx, schema }) => handleKpiEvents(trx, schema, events),
   views: (schema) => analyticsViews(schema).map(({ name, select }) => ({ name, select })),
   viewReaders: [ANALYST_ROLE],
 });

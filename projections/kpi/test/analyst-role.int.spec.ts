@@ -17,7 +17,9 @@ beforeAll(async () => {
   const h = history();
   h.opened('c1', '2026-02-01T09:00:00+08:00', { classification: 'key', standardColumn: 'private', region: 'East' });
   h.placed('o1', 'c1', '2026-03-01T08:00:00+08:00', { dispatch: '2026-03-01T12:00:00+08:00', delivery: '2026-03-03T12:00:00+08:00' });
-  await t.project(h.events);
+  // Through the real runtime over the real PostgreSQL event store: the runtime's promotion
+  // creates the analytics views and grants them to the analyst role.
+  await t.projectThroughRuntime(h.events);
   // A stand-in event table and a table of another component in public: the analyst must not read them.
   await sql`CREATE TABLE public.events (id text primary key, data jsonb)`.execute(t.db);
   await sql`INSERT INTO public.events VALUES ('e1', '{"contact": {"phone": "123"}}')`.execute(t.db);

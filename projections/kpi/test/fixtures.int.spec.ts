@@ -9,6 +9,7 @@ import { history } from './history.ts';
 let t: Awaited<ReturnType<typeof kpiTestDatabase>>;
 beforeAll(async () => {
   t = await kpiTestDatabase('kpi_fixtures');
+  await t.install();
 });
 afterAll(() => t.close());
 beforeEach(async () => {
@@ -90,8 +91,11 @@ describe('KPI fixtures (hand-computed)', () => {
       expect(await indicator(name, 'day')).toEqual(['2026-03-02:1/2']);
     }
     expect(await indicator('complaint_rate', 'day')).toEqual(['2026-03-02:0/2']);
-    // Return rate counts delivered orders only; cycle time too.
-    expect(await indicator('return_rate', 'day')).toEqual(['2026-03-02:0/1']);
+    // The return rate has the same delivery denominator (delivered + lost); cycle time counts o2 only.
+    expect(await indicator('return_rate', 'day')).toEqual(['2026-03-02:0/2']);
+    const cycle = await sql<{ count: string }>`SELECT count::text FROM analytics.durations
+      WHERE metric = 'order_cycle_time' AND period_kind = 'day' AND dimension_kind = 'all'`.execute(t.db);
+    expect(cycle.rows).toEqual([{ count: '1' }]);
     // Demand fulfilment: 3 placed on 03-01, 2 accepted (the credit refusal is a rejection).
     expect(await indicator('demand_fulfilment', 'day')).toEqual(['2026-03-01:2/3']);
     // The lost order's tracking: dispatch 11:00 -> loss next day 09:00 = 22 h <= 24 h.

@@ -19,6 +19,7 @@ import { kpiTestDatabase } from './driver.ts';
 let t: Awaited<ReturnType<typeof kpiTestDatabase>>;
 beforeAll(async () => {
   t = await kpiTestDatabase('kpi_oracle');
+  await t.install();
 });
 afterAll(() => t.close());
 

@@ -1,0 +1,155 @@
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { safeIdentifier } from '@cs/read-model';
+import { dimensionsOf, periodsOfDay } from './fact-sql.ts';
+import type { KpiEvent } from './event-data.ts';
+
+// The aggregate tables the analytics views read: per (indicator, period, dimension) the
+// numerator, denominator and number of facts; per (metric, period, dimension) the count and
+// sum of hours. They are maintained by difference: the facts of every subject a batch touched
+// are taken out (subtracted) and computed again from the fact tables (added), so a late
+// damage report, a late classification change or a new standard version moves exactly the
+// affected counts, in the bucket of each fact's own date.
+
+/** What a batch changed: the subjects whose facts must be recomputed. */
+export type Touched = {
+  orders: Set<string>;
+  complaints: Set<string>;
+  returns: Set<string>;
+  /** Customers whose classification / type / region changed: all their subjects. */
+  customers: Set<string>;
+  /** A standard version was published: every resolved complaint's within-target fact. */
+  allComplaints: boolean;
+};
+
+/**
+ * An empty change set.
+ *
+ * @example
+ * const touched = noneTouched(); touchedBy(touched, event);
+ */
+export const noneTouched = (): Touched => ({ orders: new Set(), complaints: new Set(), returns: new Set(), customers: new Set(), allComplaints: false });
+
+const customerAttributeEvents = new Set(['CustomerAccountOpened', 'CustomerClassificationChanged', 'CustomerTypeChanged']);
+
+/**
+ * Records which subjects an event touches: the order, complaint and return it names (a damage
+ * complaint or a damage return also touches its order), the customer of an attribute change,
+ * every complaint for a new standard version.
+ *
+ * @example
+ * touchedBy(touched, { id: 'e1', streamId: 'Order-o1', position: '1', type: 'OrderDelivered', data: { orderId: 'o1', ... } });
+ */
+export const touchedBy = (touched: Touched, event: KpiEvent): void => {
+  const data = (typeof event.data === 'object' && event.data !== null ? event.data : {}) as Record<string, unknown>;
+  const id = (k: string) => (typeof data[k] === 'string' && data[k] !== '' ? (data[k] as string) : undefined);
+  const order = id('orderId');
+  const complaint = id('complaintId');
+  const ret = id('returnId');
+  if (order) touched.orders.add(order);
+  if (complaint) touched.complaints.add(complaint);
+  if (ret) touched.returns.add(ret);
+  if (customerAttributeEvents.has(event.type)) {
+    const customer = id('customerId');
+    if (customer) touched.customers.add(customer);
+  }
+  if (event.type === 'ServiceStandardPublished') touched.allComplaints = true;
+};
+
+const isEmpty = (t: Touched) =>
+  t.orders.size + t.complaints.size + t.returns.size + t.customers.size === 0 && !t.allComplaints;
+
+/** A text[] parameter that every driver (pg, PGlite) passes the same way: JSON, unnested in SQL. */
+const textArray = (values: Iterable<string>): RawBuilder<unknown> =>
+  sql`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify([...values])}::jsonb))`;
+
+/** The filter selecting the touched subjects' facts (`f` has source_kind, source_id, customer_id). */
+const touchedFilter = (t: Touched): RawBuilder<unknown> => sql`(
+    (f.source_kind = 'order' AND f.source_id = ANY(${textArray(t.orders)}))
+    OR (f.source_kind = 'complaint' AND (f.source_id = ANY(${textArray(t.complaints)}) OR ${t.allComplaints}::boolean))
+    OR (f.source_kind = 'return' AND f.source_id = ANY(${textArray(t.returns)}))
+    OR f.customer_id = ANY(${textArray(t.customers)}))`;
+
+const indicatorTotalsUpsert = (s: string, rows: string, sign: '' | '-') => `
+  INSERT INTO ${s}.indicator_totals AS t (indicator, period_kind, dimension_kind, period_start, dimension_value, numerator, denominator, facts)
+  SELECT f.indicator, p.period_kind, d.dimension_kind, p.period_start, d.dimension_value,
+    ${sign}sum(f.numerator), ${sign}sum(f.denominator), ${sign}count(*)
+  FROM ${rows} f
+  ${periodsOfDay('f.day')}
+  ${dimensionsOf('f')}
+  GROUP BY 1, 2, 3, 4, 5
+  ON CONFLICT (indicator, period_kind, dimension_kind, period_start, dimension_value) DO UPDATE SET
+    numerator = t.numerator + excluded.numerator,
+    denominator = t.denominator + excluded.denominator,
+    facts = t.facts + excluded.facts`;
+
+const durationTotalsUpsert = (s: string, rows: string, sign: '' | '-') => `
+  INSERT INTO ${s}.duration_totals AS t (metric, period_kind, dimension_kind, period_start, dimension_value, count, sum_hours)
+  SELECT f.metric, p.period_kind, d.dimension_kind, p.period_start, d.dimension_value, ${sign}count(*), ${sign}sum(f.hours)
+  FROM ${rows} f
+  ${periodsOfDay('f.day')}
+  ${dimensionsOf('f')}
+  GROUP BY 1, 2, 3, 4, 5
+  ON CONFLICT (metric, period_kind, dimension_kind, period_start, dimension_value) DO UPDATE SET
+    count = t.count + excluded.count,
+    sum_hours = t.sum_hours + excluded.sum_hours`;
+
+const indicatorCols = 'source_kind, source_id, indicator, subject_kind, subject_id, customer_id, classification, standard_column, region, fact_at, day, numerator, denominator';
+const durationCols = 'source_kind, source_id, metric, subject_kind, subject_id, customer_id, classification, standard_column, region, category, fact_at, day, hours';
+
+/** Takes the selected facts out of the fact rows and subtracts them from the totals. */
+const subtract = async (db: Kysely<any>, s: string, filter: RawBuilder<unknown>) => {
+  await sql`WITH gone AS (DELETE FROM ${sql.raw(`${s}.indicator_fact_rows`)} f WHERE ${filter} RETURNING f.*)
+    ${sql.raw(indicatorTotalsUpsert(s, 'gone', '-'))}`.execute(db);
+  await sql`WITH gone AS (DELETE FROM ${sql.raw(`${s}.duration_fact_rows`)} f WHERE ${filter} RETURNING f.*)
+    ${sql.raw(durationTotalsUpsert(s, 'gone', '-'))}`.execute(db);
+};
+
+/** Computes the selected facts again from the fact tables, stores them and adds them to the totals. */
+const add = async (db: Kysely<any>, s: string, filter: RawBuilder<unknown>) => {
+  const st = sql.raw(`(SELECT time_zone FROM kpi_config.settings WHERE id)`);
+  await sql`WITH added AS (
+      INSERT INTO ${sql.raw(`${s}.indicator_fact_rows`)} (${sql.raw(indicatorCols)})
+      SELECT f.source_kind, f.source_id, f.indicator, f.subject_kind, f.subject_id, f.customer_id, f.classification,
+        f.standard_column, f.region, f.fact_at, (f.fact_at AT TIME ZONE ${st})::date, f.numerator, f.denominator
+      FROM ${sql.raw(`${s}.indicator_fact_source`)} f WHERE ${filter}
+      RETURNING *)
+    ${sql.raw(indicatorTotalsUpsert(s, 'added', ''))}`.execute(db);
+  await sql`WITH added AS (
+      INSERT INTO ${sql.raw(`${s}.duration_fact_rows`)} (${sql.raw(durationCols)})
+      SELECT f.source_kind, f.source_id, f.metric, f.subject_kind, f.subject_id, f.customer_id, f.classification,
+        f.standard_column, f.region, f.category, f.fact_at, (f.fact_at AT TIME ZONE ${st})::date, f.hours
+      FROM ${sql.raw(`${s}.duration_fact_source`)} f WHERE ${filter}
+      RETURNING *)
+    ${sql.raw(durationTotalsUpsert(s, 'added', ''))}`.execute(db);
+};
+
+/**
+ * Recomputes the facts of the touched subjects and moves the totals by the difference. Runs
+ * inside the batch transaction (`db` unscoped, `schema` the projection version's schema).
+ *
+ * @example
+ * await refreshAggregates(trx, 'kpi_v1', touched);
+ */
+export const refreshAggregates = async (db: Kysely<any>, schema: string, touched: Touched): Promise<void> => {
+  if (isEmpty(touched)) return;
+  const s = safeIdentifier(schema);
+  // These statements are cheap index work; JIT compilation would cost far more than it saves.
+  await sql`SET LOCAL jit = off`.execute(db);
+  const filter = touchedFilter(touched);
+  await subtract(db, s, filter);
+  await add(db, s, filter);
+};
+
+/**
+ * Recomputes every fact row and total of a KPI schema from its fact tables (after a change
+ * of the time zone or tracking interval, or to backfill). Call inside a transaction.
+ *
+ * @example
+ * await db.transaction().execute((trx) => recomputeAggregates(trx, 'kpi_v1'));
+ */
+export const recomputeAggregates = async (db: Kysely<any>, schema: string): Promise<void> => {
+  const s = safeIdentifier(schema);
+  await sql`SET LOCAL jit = off`.execute(db);
+  await sql.raw(`TRUNCATE ${s}.indicator_fact_rows, ${s}.duration_fact_rows, ${s}.indicator_totals, ${s}.duration_totals`).execute(db);
+  await add(db, s, sql`true`);
+};
