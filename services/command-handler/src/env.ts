@@ -17,6 +17,8 @@ const Env = z
     RECONCILE_EVERY_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
     /** Reservations younger than this are left alone (a command may still be completing them). */
     RECONCILE_GRACE_MS: z.coerce.number().int().min(0).max(7 * 86_400_000).default(300_000),
+    /** Command subject prefix (default `cs.cmd`); only isolated tests or tenants change it. */
+    CS_SUBJECT_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated NATS tokens').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .transform((e) => ({

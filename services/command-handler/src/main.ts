@@ -44,6 +44,7 @@ const main = async () => {
     snapshotEvery: env.SNAPSHOT_EVERY,
     maxPayloadBytes: env.MAX_PAYLOAD_BYTES,
     reconcile: { everyMs: env.RECONCILE_EVERY_MS, graceMs: env.RECONCILE_GRACE_MS },
+    ...(env.CS_SUBJECT_PREFIX ? { subjectPrefix: env.CS_SUBJECT_PREFIX } : {}),
     ...(anchoring ? { anchoring } : {}),
   });
   log.info({ store: store.kind, anchoring: Boolean(anchoring) }, 'command handler ready');

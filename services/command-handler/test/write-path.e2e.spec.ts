@@ -1,4 +1,5 @@
 import { memoryAnchors } from '@cs/audit';
+import { aggregates } from '@cs/domain';
 import { createTestDatabase, testEnv, type TestDatabase } from '@cs/testing';
 import fc from 'fast-check';
 import { connect, type NatsConnection } from 'nats';
@@ -141,12 +142,32 @@ describe('write path end to end over NATS and PostgreSQL', () => {
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
   }, 120_000);
 
-  it('$SRV.STATS counts requests and errors per endpoint on the real service', async () => {
+  it('$SRV.PING and $SRV.INFO name the service and one endpoint per command type; $SRV.STATS counts requests and errors', async () => {
     const id = a.service.service.info().id;
-    const msg = await client.request(`$SRV.STATS.cs-command-handler.${id}`, undefined, { timeout: 5000 });
-    const stats = JSON.parse(new TextDecoder().decode(msg.data)) as { endpoints: { name: string; num_requests: number; num_errors: number }[] };
-    const place = stats.endpoints.find((e) => e.name === 'order-place');
-    expect(place?.num_requests).toBeGreaterThan(0);
-    expect(place?.num_errors).toBeGreaterThan(0);
+    const dec = (m: { data: Uint8Array }) => JSON.parse(new TextDecoder().decode(m.data)) as Record<string, unknown>;
+    expect(dec(await client.request(`$SRV.PING.cs-command-handler.${id}`, undefined, { timeout: 5000 }))).toMatchObject({ name: 'cs-command-handler', id });
+    const info = dec(await client.request(`$SRV.INFO.cs-command-handler.${id}`, undefined, { timeout: 5000 })) as { endpoints: { name: string; subject: string; queue_group: string }[] };
+    const types = aggregates.flatMap((x) => Object.keys(x.commands));
+    expect(info.endpoints.map((e) => e.name).sort()).toEqual(types.map((t) => t.replace(/\./g, '-')).sort());
+    expect(info.endpoints.find((e) => e.name === 'order-place')).toMatchObject({ subject: `${prefix}.order.place.*`, queue_group: 'cs-command-handler' });
+    // applied and refused requests on the order-place endpoint
+    const send = sender(client, prefix);
+    for (let i = 0; i < 4; i++) {
+      await send('customer.open', openCustomer(`C-srv-${i}`, '2024-05-01T08:00:00Z'));
+      await send('order.place', placeOrder(`O-srv-${i}`, `C-srv-${i}`, '2024-05-01T09:00:00Z'));
+      await send('order.place', { orderId: 'O-srv-bad' });
+    }
+    // the two instances share the load: sum their counts
+    let requests = 0;
+    let errors = 0;
+    for (const instance of [a, b]) {
+      const sid = instance.service.service.info().id;
+      const stats = dec(await client.request(`$SRV.STATS.cs-command-handler.${sid}`, undefined, { timeout: 5000 })) as { endpoints: { name: string; num_requests: number; num_errors: number }[] };
+      const place = stats.endpoints.find((e) => e.name === 'order-place');
+      requests += place?.num_requests ?? 0;
+      errors += place?.num_errors ?? 0;
+    }
+    expect(requests).toBeGreaterThanOrEqual(8);
+    expect(errors).toBeGreaterThanOrEqual(4);
   });
 });
