@@ -46,7 +46,12 @@ const acceptOrder: ProcessHandler = async (ctx) => {
       { type: 'order.reject', data: { orderId: data.orderId, reason: 'credit_refused', detail: reserve.message, occurredAt: data.occurredAt } },
       { subId: 'reject' },
     );
-    if (reject.kind === 'rejected') return ctx.finish(reject.reply);
+    if (reject.kind === 'rejected') {
+      // A concurrent twin of this command (same id) may have rejected the order first: the
+      // reply must still be the credit refusal, whichever twin keeps it.
+      const { state: now } = await ctx.load<OrderView>(ctx.aggregateOf('order.reject'), data.orderId);
+      if (now.status !== 'rejected') return ctx.finish(reject.reply);
+    }
     // The order is rejected; the reply tells the sender why, with the credit code.
     return ctx.finish(errorReply(ctx.request.commandId, reserve.code, `order rejected: ${reserve.message}`));
   }

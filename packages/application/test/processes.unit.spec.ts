@@ -41,6 +41,20 @@ describe('order.accept reserves credit on the account, then accepts', () => {
     expect(await send(handler, 'order.accept', payload, `acc-${code}`)).toEqual({ ...reply, duplicate: true });
   });
 
+  it('concurrent duplicates of order.accept (accepted and credit-refused): one effect, every sender gets the same reply', async () => {
+    const store = createInMemoryEventStore();
+    const ok = await customerWithOrder(handlerOn(store), 'cdup-ok');
+    const refused = await customerWithOrder(handlerOn(store), 'cdup-no', { singleOrderCapFen: 1_000_000, outstandingCapFen: 1 });
+    for (const { orderId, at, customerId } of [ok, refused]) {
+      const payload = { orderId, occurredAt: at() };
+      const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => send(handlerOn(store), 'order.accept', payload, `dup-${orderId}`).then((r) => ({ i, r }))));
+      for (const { r } of replies) expect({ ...r, duplicate: false }).toEqual({ ...replies[0]!.r, duplicate: false });
+      expect(replies[0]!.r.ok).toBe(orderId === ok.orderId);
+      expect((await store.readStream(`CustomerAccount-${customerId}`)).filter((e) => e.type === 'CreditReserved').length).toBe(orderId === ok.orderId ? 1 : 0);
+      expect((await types(store, `Order-${orderId}`)).slice(1)).toEqual([orderId === ok.orderId ? 'OrderAccepted' : 'OrderRejected']);
+    }
+  });
+
   it('a suspended account refuses the reservation (account_not_active) and the order is rejected', async () => {
     const store = createInMemoryEventStore();
     const handler = handlerOn(store);
