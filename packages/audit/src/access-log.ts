@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { EventStore } from '@cs/event-store';
 /** A thin SQL executor: `pg.Pool`, `pg.Client` and `PGlite` all fit. */
 export type SqlExecutor = {
   query: (sql: string, params?: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
@@ -78,3 +80,43 @@ export const sqlAccessLog = (db: SqlExecutor): AccessLog => ({
     }));
   },
 });
+
+/** The stream the event-store access log writes to. */
+export const AUDIT_ACCESS_STREAM = 'AuditAccessLog';
+
+/**
+ * The access log as events in the event store itself (stream `AuditAccessLog`, one
+ * `AuditRecordAccessed` event per read): for an EventStoreDB without a SQL database. The log is
+ * then hash-chained like every stream (and anchored by `anchorStreamHead` when a key is set).
+ *
+ * @example
+ * const log = eventStoreAccessLog(store, () => new Date().toISOString());
+ */
+export const eventStoreAccessLog = (store: Pick<EventStore, 'append' | 'readStream'>, now: () => string): AccessLog => {
+  const toLogged = (e: { streamVersion: number; data: unknown }): LoggedAccess => {
+    const d = e.data as AccessEntry & { readAt: string };
+    return { reader: d.reader, principal: d.principal, via: d.via, complaintId: d.complaintId, complaintNumber: d.complaintNumber, query: d.query, readAt: d.readAt, id: e.streamVersion };
+  };
+  return {
+    record: async (entry) => {
+      const readAt = now();
+      const commandId = randomUUID();
+      const r = await store.append(
+        AUDIT_ACCESS_STREAM,
+        [
+          {
+            type: 'AuditRecordAccessed',
+            data: { ...entry, readAt, occurredAt: readAt },
+            metadata: { commandId, correlationId: commandId, actor: { service: 'cs-audit', person: entry.reader }, occurredAt: readAt },
+          },
+        ],
+        { expectedVersion: 'any' },
+      );
+      return toLogged(r.events[0] ?? { streamVersion: r.nextVersion, data: { ...entry, readAt } });
+    },
+    list: async (filter) =>
+      (await store.readStream(AUDIT_ACCESS_STREAM, { raw: true }))
+        .map(toLogged)
+        .filter((r) => !filter?.complaintId || r.complaintId === filter.complaintId),
+  };
+};

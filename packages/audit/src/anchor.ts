@@ -1,7 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { appendFile, readFile } from 'node:fs/promises';
-import type { EventStore } from '@cs/event-store';
-import { canonical as canonicalJson } from './canonical.ts';
+import { canonicalJson, type EventStore } from '@cs/event-store';
 import { AuditError } from './errors.ts';
 
 /** A stream head: the stream's version and the hash of its last event. */

@@ -4,6 +4,8 @@ export type AuditErrorCode =
   | 'invalid_argument'
   | 'anchor_key_missing'
   | 'anchor_unavailable'
+  /** the audit schema (views, access log) is not in the database: run `cs audit setup` */
+  | 'audit_not_set_up'
   | 'forbidden';
 
 /**

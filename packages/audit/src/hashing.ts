@@ -1,14 +1,13 @@
-import { createHash } from 'node:crypto';
-import type { RecordedEvent } from '@cs/event-store';
-import { canonical as canonicalJson } from './canonical.ts';
+import { eventHash, type RecordedEvent } from '@cs/event-store';
 import type { HashableEvent } from './verify.ts';
 
 /**
- * The event as the store hashed it on the write path: the stored schema version, the data,
- * the metadata with `recordedAt`, and the predecessor's hash.
+ * The event as the store hashed it on the write path: the STORED schema version, the data as
+ * stored, the metadata with `recordedAt`, and the predecessor's hash. Feed it events read with
+ * `readStream(id, { raw: true })`: an upcasted event no longer matches its hash.
  *
  * @example
- * const h = hashableOf(recorded);
+ * const h = hashableOf((await store.readStream('Complaint-7', { raw: true }))[0]!);
  */
 export const hashableOf = (e: RecordedEvent): HashableEvent => ({
   id: e.id,
@@ -23,25 +22,11 @@ export const hashableOf = (e: RecordedEvent): HashableEvent => ({
 });
 
 /**
- * Recomputes an event's hash: sha-256 (hex) of the RFC 8785 canonical JSON of
- * `{streamId, streamVersion, id, type, schemaVersion, data, metadata, prevHash}`, the same
- * input the event store hashes on append.
+ * Recomputes an event's hash with the event store's own `eventHash` (sha-256 of the RFC 8785
+ * canonical JSON of `{streamId, streamVersion, id, type, schemaVersion, data, metadata,
+ * prevHash}`): one implementation for the write path and the audit.
  *
  * @example
  * recomputeHash(hashableOf(recorded)) === recorded.hash; // true unless tampered with
  */
-export const recomputeHash = (e: HashableEvent): string =>
-  createHash('sha256')
-    .update(
-      canonicalJson({
-        streamId: e.streamId,
-        streamVersion: e.streamVersion,
-        id: e.id,
-        type: e.type,
-        schemaVersion: e.schemaVersion,
-        data: e.data,
-        metadata: e.metadata,
-        prevHash: e.prevHash,
-      }),
-    )
-    .digest('hex');
+export const recomputeHash = (e: HashableEvent): string => eventHash(e);

@@ -19,8 +19,8 @@ export { buildTimeline, summarise, type TimelineEntry } from './timeline.ts';
 export { parseMoment, eventsAt, stateAt, type Moment } from './as-of.ts';
 export { handlingTimes, type HandlingTimes } from './handling-times.ts';
 export { findComplaint, type ComplaintRef } from './find-complaint.ts';
-export { memoryAccessLog, sqlAccessLog, type AccessLog, type AccessEntry, type LoggedAccess, type SqlExecutor } from './access-log.ts';
-export { auditMigrationSql, applyAuditMigration, type EventsTable } from './migration.ts';
+export { memoryAccessLog, sqlAccessLog, eventStoreAccessLog, AUDIT_ACCESS_STREAM, type AccessLog, type AccessEntry, type LoggedAccess, type SqlExecutor } from './access-log.ts';
+export { auditMigrationSql, applyAuditMigration, type AuditMigrationOptions } from './migration.ts';
 export {
   auditComplaint,
   auditRequestSchema,
@@ -33,3 +33,4 @@ export {
 export { formatAudit, type AuditFormat } from './format.ts';
 export { startAuditQueryService, AUDIT_QUERY_SUBJECT, type AuditQueryReply } from './query-service.ts';
 export { seal, unseal, isSealed, memoryKeyRing, type KeyRing, type SealedValue } from './shredding.ts';
+export { auditViewStore } from './view-store.ts';

@@ -1,23 +1,31 @@
 import type { SqlExecutor } from './access-log.ts';
 
-/** Where the SQL event store keeps its events (see packages/event-store's schema). */
-export type EventsTable = { table: string; streamColumn: string };
+/** Options of the audit migration: where the SQL event store keeps its tables. */
+export type AuditMigrationOptions = {
+  /** the event store's schema (`createPostgresEventStore({ schema })`), default `event_store` */
+  eventStoreSchema?: string;
+};
 
-const ident = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
+const schemaName = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
- * The audit schema for the SQL event stores (PostgreSQL, PGlite), idempotent:
+ * The audit schema for the SQL event stores (PostgreSQL, PGlite), idempotent, over the REAL
+ * events table `<eventStoreSchema>.events`:
  * `audit.access_log` (append-only: a trigger refuses UPDATE and DELETE),
  * `audit.record_access(...)` (SECURITY DEFINER: the one way to write the log),
- * the views `audit.events`, `audit.complaint_events`, `audit.access_log_view`, and the
- * `auditor` role (NOLOGIN; grant it to people's login roles) that may read those views, call
- * `audit.record_access` and nothing else. The anchor key is never stored here.
+ * the views `audit.events` (every stored event with its hash and previous hash, as hashed),
+ * `audit.complaint_events` (complaint and complaint-number streams), `audit.access_log_view`,
+ * and the `auditor` role (NOLOGIN; grant it to people's login roles) that may read those
+ * views, call `audit.record_access` and nothing else. The anchor key is never stored here.
+ * Apply it after the event store has created its schema.
  *
  * @example
- * await applyAuditMigration(pool, { table: 'es.events', streamColumn: 'stream_id' });
+ * await db.query(auditMigrationSql({ eventStoreSchema: 'event_store' }));
  */
-export const auditMigrationSql = (events: EventsTable): string => {
-  if (!ident.test(events.table) || !ident.test(events.streamColumn)) throw new Error(`bad identifier in ${JSON.stringify(events)}`);
+export const auditMigrationSql = (options: AuditMigrationOptions = {}): string => {
+  const schema = options.eventStoreSchema ?? 'event_store';
+  if (!schemaName.test(schema)) throw new Error(`bad event store schema name '${schema}' (use [a-z_][a-z0-9_]*)`);
+  const events = `"${schema}".events`;
   return `
 CREATE SCHEMA IF NOT EXISTS audit;
 
@@ -51,9 +59,15 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
   RETURNING access_log.id, access_log.read_at
 $$;
 
-CREATE OR REPLACE VIEW audit.events AS SELECT * FROM ${events.table};
-CREATE OR REPLACE VIEW audit.complaint_events AS
-  SELECT * FROM ${events.table} WHERE ${events.streamColumn} LIKE 'Complaint-%' OR ${events.streamColumn} LIKE 'ComplaintNumber-%';
+-- explicit columns: a later event-store migration adding a column does not change the views
+DROP VIEW IF EXISTS audit.complaint_events;
+DROP VIEW IF EXISTS audit.events;
+CREATE VIEW audit.events AS
+  SELECT global_seq, transaction_id, event_id, stream_id, stream_version, type, schema_version,
+         data, metadata, recorded_at, hash, prev_hash
+    FROM ${events};
+CREATE VIEW audit.complaint_events AS
+  SELECT * FROM audit.events WHERE stream_id LIKE 'Complaint-%' OR stream_id LIKE 'ComplaintNumber-%';
 CREATE OR REPLACE VIEW audit.access_log_view AS SELECT * FROM audit.access_log;
 
 DO $$ BEGIN
@@ -70,14 +84,39 @@ GRANT EXECUTE ON FUNCTION audit.record_access(text, text, text, text, text, json
 };
 
 /**
- * Applies `auditMigrationSql` in one transaction.
+ * Applies `auditMigrationSql` in one transaction (serialised by an advisory lock, so two
+ * processes applying it at once queue).
  *
  * @example
- * await applyAuditMigration(pool, { table: 'es.events', streamColumn: 'stream_id' });
+ * await applyAuditMigration(pool, { eventStoreSchema: 'event_store' });
  */
-export const applyAuditMigration = async (db: SqlExecutor & { exec?: (sql: string) => Promise<unknown> }, events: EventsTable): Promise<void> => {
-  const sql = `BEGIN;\n${auditMigrationSql(events)}\nCOMMIT;`;
-  // pg runs a multi-statement string without parameters as one simple query; PGlite needs exec()
-  if (db.exec) await db.exec(sql);
-  else await db.query(sql);
+export const applyAuditMigration = async (
+  db: SqlExecutor & {
+    exec?: (sql: string) => Promise<unknown>;
+    connect?: () => Promise<SqlExecutor & { release: () => void }>;
+  },
+  options: AuditMigrationOptions = {},
+): Promise<void> => {
+  const sql = `BEGIN;\nSELECT pg_advisory_xact_lock(hashtextextended('cs-audit:migrate', 0));\n${auditMigrationSql(options)}\nCOMMIT;`;
+  // PGlite runs a multi-statement string with exec(); pg runs it as one simple query on one
+  // client (of the pool), which must be rolled back on failure before it goes back to the pool.
+  if (db.exec) {
+    try {
+      await db.exec(sql);
+    } catch (e) {
+      await db.exec('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+    return;
+  }
+  const client = db.connect ? await db.connect() : undefined;
+  const c = client ?? db;
+  try {
+    await c.query(sql);
+  } catch (e) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    client?.release();
+  }
 };

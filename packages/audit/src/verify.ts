@@ -1,8 +1,8 @@
-import type { RecordedEvent } from '@cs/event-store';
+import { ZERO_HASH, type RecordedEvent } from '@cs/event-store';
 import { headSignatureValid, type SignedHead } from './anchor.ts';
 
-/** The hash of the first event's predecessor. */
-export const GENESIS_HASH = '0'.repeat(64);
+/** The hash of the first event's predecessor (the event store's `ZERO_HASH`). */
+export const GENESIS_HASH = ZERO_HASH;
 
 /** What went wrong with one event (the verification names the first). */
 export type ProblemKind =

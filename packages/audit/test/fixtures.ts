@@ -1,3 +1,5 @@
+// Synthetic, correctly chained streams for the verifier's own unit tests (any stream shape,
+// hashed with the event store's eventHash); the report tests use the real write path (history.ts).
 import type { RecordedEvent } from '@cs/event-store';
 import { recomputeHash, hashableOf, signHead, GENESIS_HASH, type SignedHead } from '../src/index.ts';
 
@@ -48,27 +50,3 @@ export const chainedStream = (
 /** A signed head for every version (what anchoring after each append leaves). */
 export const headsFor = (events: RecordedEvent[], key = KEY): SignedHead[] =>
   events.map((e) => signHead(key, { streamId: e.streamId, version: e.streamVersion, hash: e.hash }, e.metadata.recordedAt));
-
-/** A read-only store over fixed streams (the unit tests' stand-in for the EventStore port). */
-export const fixedStore = (streams: RecordedEvent[][]) => {
-  const all = streams.flat().sort((a, b) => (a.position < b.position ? -1 : 1));
-  return {
-    readStream: async (streamId: string) => streams.flat().filter((e) => e.streamId === streamId),
-    readAll: async (o?: { after?: string; limit?: number }) => {
-      const events = all.filter((e) => e.position > (o?.after ?? '')).slice(0, o?.limit ?? 1000);
-      return { events, last: events.length ? events[events.length - 1]!.position : (o?.after ?? '') };
-    },
-  };
-};
-
-/** A tiny complaint-like decider: enough to fold and compare states. */
-export type MiniState = { status: string; steps: string[]; version: number };
-export const miniDecider = {
-  initialState: (): MiniState => ({ status: 'none', steps: [], version: 0 }),
-  evolve: (s: MiniState, e: { type: string; data: unknown }): MiniState => ({
-    status: e.type.replace(/^Complaint/, '').toLowerCase(),
-    steps: [...s.steps, e.type],
-    version: s.version + 1,
-  }),
-  decide: () => [],
-};

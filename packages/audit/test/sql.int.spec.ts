@@ -1,141 +1,146 @@
+// Tampering with the REAL PostgreSQL event store's table (`event_store.events`) after histories
+// were written by the real write path: each kind is detected and the first bad event named,
+// through the auditor's view and the real report; plus the access log and the auditor role.
+import { createPostgresEventStore, eventHash, type EventStore } from '@cs/event-store';
+import { complaintAggregate } from '@cs/domain';
 import { createTestDatabase, type TestDatabase } from '@cs/testing';
-import type { RecordedEvent } from '@cs/event-store';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyAuditMigration, auditComplaint, hashableOf, memoryAnchors, recomputeHash, sqlAccessLog, verifyStream } from '../src/index.ts';
-import { chainedStream, headsFor, KEY, miniDecider } from './fixtures.ts';
-
-// STAND-IN for the PostgreSQL event store's table (packages/event-store had not landed its
-// adapter when this was written): same information, jsonb data and metadata, so the test
-// proves that canonical hashing survives jsonb's key reordering and that SQL tampering is named.
-const DDL = `CREATE TABLE es_events (
-  position bigserial PRIMARY KEY, stream_id text NOT NULL, stream_version int NOT NULL, id text NOT NULL,
-  type text NOT NULL, schema_version int NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL,
-  hash text NOT NULL, prev_hash text NOT NULL, UNIQUE (stream_id, stream_version))`;
+import { applyAuditMigration, auditComplaint, auditViewStore, formatAudit, sqlAccessLog, type AuditDeps, type ProblemKind } from '../src/index.ts';
+import { runDocScript } from './doc-script.ts';
+import { complaintHistory, KEY, writer, type Complaint } from './history.ts';
 
 let db: TestDatabase;
 let pool: pg.Pool;
-
-const insert = async (events: RecordedEvent[]): Promise<void> => {
-  for (const e of events)
-    await pool.query(
-      'INSERT INTO es_events (stream_id, stream_version, id, type, schema_version, data, metadata, hash, prev_hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)',
-      [e.streamId, e.streamVersion, e.id, e.type, e.storedSchemaVersion, JSON.stringify(e.data), JSON.stringify(e.metadata), e.hash, e.prevHash],
-    );
-};
-const readStream = async (streamId: string): Promise<RecordedEvent[]> => {
-  const { rows } = await pool.query('SELECT * FROM es_events WHERE stream_id = $1 ORDER BY stream_version', [streamId]);
-  return rows.map((r) => ({
-    id: r.id, streamId: r.stream_id, streamVersion: r.stream_version, position: String(r.position).padStart(20, '0'),
-    type: r.type, schemaVersion: r.schema_version, storedSchemaVersion: r.schema_version, data: r.data, metadata: r.metadata,
-    hash: r.hash, prevHash: r.prev_hash,
-  }));
-};
-const stream = (id: string) =>
-  chainedStream(`Complaint-${id}`, [
-    { type: 'ComplaintReceived', data: { complaintId: id, number: `N-${id}`, orderId: null, zeta: 1, alpha: { b: 2, a: [1, 'x'] }, text: '破损 ü' } },
-    { type: 'ComplaintAcknowledged', data: { complaintId: id } },
-    { type: 'ComplaintResolved', data: { complaintId: id, resolution: 'refund', compensationFen: 500 } },
-    { type: 'ComplaintClosed', data: { complaintId: id } },
-  ]);
-const verifyInDb = async (id: string, heads: ReturnType<typeof headsFor>) =>
-  verifyStream(`Complaint-${id}`, (await readStream(`Complaint-${id}`)).map(hashableOf), heads, KEY, recomputeHash);
+let store: EventStore;
+let w: ReturnType<typeof writer>;
+let deps: AuditDeps;
+const E = 'event_store.events';
 
 beforeAll(async () => {
   db = await createTestDatabase('audit_sql');
+  store = await createPostgresEventStore({ connectionString: db.url, schema: 'event_store', max: 4 });
   pool = new pg.Pool({ connectionString: db.url, max: 3 });
-  await pool.query(DDL);
-  await applyAuditMigration(pool, { table: 'es_events', streamColumn: 'stream_id' });
+  await applyAuditMigration(pool, { eventStoreSchema: 'event_store' });
+  w = writer(store);
+  deps = {
+    store: auditViewStore(pool),
+    anchors: w.anchors,
+    key: KEY,
+    accessLog: sqlAccessLog(pool),
+    aggregates: { complaint: complaintAggregate },
+    now: () => new Date().toISOString(),
+  };
 });
 afterAll(async () => {
   await pool?.end();
+  await store?.close();
   await db?.drop();
 });
 
-describe('tampering on PostgreSQL is detected and named', () => {
-  const cases: [string, string, string, number][] = [
-    ['update', `UPDATE es_events SET data = jsonb_set(data, '{resolution}', '"none"') WHERE stream_id = 'Complaint-update' AND stream_version = 3`, 'changed', 3],
-    ['delete', `DELETE FROM es_events WHERE stream_id = 'Complaint-delete' AND stream_version = 2`, 'removed', 2],
-    ['swap', `UPDATE es_events SET stream_version = -2 WHERE stream_id = 'Complaint-swap' AND stream_version = 2;
-      UPDATE es_events SET stream_version = 2 WHERE stream_id = 'Complaint-swap' AND stream_version = 3;
-      UPDATE es_events SET stream_version = 3 WHERE stream_id = 'Complaint-swap' AND stream_version = -2`, 'reordered', 2],
-    ['tail', `DELETE FROM es_events WHERE stream_id = 'Complaint-tail' AND stream_version >= 3`, 'missing_tail', 3],
-  ];
-  it('an intact stream read back from jsonb verifies', async () => {
-    const s = stream('intact');
-    await insert(s);
-    expect(await verifyInDb('intact', headsFor(s))).toMatchObject({ ok: true, anchor: 'verified', eventsChecked: 4 });
+const audit = (c: Complaint) => auditComplaint(deps, { complaint: c.number, reader: 'auditor-test' }, { via: 'cli', principal: 'db:root' });
+const at = (c: Complaint, v: number) => `stream_id = '${c.streamId}' AND stream_version = ${v}`;
+
+describe('tampering with event_store.events is detected and named', () => {
+  it('an intact history verifies through the audit view', async () => {
+    const c = await complaintHistory(w);
+    const a = await audit(c);
+    expect(a.verified).toBe(true);
+    expect(a.stream.verification).toMatchObject({ ok: true, anchor: 'verified', eventsChecked: 8, anchoredVersion: 8 });
   });
-  for (const [id, sql, kind, version] of cases)
-    it(`${kind}: ${id}`, async () => {
-      const s = stream(id);
-      await insert(s);
-      await pool.query(sql);
-      const v = await verifyInDb(id, headsFor(s));
-      expect(v.ok).toBe(false);
-      expect(v.firstProblem).toMatchObject({ kind, version });
+
+  const cases: [string, (c: Complaint) => string, ProblemKind, number][] = [
+    ['an UPDATE of one event\'s data', (c) => `UPDATE ${E} SET data = jsonb_set(data, '{compensationFen}', '0') WHERE ${at(c, 6)}`, 'changed', 6],
+    ['an UPDATE of one event\'s metadata (the acting person)', (c) => `UPDATE ${E} SET metadata = jsonb_set(metadata, '{actor,person}', '"mallory"') WHERE ${at(c, 2)}`, 'changed', 2],
+    ['a deleted event', (c) => `DELETE FROM ${E} WHERE ${at(c, 4)}`, 'removed', 4],
+    [
+      'a swapped order (versions 3 and 4 exchanged)',
+      (c) => `UPDATE ${E} SET stream_version = -3 WHERE ${at(c, 3)};
+              UPDATE ${E} SET stream_version = 3 WHERE ${at(c, 4)};
+              UPDATE ${E} SET stream_version = 4 WHERE ${at(c, -3)}`,
+      'reordered',
+      3,
+    ],
+    ['a truncated tail', (c) => `DELETE FROM ${E} WHERE stream_id = '${c.streamId}' AND stream_version >= 7; UPDATE event_store.streams SET version = 6, last_hash = (SELECT hash FROM ${E} WHERE ${at(c, 6)}) WHERE stream_id = '${c.streamId}'`, 'missing_tail', 7],
+  ];
+  for (const [what, sql, kind, version] of cases)
+    it(`${what}: ${kind} at version ${version}`, async () => {
+      const c = await complaintHistory(w);
+      expect((await audit(c)).verified).toBe(true);
+      await pool.query(sql(c));
+      const a = await audit(c);
+      expect(a.verified).toBe(false);
+      expect(a.stream.verification.firstProblem).toMatchObject({ kind, version });
+      expect(formatAudit(a, 'table')).toContain(`FAILED: ${kind} at version ${version}`);
+      // the standalone procedure fails the same export too
+      expect(runDocScript(formatAudit(a, 'json'), KEY).code).toBe(1);
     });
-  it('chain_recomputed: a forger rewrites version 2 and recomputes every later hash in SQL', async () => {
-    const s = stream('recomputed');
-    await insert(s);
-    await pool.query(`UPDATE es_events SET data = '{"complaintId":"recomputed","forged":true}' WHERE stream_id = 'Complaint-recomputed' AND stream_version = 2`);
-    // recompute the chain from the database's own content, as a forger with full write access would
-    const rows = await readStream('Complaint-recomputed');
-    let prev = rows[0]!.hash;
-    for (const e of rows.slice(1)) {
-      const h = recomputeHash(hashableOf({ ...e, prevHash: prev }));
-      await pool.query('UPDATE es_events SET hash = $1, prev_hash = $2 WHERE id = $3', [h, prev, e.id]);
+
+  it('a recomputed chain: version 5 rewritten and every later hash recomputed in SQL is named by the anchors', async () => {
+    const c = await complaintHistory(w);
+    await pool.query(`UPDATE ${E} SET data = jsonb_set(data, '{message}', '"nothing to report"') WHERE ${at(c, 5)}`);
+    // a forger with full write access recomputes the chain from the database's own content
+    const { rows } = await pool.query(
+      `SELECT event_id::text AS id, stream_id, stream_version, type, schema_version, data, metadata, hash, prev_hash FROM ${E} WHERE stream_id = $1 ORDER BY stream_version`,
+      [c.streamId],
+    );
+    let prev = rows[3].hash as string;
+    for (const r of rows.slice(4)) {
+      const h = eventHash({ streamId: r.stream_id, streamVersion: r.stream_version, id: r.id, type: r.type, schemaVersion: r.schema_version, data: r.data, metadata: r.metadata, prevHash: prev });
+      await pool.query(`UPDATE ${E} SET hash = $1, prev_hash = $2 WHERE event_id = $3`, [h, prev, r.id]);
       prev = h;
     }
-    expect(await verifyInDb('recomputed', [])).toMatchObject({ ok: true }); // the chain alone is fooled
-    expect((await verifyInDb('recomputed', headsFor(s))).firstProblem).toMatchObject({ kind: 'chain_recomputed', version: 2 });
+    await pool.query('UPDATE event_store.streams SET last_hash = $1 WHERE stream_id = $2', [prev, c.streamId]);
+    const fooled = await auditComplaint({ ...deps, anchors: undefined }, { complaint: c.id, reader: 'x' }, { via: 'cli', principal: 'db:root' });
+    expect(fooled.stream.verification).toMatchObject({ ok: true, anchor: 'absent' }); // the chain alone is fooled
+    const a = await audit(c);
+    expect(a.stream.verification.firstProblem).toMatchObject({ kind: 'chain_recomputed', version: 5 });
+    const doc = runDocScript(formatAudit(a, 'json'), KEY);
+    expect(doc).toMatchObject({ code: 1 });
+    expect(doc.out).toContain('version 5: differs from its anchor (chain recomputed)');
   });
 });
 
 describe('audit schema, access log and the auditor role', () => {
-  it('logs reads through audit.record_access and keeps the log append-only', async () => {
-    const s = stream('logged');
-    await insert(s);
-    const anchors = memoryAnchors();
-    for (const h of headsFor(s)) await anchors.publish(h);
-    const log = sqlAccessLog(pool);
-    const store = { readStream, readAll: async () => ({ events: [], last: '' }) };
-    const audit = await auditComplaint(
-      { store, anchors, key: KEY, accessLog: log, aggregates: { complaint: { decider: miniDecider } as never }, now: () => new Date().toISOString() },
-      { complaint: 'logged', reader: 'alice', at: 2 },
-      { via: 'cli', principal: 'db:root' },
-    );
-    expect(audit).toMatchObject({ verified: true, access: { reader: 'alice', via: 'cli' }, stream: { view: { version: 2 } } });
-    const rows = await log.list({ complaintId: 'logged' });
+  it('every read is logged through audit.record_access and the log is append-only', async () => {
+    const c = await complaintHistory(w, { steps: 2 });
+    await auditComplaint(deps, { complaint: c.number, reader: 'alice', at: 2 }, { via: 'cli', principal: 'db:root' });
+    const rows = await deps.accessLog.list({ complaintId: c.id });
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ reader: 'alice', principal: 'db:root', via: 'cli', complaintNumber: 'N-logged', query: { at: 2 } });
+    expect(rows[0]).toMatchObject({ reader: 'alice', principal: 'db:root', via: 'cli', complaintNumber: c.number, query: { at: 2 } });
     await expect(pool.query('UPDATE audit.access_log SET reader = $1', ['mallory'])).rejects.toThrow(/append-only/);
     await expect(pool.query('DELETE FROM audit.access_log')).rejects.toThrow(/append-only/);
   });
 
   it('the auditor role reads the audit views and logs, and nothing else', async () => {
-    await insert(stream('role'));
-    const c = await pool.connect();
+    const c = await complaintHistory(w, { steps: 3 });
+    const client = await pool.connect();
     try {
-      await c.query('SET ROLE auditor');
-      const { rows } = await c.query("SELECT stream_version, hash FROM audit.complaint_events WHERE stream_id = 'Complaint-role' ORDER BY 1");
+      await client.query('SET ROLE auditor');
+      const { rows } = await client.query('SELECT stream_version, hash FROM audit.complaint_events WHERE stream_id = $1 ORDER BY 1', [c.streamId]);
       expect(rows).toHaveLength(4);
-      expect((await c.query('SELECT count(*) FROM audit.events')).rows[0].count).not.toBe('0');
-      const logged = await c.query("SELECT * FROM audit.record_access('bob', 'db:auditor', 'cli', 'role', NULL, '{}'::jsonb)");
-      expect(logged.rows).toHaveLength(1);
-      expect((await c.query("SELECT reader FROM audit.access_log_view WHERE complaint_id = 'role'")).rows).toEqual([{ reader: 'bob' }]);
+      expect((await client.query('SELECT count(*) FROM audit.complaint_events WHERE stream_id = $1', [`ComplaintNumber-${c.number}`])).rows[0].count).toBe('1');
+      // the whole audit works under the role alone
+      const asAuditor = await auditComplaint(
+        { ...deps, store: auditViewStore(client), accessLog: sqlAccessLog(client) },
+        { complaint: c.number, reader: 'bob' },
+        { via: 'cli', principal: 'db:auditor' },
+      );
+      expect(asAuditor).toMatchObject({ verified: true, access: { reader: 'bob', principal: 'db:auditor' } });
       for (const sql of [
-        'SELECT * FROM es_events',
+        'SELECT * FROM event_store.events',
+        'SELECT * FROM event_store.streams',
+        'SELECT * FROM event_store.command_outcomes',
         'SELECT * FROM audit.access_log',
         "INSERT INTO audit.access_log (reader, principal, via, complaint_id) VALUES ('x', 'x', 'cli', 'x')",
-        "UPDATE es_events SET type = 'x'",
+        "UPDATE event_store.events SET type = 'x'",
+        'DELETE FROM event_store.events',
         'CREATE TABLE audit.mine (x int)',
-        'CREATE TABLE public.mine (x int)',
       ])
-        await expect(c.query(sql), sql).rejects.toThrow(/permission denied/);
+        await expect(client.query(sql), sql).rejects.toThrow(/permission denied/);
     } finally {
-      await c.query('RESET ROLE').catch(() => undefined);
-      c.release();
+      await client.query('RESET ROLE').catch(() => undefined);
+      client.release();
     }
   });
 });
