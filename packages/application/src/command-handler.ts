@@ -259,6 +259,11 @@ export const createCommandHandler = (options: CommandHandlerOptions) => {
    */
   const handle = async (request: CommandRequest): Promise<CommandReply> => {
     const { commandId } = request;
+    if (typeof commandId !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(commandId)) {
+      return errorReply(String(commandId ?? ''), 'validation', 'command id must be 1-128 printable ASCII characters without spaces', [
+        { path: 'commandId', message: 'invalid command id' },
+      ]);
+    }
     const entry = catalogue.get(request.type);
     if (!entry) return errorReply(commandId, 'unknown_command', `unknown command type '${String(request.type)}'`);
     const parsed = entry.definition.schema.safeParse(request.payload);

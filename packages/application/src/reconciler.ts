@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { streamName } from '@cs/domain';
 import { START, type EventStore, type Position } from '@cs/event-store';
 import type { AnyAggregate, CommandHandler, Logger } from './command-handler.ts';
@@ -37,6 +38,9 @@ type ReturnView = { status: string; lastStepAt?: string };
 /** Statuses in which an order holds its credit legitimately (accepted and on). */
 const ORDER_PAST_ACCEPTANCE = new Set(['accepted', 'prepared', 'dispatched', 'delivered', 'completed', 'lost']);
 const ORDER_AWAITING_ACCEPTANCE = new Set(['placed', 'verified']);
+
+/** Deterministic command ids within the 128-character limit (long ids are hashed). */
+const reconcileId = (id: string): string => (id.length <= 128 ? id : `reconcile/${createHash('sha256').update(id).digest('hex')}`);
 
 const later = (a: string, b: string | undefined) => (b !== undefined && Date.parse(b) > Date.parse(a) ? b : a);
 
@@ -98,7 +102,7 @@ export const reconcileReservations = async (store: EventStore, handler: CommandH
     return events.reduce((s, e) => aggregate.decider.evolve(s, { type: e.type, data: e.data }), aggregate.decider.initialState()) as S;
   };
   const send = async (commandId: string, type: string, payload: Record<string, unknown>): Promise<CommandReply> => {
-    const reply = await handler.handle({ commandId, type, payload, service });
+    const reply = await handler.handle({ commandId: reconcileId(commandId), type, payload, service });
     if (!reply.ok) {
       report.failed.push({ commandId, code: reply.error.code });
       options.log?.warn({ commandId, type, code: reply.error.code, message: reply.error.message }, 'reconciler command refused');

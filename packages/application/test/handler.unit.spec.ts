@@ -1,5 +1,6 @@
 import { ConcurrencyError, createInMemoryEventStore, EventStoreError, type EventStore } from '@cs/event-store';
 import { describe, expect, it, vi } from 'vitest';
+import { inProcessCommandBus } from '../src/index.ts';
 import { allEvents, customerWithOrder, decorate, handlerOn, send } from './support.ts';
 import { businessClock, openCustomer, placeOrder } from './fixtures.ts';
 
@@ -34,6 +35,14 @@ describe('validation: bad input gets a coded reply and appends nothing', () => {
       expect(reply).toMatchObject({ ok: false, error: { code: 'validation' } });
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(await allEvents(store)).toEqual([]);
+  });
+
+  it('an empty or odd command id -> validation (in-process senders skip the NATS envelope check)', async () => {
+    for (const commandId of ['', 'has space', 'x'.repeat(129)]) {
+      const reply = await handler.handle({ commandId, type: 'customer.open', payload: openCustomer('C-id', '2024-05-01T08:00:00Z'), service: 'test' });
+      expect(reply).toMatchObject({ ok: false, error: { code: 'validation', fields: [{ path: 'commandId' }] } });
+    }
     expect(await allEvents(store)).toEqual([]);
   });
 
@@ -223,5 +232,19 @@ describe('snapshots', () => {
     await send(handler, 'customer.open', openCustomer('C-old', '2024-05-01T08:00:00Z'));
     await store.saveSnapshot({ streamId: 'CustomerAccount-C-old', version: 1, schemaVersion: 99, state: { garbage: true } });
     expect(await send(handler, 'customer.updateNeeds', { customerId: 'C-old', needs: 'n', occurredAt: '2024-05-01T09:00:00Z' })).toMatchObject({ ok: true, version: 2 });
+  });
+});
+
+describe('inProcessCommandBus', () => {
+  it('hands the envelope and the acting service to the handler; the same reply shape as over NATS', async () => {
+    const store = createInMemoryEventStore();
+    const bus = inProcessCommandBus(handlerOn(store));
+    const reply = await bus.send(
+      { commandId: 'bus-1', type: 'customer.open', payload: openCustomer('C-bus', '2024-05-01T08:00:00Z'), metadata: { person: 'li.na', correlationId: 'corr-bus' } },
+      { service: 'order-desk' },
+    );
+    expect(reply).toMatchObject({ ok: true, commandId: 'bus-1', streamId: 'CustomerAccount-C-bus', version: 1, eventTypes: ['CustomerAccountOpened'] });
+    const [e] = await store.readStream('CustomerAccount-C-bus');
+    expect(e?.metadata).toMatchObject({ actor: { service: 'order-desk', person: 'li.na' }, correlationId: 'corr-bus' });
   });
 });
