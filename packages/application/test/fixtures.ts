@@ -1,5 +1,6 @@
 // Realistic command sequences that together use every command type of every aggregate.
 // Shared by the application tests and the command-handler end-to-end tests.
+import { defaultServiceStandard } from '@cs/domain';
 
 export type Step = { type: string; payload: Record<string, unknown>; /** expected event types (in order) */ events: string[] };
 
@@ -123,6 +124,18 @@ export const fullLifecycle = (suffix: string, start?: string): Step[] => {
   s('complaint.close', { complaintId: k, occurredAt: at() }, ['ComplaintClosed']);
   s('complaint.reopen', { complaintId: k, reason: 'more damage found', occurredAt: at() }, ['ComplaintReopened']);
   s('complaint.escalate', { complaintId: k, reason: 'customer unhappy', escalatedTo: 'general manager', appealRightsNotified: true, occurredAt: at() }, ['ComplaintEscalated']);
+  // company-level records: a service standard with its checklist, an improvement item
+  const std = `STD-${suffix}`;
+  const imp = `IMP-${suffix}`;
+  s('standard.publish', { ...defaultServiceStandard, standardId: std, occurredAt: at() }, ['ServiceStandardPublished']);
+  const areas = ['credit_rules', 'order_acceptance', 'service_organisation', 'delivery_time', 'service_authority', 'complaints_and_appeal', 'warehousing', 'service_levels_and_standards'];
+  s('standard.recordChecklist', { standardId: std, checklistId: `CL-${suffix}`, formNumber: 'F-002', date: '2026-02-01', filledBy: 'li.na', reviewedBy: 'manager', areas: areas.map((area) => ({ area, satisfactory: true, result: 'ok' })), occurredAt: at() }, ['ServiceChecklistRecorded']);
+  s('improvement.open', { improvementId: imp, indicator: 'on_time_delivery', description: 'fewer late deliveries', startDate: '2026-02-01', endDate: '2026-04-30', valueBefore: 9100, occurredAt: at() }, ['ServiceImprovementOpened']);
+  s('improvement.recordResult', { improvementId: imp, valueAfter: 9500, occurredAt: at() }, ['ServiceImprovementResultRecorded']);
+  for (const role of ['customer_service_manager', 'department_manager', 'general_manager']) {
+    s('improvement.confirm', { improvementId: imp, role, by: role.replace(/_/g, '.'), occurredAt: at() }, ['ServiceImprovementConfirmed']);
+  }
+  s('improvement.close', { improvementId: imp, occurredAt: at() }, ['ServiceImprovementClosed']);
   // the account: suspended, reinstated, closed (nothing outstanding any more)
   s('customer.suspend', { customerId: c, reason: 'payment audit', occurredAt: at() }, ['CustomerAccountSuspended']);
   s('customer.reinstate', { customerId: c, occurredAt: at() }, ['CustomerAccountReinstated']);

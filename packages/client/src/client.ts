@@ -4,6 +4,8 @@ import {
   customerAccountAggregate,
   orderAggregate,
   returnRequestAggregate,
+  serviceImprovementAggregate,
+  serviceStandardAggregate,
   type CommandDefinition,
 } from '@cs/domain';
 import { errorReply, fieldErrors, sendCommand, type Reply } from '@cs/messaging';
@@ -14,7 +16,14 @@ import type { z } from 'zod';
  * The aggregates the typed client knows at compile time (add one here when it lands in the
  * domain). Commands of other aggregates are still reachable with `client.send(type, data)`.
  */
-export const clientAggregates = [customerAccountAggregate, orderAggregate, complaintAggregate, returnRequestAggregate] as const;
+export const clientAggregates = [
+  customerAccountAggregate,
+  orderAggregate,
+  complaintAggregate,
+  returnRequestAggregate,
+  serviceStandardAggregate,
+  serviceImprovementAggregate,
+] as const;
 
 type Known = (typeof clientAggregates)[number];
 type CommandDefinitions = UnionToIntersection<Known['commands']>;

@@ -38,7 +38,10 @@ afterAll(async () => {
 describe('write path end to end over NATS and PostgreSQL', () => {
   it('every command type: a realistic lifecycle per aggregate; stream heads are anchored', async () => {
     const send = sender(client, prefix);
-    for (const [i, step] of fullLifecycle('e2e').entries()) {
+    const steps = fullLifecycle('e2e');
+    const covered = new Set(steps.map((st) => st.type));
+    expect(aggregates.flatMap((x) => Object.keys(x.commands)).filter((t) => !covered.has(t))).toEqual([]);
+    for (const [i, step] of steps.entries()) {
       const reply = await send(step.type, step.payload, `e2e-life-${i}`);
       expect(reply, `${i}: ${step.type}`).toMatchObject({ ok: true, commandId: `e2e-life-${i}`, eventTypes: step.events, duplicate: false });
       if (reply.ok) expect(reply.positions).toHaveLength(step.events.length);
