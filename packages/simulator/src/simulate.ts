@@ -279,7 +279,7 @@ const placeOrder = (ctx: SimContext, c: WorldCustomer, at: number): void => {
     c.id,
   );
   const order: SimOrder = { orderId, customer: c, lines, total, promisedDispatchAt, promisedDeliveryAt, urgent };
-  const verifyAt = at + rng.int(10, 90) * MINUTE;
+  const verifyAt = at + rng.int(5, 40) * MINUTE;
   ctx.schedule(verifyAt, () => {
     if (rng.chance(0.02)) {
       ctx.stats.verificationRejections += 1;
@@ -287,7 +287,7 @@ const placeOrder = (ctx: SimContext, c: WorldCustomer, at: number): void => {
       return;
     }
     ctx.emit(verifyAt, 'order.verify', { orderId, verifiedBy: rng.pick(staff.orderClerks) }, 'order-desk', rng.pick(staff.orderClerks), c.id);
-    const acceptAt = verifyAt + rng.int(5, 45) * MINUTE;
+    const acceptAt = verifyAt + rng.int(5, 20) * MINUTE;
     ctx.schedule(acceptAt, () => acceptOrder(ctx, order, acceptAt));
   });
 };
@@ -322,7 +322,7 @@ const acceptOrder = (ctx: SimContext, o: SimOrder, at: number): void => {
     return;
   }
   const segment = c.classification;
-  const minPrep = at + rng.between(0.5, 2) * HOUR;
+  const minPrep = at + rng.between(0.25, 1) * HOUR;
   if (rng.chance(0.03)) {
     const cancelAt = at + rng.between(0.5, 6) * HOUR;
     ctx.schedule(cancelAt, () => {
@@ -332,14 +332,14 @@ const acceptOrder = (ctx: SimContext, o: SimOrder, at: number): void => {
     });
     return;
   }
-  const earliestDispatch = minPrep + 0.5 * HOUR;
+  const earliestDispatch = minPrep + 0.25 * HOUR;
   const late = rng.chance(lateDispatchP[segment]) || earliestDispatch > o.promisedDispatchAt;
   const dispatchAt = late
     ? Math.max(o.promisedDispatchAt, earliestDispatch) + rng.between(1, 30) * HOUR
     : rng.between(earliestDispatch, o.promisedDispatchAt);
   const prepareAt = rng.between(minPrep, Math.max(minPrep, dispatchAt - 0.25 * HOUR));
   ctx.schedule(prepareAt, () => {
-    const picked = o.lines.map((l) => (rng.chance(0.03) ? Math.floor(l.quantity * rng.between(0.3, 0.95)) : l.quantity));
+    const picked = o.lines.map((l) => (rng.chance(0.012) ? Math.floor(l.quantity * rng.between(0.3, 0.95)) : l.quantity));
     const stockDamaged = o.lines.map(() => rng.chance(0.015));
     o.picked = picked;
     if (picked.some((p, i) => p < o.lines[i]!.quantity)) ctx.stats.shortages += 1;

@@ -10,11 +10,12 @@ import { createCommandHandler, crossAggregateProcesses, inProcessCommandBus, typ
 import { aggregates } from '@cs/domain';
 import { createPgliteEventStore, createPostgresEventStore, type EventStore } from '@cs/event-store';
 import { connectNats, natsCommandBus, natsConnectionOptionsFromEnv, startCommandService, type CatalogueEntry } from '@cs/messaging';
-import { createProjectionRuntime, schemaOf } from '@cs/projection-runtime';
+import { createProjectionRuntime, listStatus, schemaOf } from '@cs/projection-runtime';
 import { kpiProjection } from '@cs/projection-kpi';
 import { createReadModelDatabase } from '@cs/read-model';
 import { createSimulation, simulationWindow, DAY, type SimCommand } from '@cs/simulator';
 import { Kysely } from 'kysely';
+import { destination, pino } from 'pino';
 import type { z } from 'zod';
 import { readCliEnv, type CliEnv } from '../env.ts';
 import { sharedPgliteDialect } from '../pglite-dialect.ts';
@@ -173,7 +174,8 @@ export const run = async (argv: string[]): Promise<number> => {
   let values;
   try {
     values = parseArgs({
-      args: argv,
+      // `pnpm start -- --reset` passes the `--` through.
+      args: argv[0] === '--' ? argv.slice(1) : argv,
       strict: true,
       allowPositionals: false,
       options: {
@@ -321,9 +323,25 @@ const start = async (
 
     // 2. Project until the read models have caught up with every event.
     process.stderr.write('projecting the KPI read models...\n');
-    const runtime = createProjectionRuntime({ db: infra.readModel, store: infra.store, projections: [kpiProjection], batchSize: 1000, pollMs: 100, leaseMs: 30_000 });
-    await runtime.caughtUp();
-    await runtime.stop();
+    const logger = pino({ name: 'cs-start-projector', level: process.env.LOG_LEVEL ?? 'warn' }, destination(2));
+    const runtime = createProjectionRuntime({ db: infra.readModel, store: infra.store, projections: [kpiProjection], batchSize: 1000, pollMs: 100, logger });
+    // While it works, say where it is; a projection stopped on a poison event is reported, not waited for.
+    const watch = setInterval(() => {
+      listStatus(infra.readModel, kpiProjection.name).then(
+        (rows) => {
+          for (const r of rows.filter((x) => x.version === kpiProjection.version)) {
+            process.stderr.write(`projecting: ${r.name} v${r.version} ${r.state}, ${r.eventsHandled} events handled, ${r.eventsBehind} behind${r.lastError ? `, error: ${r.lastError}` : ''}\n`);
+          }
+        },
+        () => undefined,
+      );
+    }, 10_000);
+    try {
+      await runtime.caughtUp();
+    } finally {
+      clearInterval(watch);
+      await runtime.stop();
+    }
     const projectedAt = Date.now();
 
     // 3. Scorecard and report.
