@@ -1,0 +1,8 @@
+import type { Scenario } from '../support.ts';
+import { badInput } from './bad-input.ts';
+import { conflicts } from './conflicts.ts';
+import { duplicates } from './duplicates.ts';
+import { gapless } from './gapless.ts';
+
+/** Every scenario, in the order the suite runs them. */
+export const scenarios: readonly Scenario[] = [gapless, conflicts, duplicates, badInput];
