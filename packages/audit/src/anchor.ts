@@ -111,28 +111,83 @@ export const memoryAnchors = (): AnchorSink & AnchorSource & { all: () => Signed
  * @example
  * const anchors = fileAnchors('/var/lib/cs/audit-heads.jsonl');
  */
-export const fileAnchors = (path: string): AnchorSink & AnchorSource => ({
+export const fileAnchors = (path: string): AnchorSink & AnchorSource & { all: () => Promise<SignedHead[]> } => ({
   publish: async (head) => {
     await appendFile(path, `${JSON.stringify(head)}\n`, 'utf8');
   },
-  heads: async (streamId) => {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (e) {
-      if ((e as { code?: string }).code === 'ENOENT') return [];
-      throw new AuditError('anchor_unavailable', `cannot read the anchor file ${path}: ${(e as Error).message}`);
-    }
-    const out: SignedHead[] = [];
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        const h = JSON.parse(line) as SignedHead;
-        if (h.streamId === streamId) out.push(h);
-      } catch {
-        // a torn last line (crash while appending) is skipped; the next head supersedes it
-      }
-    }
-    return out;
-  },
+  heads: async (streamId) => (await readHeadsFile(path)).filter((h) => h.streamId === streamId),
+  all: () => readHeadsFile(path),
 });
+
+const readHeadsFile = async (path: string): Promise<SignedHead[]> => {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') return [];
+    throw new AuditError('anchor_unavailable', `cannot read the anchor file ${path}: ${(e as Error).message}`);
+  }
+  const out: SignedHead[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as SignedHead);
+    } catch {
+      // a torn last line (crash while appending) is skipped; the next head supersedes it
+    }
+  }
+  return out;
+};
+
+/**
+ * Anchors the current head of every stream in the store (or those `include` keeps) that is
+ * not anchored at its current version yet: the catch-up for stores written without
+ * anchoring (the embedded `cs start`) or while the anchor sink was down, and a periodic
+ * export of heads. Returns how many heads it published.
+ *
+ * @example
+ * const file = fileAnchors('heads.jsonl');
+ * const n = await anchorAllHeads({ store, sink: file, key, now, anchored: latestAnchored(await file.all()) });
+ */
+export const anchorAllHeads = async (deps: {
+  store: Pick<EventStore, 'readAll'>;
+  sink: AnchorSink;
+  key: string | Buffer;
+  now: () => string;
+  /** the highest version already anchored per stream (skipped when unchanged) */
+  anchored?: ReadonlyMap<string, number>;
+  include?: (streamId: string) => boolean;
+}): Promise<number> => {
+  const heads = new Map<string, { version: number; hash: string }>();
+  let after = '';
+  for (;;) {
+    const page = await deps.store.readAll({ after, limit: 1000, raw: true });
+    for (const e of page.events) {
+      if (deps.include && !deps.include(e.streamId)) continue;
+      const h = heads.get(e.streamId);
+      if (!h || e.streamVersion > h.version) heads.set(e.streamId, { version: e.streamVersion, hash: e.hash });
+    }
+    if (page.events.length === 0 || page.last === after) break;
+    after = page.last;
+  }
+  let published = 0;
+  for (const [streamId, h] of heads) {
+    if ((deps.anchored?.get(streamId) ?? 0) >= h.version) continue;
+    await deps.sink.publish(signHead(deps.key, { streamId, version: h.version, hash: h.hash }, deps.now()));
+    published += 1;
+  }
+  return published;
+};
+
+/**
+ * The highest anchored version per stream in a list of heads (genuine or not: the verifier
+ * checks the HMACs).
+ *
+ * @example
+ * const anchored = latestAnchored(await fileAnchors(path).all());
+ */
+export const latestAnchored = (heads: readonly SignedHead[]): Map<string, number> => {
+  const m = new Map<string, number>();
+  for (const h of heads) m.set(h.streamId, Math.max(m.get(h.streamId) ?? 0, h.version));
+  return m;
+};

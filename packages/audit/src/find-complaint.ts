@@ -69,3 +69,34 @@ export const findComplaint = async (
   }
   throw new AuditError('complaint_not_found', `no complaint with number or id '${key}'`, { ref: key });
 };
+
+/** A complaint as listed for an auditor choosing what to read. */
+export type ComplaintListing = { number: string | null; id: string; streamId: string; receivedAt: string | null };
+
+/**
+ * The most recent complaints (by recording order), newest first: a scan of the global order
+ * for `ComplaintReceived` (bounded by `scanLimit` events).
+ *
+ * @example
+ * for (const c of await listComplaints(store, { limit: 20 })) console.log(c.number, c.id);
+ */
+export const listComplaints = async (
+  store: Pick<EventStore, 'readAll'>,
+  options: { limit?: number; scanLimit?: number } = {},
+): Promise<ComplaintListing[]> => {
+  const limit = options.limit ?? 20;
+  const scanLimit = options.scanLimit ?? 1_000_000;
+  const found: ComplaintListing[] = [];
+  let after = '';
+  let seen = 0;
+  while (seen < scanLimit) {
+    const page = await store.readAll({ after, limit: 1000, raw: true });
+    for (const e of page.events)
+      if (e.type === 'ComplaintReceived')
+        found.push({ number: numberOf(e.data), id: idOf(e.data) ?? e.streamId.slice('Complaint-'.length), streamId: e.streamId, receivedAt: e.metadata.occurredAt ?? null });
+    seen += page.events.length;
+    if (page.events.length === 0 || page.last === after) break;
+    after = page.last;
+  }
+  return found.slice(-limit).reverse();
+};

@@ -5,6 +5,8 @@ export {
   headSignatureValid,
   anchorKeyFromEnv,
   anchorStreamHead,
+  anchorAllHeads,
+  latestAnchored,
   memoryAnchors,
   fileAnchors,
   type StreamHead,
@@ -18,7 +20,7 @@ export { hashableOf, recomputeHash } from './hashing.ts';
 export { buildTimeline, summarise, type TimelineEntry } from './timeline.ts';
 export { parseMoment, eventsAt, stateAt, type Moment } from './as-of.ts';
 export { handlingTimes, type HandlingTimes } from './handling-times.ts';
-export { findComplaint, type ComplaintRef } from './find-complaint.ts';
+export { findComplaint, listComplaints, type ComplaintRef, type ComplaintListing } from './find-complaint.ts';
 export { memoryAccessLog, sqlAccessLog, eventStoreAccessLog, AUDIT_ACCESS_STREAM, type AccessLog, type AccessEntry, type LoggedAccess, type SqlExecutor } from './access-log.ts';
 export { auditMigrationSql, applyAuditMigration, type AuditMigrationOptions } from './migration.ts';
 export {

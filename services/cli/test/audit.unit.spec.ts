@@ -1,4 +1,4 @@
-import { GENESIS_HASH, hashableOf, memoryAccessLog, memoryAnchors, recomputeHash, signHead } from '@cs/audit';
+import { GENESIS_HASH, hashableOf, memoryAccessLog, memoryAnchors, recomputeHash, signHead, type AuditDeps } from '@cs/audit';
 import type { RecordedEvent } from '@cs/event-store';
 import { describe, expect, it } from 'vitest';
 import { auditCommand, type AuditCommandDeps } from '../src/commands/audit.ts';
@@ -70,7 +70,7 @@ describe('cs audit complaint', () => {
     const json = JSON.parse(out.join(''));
     expect(json).toMatchObject({ format: 'cs-audit/1', verified: true, complaint: { id: 'c1', number: 'C-1' } });
     expect(json.stream.events[2].hash).toBe(json.stream.heads[2].hash);
-    expect(await deps.audit.accessLog.list()).toHaveLength(2);
+    expect(await (deps.audit as AuditDeps).accessLog.list()).toHaveLength(2);
   });
 
   it('exits 3 and names the changed event when verification fails', async () => {
