@@ -1,0 +1,103 @@
+// `cs projections <status|dead-letter|resume|promote|retire>`: the operator's view of the projector.
+import { parseArgs } from 'node:util';
+import { deadLetter, listStatus, promote, resume, retire, ProjectionError } from '@cs/projection-runtime';
+import { createReadModelDatabase, type RuntimeDatabase } from '@cs/read-model';
+import { readCliEnv } from '../env.ts';
+import { dataDirOf, openSqlDatabase, SystemError } from '../system.ts';
+
+const usage = `cs projections <command>
+
+  status [--json]                                   every projection version: state, checkpoint, lag, last error
+  dead-letter <name> <version> <position> --reason <text> [--by <who>]
+                                                    move the poison event a stopped version stopped on to
+                                                    projection_dead_letters and resume after it
+  resume <name> <version>                           retry the event a stopped version stopped on (after a fix)
+  promote <name> <version> [--force]                switch the analytics views to that version (atomic)
+  retire <name> <version>                           drop a version that no longer serves
+
+The read model is the embedded database in the data directory (--data-dir, $CS_DATA_DIR, .data),
+or DATABASE_URL.`;
+
+const intArg = (s: string | undefined, what: string): number => {
+  if (!s || !/^\d+$/.test(s)) throw new SystemError(`${what} must be a whole number`);
+  return Number(s);
+};
+
+/**
+ * Runs `cs projections ...`; returns the exit code (0 done, 1 refused or failed, 2 bad usage).
+ *
+ * @example
+ * process.exit(await run(['status', '--json']));
+ */
+export const run = async (argv: string[]): Promise<number> => {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      reason: { type: 'string' },
+      by: { type: 'string' },
+      force: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, name, version, position] = positionals;
+  if (values.help || !command) {
+    console.log(usage);
+    return command || values.help ? 0 : 2;
+  }
+  const env = readCliEnv(process.env);
+  const sql = await openSqlDatabase(env, { dataDir: dataDirOf(env, values['data-dir']), mustExist: true, applicationName: 'cs-projections' });
+  if (!sql) throw new SystemError('the read model lives in PostgreSQL: set DATABASE_URL');
+  const db =
+    sql.kind === 'postgres'
+      ? createReadModelDatabase<RuntimeDatabase>({ kind: 'postgres', url: env.DATABASE_URL!, max: 1, applicationName: 'cs-projections' })
+      : createReadModelDatabase<RuntimeDatabase>({ kind: 'pglite', pglite: sql.pglite });
+  try {
+    switch (command) {
+      case 'status': {
+        const rows = await listStatus(db);
+        if (values.json) console.log(JSON.stringify(rows, null, 2));
+        else if (rows.length === 0) console.log('no projection has run yet');
+        else console.table(rows);
+        return 0;
+      }
+      case 'dead-letter': {
+        if (!name || !position || !values.reason) throw new SystemError('dead-letter needs <name> <version> <position> --reason <text>');
+        await deadLetter(db, { name, version: intArg(version, 'version'), position, reason: values.reason, movedBy: values.by ?? process.env.USER ?? 'operator' });
+        console.log(`moved the event at ${position} of ${name} v${version} to projection_dead_letters; the projection resumes after it`);
+        return 0;
+      }
+      case 'resume':
+        await resume(db, { name: name ?? '', version: intArg(version, 'version') });
+        console.log(`${name} v${version} will retry the event it stopped on`);
+        return 0;
+      case 'promote': {
+        const target = intArg(version, 'version');
+        const { projections } = await import('@cs/projection-kpi').then((m) => ({ projections: [m.kpiProjection] }));
+        const projection = projections.find((p) => p.name === name && p.version === target);
+        if (!projection) throw new SystemError(`unknown projection ${name} v${target} (known: ${projections.map((p) => `${p.name} v${p.version}`).join(', ')})`);
+        await promote(db, projection, values.force ? { force: true } : {});
+        console.log(`analytics views now read ${name} v${target}`);
+        return 0;
+      }
+      case 'retire':
+        await retire(db, { name: name ?? '', version: intArg(version, 'version') });
+        console.log(`${name} v${version} retired`);
+        return 0;
+      default:
+        console.error(`cs projections: unknown command '${command}'\n\n${usage}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof ProjectionError) {
+      console.error(`cs projections: ${e.code}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    await db.destroy();
+    await sql.close();
+  }
+};
