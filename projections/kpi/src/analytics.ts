@@ -141,7 +141,7 @@ export const analyticsViews = (schema: string): AnalyticsView[] => {
   CROSS JOIN LATERAL (SELECT sv.standard_id, sv.version, sv.effective_from FROM ${s}.standard_versions sv
     WHERE sv.effective_from < pc.period_start + CASE pc.period_kind WHEN 'day' THEN interval '1 day'
       WHEN 'week' THEN interval '7 days' ELSE interval '1 month' END
-    ORDER BY sv.effective_from DESC, sv.version DESC LIMIT 1) v
+    ORDER BY sv.effective_from DESC, sv.version DESC, sv.standard_id DESC LIMIT 1) v
   JOIN ${s}.standard_targets t ON t.standard_id = v.standard_id AND t.version = v.version AND t.standard_column = pc.standard_column
   LEFT JOIN LATERAL (
     SELECT it.numerator::numeric * 10000 / nullif(it.denominator, 0) AS actual, it.denominator AS basis

@@ -1,5 +1,5 @@
 /** Stable codes of KPI read-model failures. */
-export type KpiErrorCode = 'invalid_event' | 'invalid_settings' | 'invalid_schema';
+export type KpiErrorCode = 'invalid_event' | 'invalid_settings' | 'invalid_schema' | 'not_installed';
 
 /**
  * The one error the KPI projection raises: a stable `code`, a readable message, details.

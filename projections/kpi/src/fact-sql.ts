@@ -100,7 +100,7 @@ export const indicatorSourceView = (s: string): string => `CREATE VIEW ${s}.indi
   FROM ${s}.complaint_dim c
   CROSS JOIN LATERAL (SELECT v.standard_id, v.version FROM ${s}.standard_versions v
     WHERE v.effective_from <= (c.received_at AT TIME ZONE (SELECT time_zone FROM kpi_config.settings WHERE id))::date
-    ORDER BY v.effective_from DESC, v.version DESC LIMIT 1) v
+    ORDER BY v.effective_from DESC, v.version DESC, v.standard_id DESC LIMIT 1) v
   JOIN ${s}.standard_targets t ON t.standard_id = v.standard_id AND t.version = v.version
     AND t.indicator = 'complaint_handling_time' AND t.standard_column = c.standard_column
   WHERE c.first_resolved_at IS NOT NULL

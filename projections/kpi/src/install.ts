@@ -53,7 +53,8 @@ export const installAnalyticsViews = async (db: Kysely<any>, schema: string, rol
  * Changes the analytics settings (company time zone, tracking interval) and, in the same
  * transaction, recomputes the fact rows and totals of every KPI schema (`kpi_v<N>`) from its
  * fact tables: the buckets and the timely-tracking numerator depend on them. Refuses an
- * unknown time zone or a non-positive interval with `KpiError('invalid_settings')`.
+ * unknown time zone or a non-positive interval with `KpiError('invalid_settings')`, and a
+ * database the projection has not migrated yet with `KpiError('not_installed')`.
  *
  * @example
  * await setKpiSettings(db, { timeZone: 'Europe/Paris', trackingIntervalHours: 12 });
@@ -68,6 +69,10 @@ export const setKpiSettings = async (db: Kysely<any>, settings: Partial<KpiSetti
   const interval = settings.trackingIntervalHours;
   if (interval !== undefined && !(Number.isFinite(interval) && interval > 0)) {
     throw new KpiError('invalid_settings', 'trackingIntervalHours must be a positive number', { trackingIntervalHours: interval });
+  }
+  const installed = await sql<{ t: string | null }>`SELECT to_regclass('kpi_config.settings')::text AS t`.execute(db);
+  if (installed.rows[0]?.t == null) {
+    throw new KpiError('not_installed', 'the KPI projection has not been migrated in this database yet (no kpi_config.settings)');
   }
   await db.transaction().execute(async (trx) => {
     // FOR UPDATE waits for running projection batches (they hold FOR SHARE) and makes later

@@ -59,13 +59,92 @@ export type SatisfactionRow = {
   answerCounts: Record<string, number>;
 };
 
+/** One row of `analytics.complaint_durations` (hours, per complaint category). */
+export type ComplaintDurationRow = {
+  metric: string;
+  periodKind: PeriodKind;
+  periodStart: string;
+  category: string;
+  count: number;
+  avgHours: number;
+  medianHours: number;
+  p90Hours: number;
+};
+
+/** One row of `analytics.scorecard`. */
+export type ScorecardRow = {
+  periodKind: PeriodKind;
+  periodStart: string;
+  standardColumn: string;
+  standardId: string;
+  standardVersion: number;
+  standardEffectiveFrom: string;
+  department: string;
+  indicator: string;
+  unit: string;
+  direction: string;
+  weightBp: number;
+  target: number;
+  actual: number | null;
+  basis: number;
+  met: boolean | null;
+  /** Points of 100: the weight when met, 0 when missed, null without an actual figure. */
+  weightedScore: number | null;
+};
+
+/** One row of `analytics.service_evaluations`. */
+export type EvaluationRow = {
+  evaluationId: string;
+  itemNo: number;
+  customerId: string;
+  evaluatedAt: string;
+  evaluatedOn: string;
+  classification: string;
+  standardColumn: string;
+  region: string;
+  item: string;
+  customerGrade: string;
+  internalGrade: string;
+  customerScore: number;
+  internalScore: number;
+  combinedScore: number;
+  evaluator: string;
+  opinion: string;
+};
+
+/** One row of `analytics.improvements`. */
+export type ImprovementRow = {
+  improvementId: string;
+  indicator: string;
+  unit: string;
+  direction: string;
+  startDate: string;
+  endDate: string;
+  valueBefore: number;
+  valueAfter: number | null;
+  change: number | null;
+  improved: boolean | null;
+  confirmedRoles: string[];
+  fullyConfirmed: boolean;
+  openedAt: string;
+  closedAt: string | null;
+};
+
+/** One row of `analytics.customer_dimension` (instants as epoch milliseconds). */
+export type CustomerDimensionRow = { customerId: string; attribute: string; value: string; validFrom: number; validTo: number | null };
+
 /** Everything the oracle computes. */
 export type OracleReport = {
   indicators: IndicatorRow[];
   durations: DurationRow[];
+  complaintDurations: ComplaintDurationRow[];
   complaintStatistics: ComplaintStatRow[];
   returnReasons: ReturnReasonRow[];
   satisfaction: SatisfactionRow[];
+  scorecard: ScorecardRow[];
+  evaluations: EvaluationRow[];
+  improvements: ImprovementRow[];
+  customerDimension: CustomerDimensionRow[];
 };
 
 /** Scores of the 7-point scale (very good 7 ... very poor 1), written out independently. */
@@ -79,9 +158,18 @@ const answerScores: Record<string, number> = {
   very_poor: 1,
 };
 
+/** Evaluation grades, written out independently: good 10, average 5, poor 0. */
+const gradeScores: Record<string, number> = { good: 10, average: 5, poor: 0 };
+
 type Dims = { customer: string; classification: string; standard_column: string; region: string };
 type Fact = { indicator: string; at: string; dims: Dims; num: number; den: number };
-type DurationFact = { metric: string; at: string; dims: Dims; hours: number };
+type DurationFact = { metric: string; at: string; dims: Dims; hours: number; category?: string };
+type StandardVersion = {
+  standardId: string;
+  version: number;
+  effectiveFrom: string;
+  indicators: { indicator: string; department: string; weightBp: number; unit: string; direction: string; targets: Record<string, number> }[];
+};
 
 type OrderAcc = {
   customerId: string;
@@ -151,6 +239,9 @@ export const computeKpiOracle = (events: readonly KpiEvent[], settings: KpiSetti
   const damaged = new Set<string>();
   const attributes = new Map<string, AttributeChange[]>();
   const surveys: { at: string; dims: Dims; item: string; answer: string }[] = [];
+  const standards: StandardVersion[] = [];
+  const evaluations: EvaluationRow[] = [];
+  const improvements = new Map<string, ImprovementRow>();
 
   const order = (id: string, customerId: string): OrderAcc => {
     let o = orders.get(id);
@@ -160,6 +251,7 @@ export const computeKpiOracle = (events: readonly KpiEvent[], settings: KpiSetti
     }
     return o;
   };
+  const allAttributes = attributes;
   const setAttribute = (customerId: string, attribute: string, at: string, position: string, value: string) => {
     const key = `${customerId}\u0000${attribute}`;
     const list = attributes.get(key) ?? [];
@@ -275,6 +367,91 @@ export const computeKpiOracle = (events: readonly KpiEvent[], settings: KpiSetti
         for (const item of Object.keys(answers.data)) surveys.push({ at: d.time('occurredAt'), dims, item, answer: answers.str(item) });
         break;
       }
+      case 'ServiceStandardPublished':
+        standards.push({
+          standardId: d.str('standardId'),
+          version: d.int('version'),
+          effectiveFrom: d.str('effectiveFrom'),
+          indicators: d.list('indicators').map((x) => {
+            const i = reader(x);
+            const targets = reader(i.obj('targets') ?? i.fail('targets', 'an object'));
+            return {
+              indicator: i.str('indicator'),
+              department: i.str('department'),
+              weightBp: i.int('weightBp'),
+              unit: i.str('unit'),
+              direction: i.str('direction'),
+              targets: Object.fromEntries(Object.keys(targets.data).map((k) => [k, targets.int(k)])),
+            };
+          }),
+        });
+        break;
+      case 'CustomerEvaluationRecorded': {
+        const seg = reader(d.obj('segment') ?? d.fail('segment', 'an object'));
+        d.list('items').forEach((x, i) => {
+          const it = reader(x);
+          const customerScore = gradeScores[it.str('customerGrade')] ?? Number.NaN;
+          const internalScore = gradeScores[it.str('internalGrade')] ?? Number.NaN;
+          evaluations.push({
+            evaluationId: d.str('evaluationId'),
+            itemNo: i + 1,
+            customerId: d.str('customerId'),
+            evaluatedAt: d.time('occurredAt'),
+            evaluatedOn: localDate(d.time('occurredAt'), settings.timeZone),
+            classification: seg.str('classification'),
+            standardColumn: seg.str('standardColumn'),
+            region: seg.str('region'),
+            item: it.str('item'),
+            customerGrade: it.str('customerGrade'),
+            internalGrade: it.str('internalGrade'),
+            customerScore,
+            internalScore,
+            combinedScore: (customerScore + internalScore) / 2,
+            evaluator: d.str('evaluator'),
+            opinion: d.str('opinion'),
+          });
+        });
+        break;
+      }
+      case 'ServiceImprovementOpened':
+        improvements.set(d.str('improvementId'), {
+          improvementId: d.str('improvementId'),
+          indicator: d.str('indicator'),
+          unit: d.str('unit'),
+          direction: d.str('direction'),
+          startDate: d.str('startDate'),
+          endDate: d.str('endDate'),
+          valueBefore: d.int('valueBefore'),
+          valueAfter: null,
+          change: null,
+          improved: null,
+          confirmedRoles: [],
+          fullyConfirmed: false,
+          openedAt: d.time('occurredAt'),
+          closedAt: null,
+        });
+        break;
+      case 'ServiceImprovementResultRecorded': {
+        const imp = improvements.get(d.str('improvementId'));
+        if (imp) {
+          imp.valueAfter = d.int('valueAfter');
+          imp.change = imp.valueAfter - imp.valueBefore;
+          imp.improved = imp.direction === 'higher_is_better' ? imp.valueAfter > imp.valueBefore : imp.valueAfter < imp.valueBefore;
+        }
+        break;
+      }
+      case 'ServiceImprovementConfirmed': {
+        const imp = improvements.get(d.str('improvementId'));
+        const role = d.str('role');
+        if (imp && !imp.confirmedRoles.includes(role)) imp.confirmedRoles = [...imp.confirmedRoles, role].sort();
+        if (imp) imp.fullyConfirmed = imp.confirmedRoles.length === 3;
+        break;
+      }
+      case 'ServiceImprovementClosed': {
+        const imp = improvements.get(d.str('improvementId'));
+        if (imp) imp.closedAt = d.time('occurredAt');
+        break;
+      }
       default:
         for (const change of customerAttributeChanges(e)) {
           setAttribute(change.customerId, change.attribute, change.effectiveAt, e.position, change.value);
@@ -354,11 +531,16 @@ export const computeKpiOracle = (events: readonly KpiEvent[], settings: KpiSetti
     const dims = dimsAt(c.customerId, c.receivedAt);
     facts.push({ indicator: 'complaint_rate', at: c.receivedAt, dims, num: 1, den: 0 });
     if (c.acknowledgedAt !== undefined) {
-      durations.push({ metric: 'complaint_time_to_acknowledge', at: c.receivedAt, dims, hours: hoursBetween(c.receivedAt, c.acknowledgedAt) });
+      durations.push({ metric: 'complaint_time_to_acknowledge', at: c.receivedAt, dims, hours: hoursBetween(c.receivedAt, c.acknowledgedAt), category: c.category ?? 'unknown' });
     }
     if (c.firstResolvedAt !== undefined) {
-      durations.push({ metric: 'complaint_handling_time', at: c.firstResolvedAt, dims, hours: hoursBetween(c.receivedAt, c.firstResolvedAt) });
+      const hours = hoursBetween(c.receivedAt, c.firstResolvedAt);
+      durations.push({ metric: 'complaint_handling_time', at: c.firstResolvedAt, dims, hours, category: c.category ?? 'unknown' });
       fact('complaint_reopened', c.firstResolvedAt, dims, c.reopenCount > 0);
+      // Within the handling-time target of the customer's column, in the version in force on the receipt day.
+      const inForce = versionInForceOn(standards, localDate(c.receivedAt, settings.timeZone));
+      const target = inForce?.indicators.find((i) => i.indicator === 'complaint_handling_time')?.targets[dims.standard_column];
+      if (target !== undefined) fact('complaint_resolved_within_target', c.firstResolvedAt, dims, hours <= target);
     }
     for (const kind of periodKinds) {
       const start = periodStart(localDate(c.receivedAt, settings.timeZone), kind);
@@ -416,13 +598,144 @@ export const computeKpiOracle = (events: readonly KpiEvent[], settings: KpiSetti
     }
   }
 
+  const indicators = aggregateFacts(facts, settings);
+  const durationRows = aggregateDurations(durations, settings);
+  const complaintDurations = aggregateComplaintDurations(durations, settings);
+
+  // Scorecard: actual figures per (indicator, period, standard column), the version in force
+  // at the period's last day, one row per target of that version for the column.
+  const actual = new Map<string, { actual: number | null; basis: number }>();
+  const present = new Map<string, { periodKind: PeriodKind; periodStart: string; column: string }>();
+  const note = (indicator: string, periodKind: PeriodKind, periodStart: string, column: string, a: { actual: number | null; basis: number }) => {
+    actual.set([indicator, periodKind, periodStart, column].join('|'), a);
+    present.set([periodKind, periodStart, column].join('|'), { periodKind, periodStart, column });
+  };
+  for (const r of indicators) {
+    if (r.dimensionKind !== 'standard_column') continue;
+    note(r.indicator, r.periodKind, r.periodStart, r.dimensionValue, { actual: r.denominator === 0 ? null : (r.numerator * 10_000) / r.denominator, basis: r.denominator });
+  }
+  for (const r of durationRows) {
+    if (r.dimensionKind === 'standard_column') note(r.metric, r.periodKind, r.periodStart, r.dimensionValue, { actual: r.avgHours, basis: r.count });
+  }
+  for (const r of satisfactionByColumn(surveys, settings)) note('satisfaction', r.periodKind, r.periodStart, r.column, { actual: r.mean * 100, basis: r.count });
+  const scorecard: ScorecardRow[] = [];
+  for (const pc of present.values()) {
+    const v = versionInForceOn(standards, lastDayOf(pc.periodStart, pc.periodKind));
+    if (!v) continue;
+    for (const i of v.indicators) {
+      const target = i.targets[pc.column];
+      if (target === undefined) continue;
+      const a = actual.get([i.indicator, pc.periodKind, pc.periodStart, pc.column].join('|'));
+      const value = a?.actual ?? null;
+      const met = value === null ? null : i.direction === 'higher_is_better' ? value >= target : value <= target;
+      scorecard.push({
+        periodKind: pc.periodKind,
+        periodStart: pc.periodStart,
+        standardColumn: pc.column,
+        standardId: v.standardId,
+        standardVersion: v.version,
+        standardEffectiveFrom: v.effectiveFrom,
+        department: i.department,
+        indicator: i.indicator,
+        unit: i.unit,
+        direction: i.direction,
+        weightBp: i.weightBp,
+        target,
+        actual: value,
+        basis: a?.basis ?? 0,
+        met,
+        weightedScore: met === null ? null : met ? i.weightBp / 100 : 0,
+      });
+    }
+  }
+
+  const customerDimension: CustomerDimensionRow[] = [];
+  for (const [key, changes] of allAttributes) {
+    const [customerId, attribute] = key.split('\u0000') as [string, string];
+    const sorted = [...changes].sort((a, b) => a.at - b.at || (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+    sorted.forEach((c, i) => {
+      const validTo = sorted[i + 1]?.at ?? null;
+      if (validTo === null || validTo > c.at) customerDimension.push({ customerId, attribute, value: c.value, validFrom: c.at, validTo });
+    });
+  }
+
   return {
     satisfaction: [...satisfaction.values()],
-    indicators: aggregateFacts(facts, settings),
-    durations: aggregateDurations(durations, settings),
+    indicators,
+    durations: durationRows,
+    complaintDurations,
     complaintStatistics: [...complaintStats.values()],
     returnReasons: [...returnReasons.values()],
+    scorecard,
+    evaluations,
+    improvements: [...improvements.values()],
+    customerDimension,
   };
+};
+
+/**
+ * The standard version in force on a company date: the latest `effectiveFrom` on or before
+ * it (ties: the higher version, then the later standard id).
+ */
+const versionInForceOn = (standards: readonly StandardVersion[], date: string): StandardVersion | undefined => {
+  let best: StandardVersion | undefined;
+  for (const v of standards) {
+    if (v.effectiveFrom > date) continue;
+    if (
+      !best ||
+      v.effectiveFrom > best.effectiveFrom ||
+      (v.effectiveFrom === best.effectiveFrom && (v.version > best.version || (v.version === best.version && v.standardId > best.standardId)))
+    ) {
+      best = v;
+    }
+  }
+  return best;
+};
+
+const ymd = (d: Date) => `${String(d.getUTCFullYear()).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
+
+/** The last calendar day of the period starting on `start`. */
+const lastDayOf = (start: string, kind: PeriodKind): string => {
+  const [y, m, d] = start.split('-').map(Number) as [number, number, number];
+  if (kind === 'day') return start;
+  if (kind === 'week') return ymd(new Date(Date.UTC(y, m - 1, d + 6)));
+  return ymd(new Date(Date.UTC(y, m, 0)));
+};
+
+const satisfactionByColumn = (surveys: readonly { at: string; dims: Dims; answer: string }[], settings: KpiSettings) => {
+  const groups = new Map<string, { periodKind: PeriodKind; periodStart: string; column: string; sum: number; count: number }>();
+  for (const a of surveys) {
+    for (const kind of periodKinds) {
+      const start = periodStart(localDate(a.at, settings.timeZone), kind);
+      const key = [kind, start, a.dims.standard_column].join('|');
+      const g = groups.get(key) ?? { periodKind: kind, periodStart: start, column: a.dims.standard_column, sum: 0, count: 0 };
+      g.sum += answerScores[a.answer] ?? Number.NaN;
+      g.count += 1;
+      groups.set(key, g);
+    }
+  }
+  return [...groups.values()].map((g) => ({ ...g, mean: g.sum / g.count }));
+};
+
+const aggregateComplaintDurations = (facts: readonly DurationFact[], settings: KpiSettings): ComplaintDurationRow[] => {
+  const groups = new Map<string, { head: Omit<ComplaintDurationRow, 'count' | 'avgHours' | 'medianHours' | 'p90Hours'>; hours: number[] }>();
+  for (const f of facts) {
+    if (f.category === undefined) continue;
+    for (const kind of periodKinds) {
+      const start = periodStart(localDate(f.at, settings.timeZone), kind);
+      const key = [f.metric, kind, start, f.category].join('|');
+      const g = groups.get(key) ?? { head: { metric: f.metric, periodKind: kind, periodStart: start, category: f.category }, hours: [] };
+      g.hours.push(f.hours);
+      groups.set(key, g);
+    }
+  }
+  return [...groups.values()].map(({ head, hours }) => ({
+    ...head,
+    count: hours.length,
+    avgHours: hours.reduce((a, b) => a + b, 0) / hours.length,
+    medianHours: percentileCont(hours, 0.5),
+    p90Hours: percentileCont(hours, 0.9),
+  }));
 };
 
 const cuts = (dims: Dims): [DimensionKind, string][] => [
@@ -489,10 +802,18 @@ const aggregateDurations = (facts: readonly DurationFact[], settings: KpiSetting
 const customerAttributeChanges = (event: KpiEvent): { customerId: string; attribute: string; effectiveAt: string; value: string }[] => {
   const d = reader(event);
   const at = (attribute: string, value: string) => ({ customerId: d.str('customerId'), attribute, effectiveAt: d.time('occurredAt'), value });
+  const kindOf = (field: string) => reader(d.obj(field) ?? d.fail(field, 'an object')).str('kind');
   if (event.type === 'CustomerAccountOpened') {
-    return [at('classification', d.str('classification')), at('standard_column', d.str('standardColumn')), at('region', d.str('region'))];
+    return [
+      at('classification', d.str('classification')),
+      at('customer_type', kindOf('customerType')),
+      at('standard_column', d.str('standardColumn')),
+      at('region', d.str('region')),
+      at('regional_grade', d.str('regionalGrade')),
+    ];
   }
   if (event.type === 'CustomerClassificationChanged') return [at('classification', d.str('to'))];
-  if (event.type === 'CustomerTypeChanged') return [at('standard_column', d.str('toStandardColumn'))];
+  if (event.type === 'CustomerRegionalGradeChanged') return [at('regional_grade', d.str('to'))];
+  if (event.type === 'CustomerTypeChanged') return [at('customer_type', kindOf('to')), at('standard_column', d.str('toStandardColumn'))];
   return [];
 };

@@ -121,7 +121,17 @@ export const kpiTestDatabase = async (prefix: string) => {
       if (events.length > 0) {
         await store.appendBatch!(events.map((e) => ({ streamId: e.streamId, events: [toNew(e)], expectedVersion: 'any' as const })));
       }
-      const recorded = (await store.readAll({ after: START, limit: 1_000_000 })).events;
+      // The PostgreSQL store shows an event only once no older write transaction runs anywhere
+      // on the cluster (its gapless guard): wait until every appended event is visible.
+      let recorded: RecordedEvent[] = [];
+      await waitFor(
+        async () => {
+          recorded = (await store.readAll({ after: START, limit: 1_000_000 })).events;
+          return recorded.length === events.length;
+        },
+        60_000,
+        `${events.length} appended events to become visible`,
+      );
       return { store, recorded };
     },
     /** Runs the real runtime with `projections` over `store` until each has applied the last recorded event. */

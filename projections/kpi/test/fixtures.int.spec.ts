@@ -86,7 +86,11 @@ describe('KPI fixtures (hand-computed)', () => {
     h.delivered('o2', 'c1', '2026-03-02T10:00:00+08:00');
     h.placed('o3', 'c1', '2026-03-01T08:00:00+08:00', promise);
     h.rejected('o3', 'c1', '2026-03-01T09:00:00+08:00');
-    await t.project(h.events);
+    h.placed('o4', 'c1', '2026-03-01T08:00:00+08:00', promise);
+    h.accepted('o4', 'c1', '2026-03-01T09:00:00+08:00');
+    h.push('Order-o4', 'OrderCancelled', { orderId: 'o4', customerId: 'c1', occurredAt: '2026-03-01T10:00:00+08:00', reason: 'customer' });
+    // Through the real projection runtime over the real PostgreSQL event store, in batches of 2.
+    await t.projectThroughRuntime(h.events, { batchSize: 2 });
     for (const name of ['on_time_delivery', 'damage_free', 'in_full', 'perfect_order']) {
       expect(await indicator(name, 'day')).toEqual(['2026-03-02:1/2']);
     }
@@ -96,8 +100,11 @@ describe('KPI fixtures (hand-computed)', () => {
     const cycle = await sql<{ count: string }>`SELECT count::text FROM analytics.durations
       WHERE metric = 'order_cycle_time' AND period_kind = 'day' AND dimension_kind = 'all'`.execute(t.db);
     expect(cycle.rows).toEqual([{ count: '1' }]);
-    // Demand fulfilment: 3 placed on 03-01, 2 accepted (the credit refusal is a rejection).
-    expect(await indicator('demand_fulfilment', 'day')).toEqual(['2026-03-01:2/3']);
+    // Demand fulfilment: 4 placed on 03-01, 3 accepted (the credit refusal is a rejection; the
+    // cancelled o4 was accepted). Neither o3 nor o4 is in any delivery indicator (1/2 above).
+    expect(await indicator('demand_fulfilment', 'day')).toEqual(['2026-03-01:3/4']);
+    // Warehouse dispatch rate by acceptance day: o1, o2 dispatched, o4 cancelled = 2/3.
+    expect(await indicator('warehouse_dispatch_rate', 'day')).toEqual(['2026-03-01:2/3']);
     // The lost order's tracking: dispatch 11:00 -> loss next day 09:00 = 22 h <= 24 h.
     expect(await indicator('timely_tracking', 'day')).toEqual(['2026-03-01:2/2']);
   });
