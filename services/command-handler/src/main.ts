@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { jetStreamAnchors } from '@cs/audit';
 import { aggregates } from '@cs/domain';
-import { createPgliteEventStore, createPostgresEventStore, type EventStore } from '@cs/event-store';
+import { createEventStoreDbEventStore, createPgliteEventStore, createPostgresEventStore, type EventStore } from '@cs/event-store';
 import { connectNats } from '@cs/messaging';
 import { pino } from 'pino';
 import { startWritePath } from './write-path.ts';
@@ -13,13 +13,8 @@ const openStore = async (env: CommandHandlerEnv): Promise<EventStore> => {
   switch (env.EVENT_STORE) {
     case 'postgres':
       return createPostgresEventStore({ connectionString: env.DATABASE_URL!, max: 20 });
-    case 'eventstoredb': {
-      // The EventStoreDB adapter may not be in this build yet: say so instead of crashing later.
-      const mod = (await import('@cs/event-store')) as Record<string, unknown>;
-      const create = mod.createEsdbEventStore as ((o: { connectionString: string }) => Promise<EventStore>) | undefined;
-      if (typeof create !== 'function') throw new Error('EVENT_STORE=eventstoredb: the EventStoreDB adapter is not available in this build');
-      return create({ connectionString: env.EVENTSTORE_URL! });
-    }
+    case 'eventstoredb':
+      return createEventStoreDbEventStore({ connectionString: env.EVENTSTORE_URL! });
     case 'pglite': {
       mkdirSync(env.CS_DATA_DIR, { recursive: true });
       return createPgliteEventStore(await PGlite.create(`${env.CS_DATA_DIR}/pglite`));
