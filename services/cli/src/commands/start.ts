@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { createCommandHandler, crossAggregateProcesses, inProcessCommandBus, type CommandBus } from '@cs/application';
 import { aggregates } from '@cs/domain';
-import { createPgliteEventStore, createPostgresEventStore, type EventStore } from '@cs/event-store';
+import { createEventStoreDbEventStore, createPgliteEventStore, createPostgresEventStore, type EventStore } from '@cs/event-store';
 import { connectNats, natsCommandBus, natsConnectionOptionsFromEnv, startCommandService, type CatalogueEntry } from '@cs/messaging';
 import { createProjectionRuntime, listStatus, schemaOf } from '@cs/projection-runtime';
 import { kpiProjection } from '@cs/projection-kpi';
@@ -122,10 +122,7 @@ const openInfra = async (env: CliEnv, dataDir: string): Promise<Infra> => {
     const url = env.DATABASE_URL;
     let store: EventStore;
     if (env.EVENTSTORE_URL) {
-      const mod = (await import('@cs/event-store')) as Record<string, unknown>;
-      const create = mod.createEsdbEventStore as ((o: { connectionString: string }) => Promise<EventStore>) | undefined;
-      if (!create) throw new UsageError('this build has no EventStoreDB adapter (createEsdbEventStore): unset EVENTSTORE_URL to keep the events in PostgreSQL');
-      store = await create({ connectionString: env.EVENTSTORE_URL });
+      store = createEventStoreDbEventStore({ connectionString: env.EVENTSTORE_URL });
     } else {
       store = await createPostgresEventStore({ connectionString: url, schema: 'event_store', max: 10 });
     }
