@@ -171,8 +171,7 @@ const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '0');
 
 /** Bins of the handling-time histogram: 12-hour bins up to the largest value (at least one). */
 export const histogram = (hours: readonly number[], binHours = 12): { from: number; to: number; count: number }[] => {
-  const max = hours.length === 0 ? binHours : Math.max(...hours);
-  const n = Math.max(1, Math.ceil((max + 1e-9) / binHours));
+  const n = hours.length === 0 ? 1 : Math.floor(Math.max(...hours) / binHours) + 1;
   const bins = Array.from({ length: n }, (_, i) => ({ from: i * binHours, to: (i + 1) * binHours, count: 0 }));
   for (const h of hours) bins[Math.min(n - 1, Math.floor(h / binHours))]!.count += 1;
   return bins;
