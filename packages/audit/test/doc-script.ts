@@ -1,6 +1,6 @@
 // The standalone verification script of docs/auditors.md, extracted from the doc itself.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -10,6 +10,7 @@ export const docScript = /<!-- verify-script:start -->\s*```js\n([\s\S]*?)```\s*
 
 const dir = mkdtempSync(path.join(tmpdir(), 'audit-doc-'));
 const scriptPath = path.join(dir, 'verify-export.mjs');
+process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
 if (docScript) writeFileSync(scriptPath, docScript);
 
 /**

@@ -1,8 +1,9 @@
-// `cs audit` as an auditor runs it: a child process of src/main.ts against a real PostgreSQL
+// `cs audit` as an auditor runs it (a child process of src/main.ts once, then `run` in this
+// process for speed) against a real PostgreSQL
 // event store written by the real write path, heads anchored in an export file.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { anchorStreamHead, fileAnchors } from '@cs/audit';
@@ -12,6 +13,7 @@ import { createPostgresEventStore, type EventStore } from '@cs/event-store';
 import { createTestDatabase, type TestDatabase } from '@cs/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../src/commands/audit.ts';
 
 const KEY = 'cli-int-anchor-key-0123456789abcdef0123';
 const dir = mkdtempSync(join(tmpdir(), 'cs-audit-cli-'));
@@ -29,6 +31,28 @@ const cs = (args: string[], env: Record<string, string> = {}) => {
     timeout: 60_000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+/** The same in this process (fast): `run` of the audit command with the environment swapped in. */
+const csHere = async (args: string[], env: Record<string, string> = {}) => {
+  const vars = { USER: 'auditor-test', DATABASE_URL: db.url, AUDIT_HMAC_KEY: KEY, AUDIT_ANCHOR_FILE: headsFile, CS_DATA_DIR: dir, NATS_URL: '', EVENTSTORE_URL: '', ...env };
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  let out = '';
+  let err = '';
+  const w1 = process.stdout.write.bind(process.stdout);
+  const w2 = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((t: string) => ((out += t), true)) as typeof process.stdout.write;
+  process.stderr.write = ((t: string) => ((err += t), true)) as typeof process.stderr.write;
+  try {
+    const code = await run(args.slice(1));
+    return { code, out, err };
+  } finally {
+    process.stdout.write = w1;
+    process.stderr.write = w2;
+    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
 };
 
 beforeAll(async () => {
@@ -64,6 +88,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await store?.close();
   await db?.drop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('cs audit against PostgreSQL', () => {
@@ -84,41 +109,41 @@ describe('cs audit against PostgreSQL', () => {
     }
   });
 
-  it('--format json/csv, --as-of, --at; list; unknown number and bad input exit 2', () => {
-    const json = JSON.parse(cs(['audit', 'complaint', complaintId, '--format', 'json', '--at', '2']).out);
+  it('--format json/csv, --as-of, --at; list; unknown number and bad input exit 2', async () => {
+    const json = JSON.parse((await csHere(['audit', 'complaint', complaintId, '--format', 'json', '--at', '2'])).out);
     expect(json).toMatchObject({ verified: true, complaint: { id: complaintId, number }, access: { reader: 'auditor-test' }, stream: { view: { version: 2, state: { status: 'acknowledged' } } } });
     expect(json.stream.events).toHaveLength(5);
-    const csv = cs(['audit', 'complaint', number, '--format', 'csv', '--as-of', '2000-01-01T00:00:00Z']);
+    const csv = await csHere(['audit', 'complaint', number, '--format', 'csv', '--as-of', '2000-01-01T00:00:00Z']);
     expect(csv.code).toBe(0);
     expect(csv.out.split('\r\n')[0]).toContain('stream,version,recorded_at');
-    expect(cs(['audit', 'list']).out).toContain(number);
-    const unknown = cs(['audit', 'complaint', 'TS-1999-000000001']);
+    expect((await csHere(['audit', 'list'])).out).toContain(number);
+    const unknown = await csHere(['audit', 'complaint', 'TS-1999-000000001']);
     expect(unknown).toMatchObject({ code: 2 });
     expect(unknown.err).toContain("complaint_not_found: no complaint with number or id 'TS-1999-000000001'");
   });
 
   it('anchor catches up; a tampered event exits 3 and is named', async () => {
     const before = readFileSync(headsFile, 'utf8').trim().split('\n').length;
-    const a = cs(['audit', 'anchor']);
+    const a = await csHere(['audit', 'anchor']);
     expect(a.code).toBe(0);
     expect(a.out).toMatch(/anchored \d+ stream head\(s\) in export file/);
     // the claim stream was appended outside the handler's hook: the catch-up anchors it
     expect(readFileSync(headsFile, 'utf8').trim().split('\n').length).toBeGreaterThan(before);
-    expect(cs(['audit', 'anchor']).out).toContain('anchored 0 stream head(s)');
+    expect((await csHere(['audit', 'anchor'])).out).toContain('anchored 0 stream head(s)');
     const pool = new pg.Pool({ connectionString: db.url, max: 1 });
     try {
       await pool.query(`UPDATE event_store.events SET data = jsonb_set(data, '{by}', '"nobody"') WHERE stream_id = $1 AND stream_version = 2`, [`Complaint-${complaintId}`]);
     } finally {
       await pool.end();
     }
-    const r = cs(['audit', 'complaint', number]);
+    const r = await csHere(['audit', 'complaint', number]);
     expect(r.code).toBe(3);
     expect(r.out).toContain('FAILED: changed at version 2');
     expect(r.out).toContain('NOT VERIFIED');
   });
 
-  it('the embedded default without a database says what to do', () => {
-    const r = cs(['audit', 'complaint', number], { DATABASE_URL: '', CS_DATA_DIR: join(dir, 'nothing-here') });
+  it('the embedded default without a database says what to do', async () => {
+    const r = await csHere(['audit', 'complaint', number], { DATABASE_URL: '', CS_DATA_DIR: join(dir, 'nothing-here') });
     expect(r.code).toBe(2);
     expect(r.err).toContain('no embedded database');
   });
