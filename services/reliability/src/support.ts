@@ -2,6 +2,7 @@ import { createCommandHandler, crossAggregateProcesses, type CommandHandler, typ
 import { aggregates } from '@cs/domain';
 import type { EventStore, RecordedEvent } from '@cs/event-store';
 import type { SimCommand } from '@cs/simulator';
+import pg from 'pg';
 
 /** The figures every scenario reports (the columns of the table). */
 export type ScenarioResult = {
@@ -89,19 +90,35 @@ export const byPartition = async <T extends { partition: string }>(items: readon
 };
 
 /**
- * Every event of a store in global order (pages of 5000).
+ * Every event of a PostgreSQL store in global order. The store shows an event only once no
+ * older transaction runs anywhere on the server (its gapless guard), so a long transaction in
+ * another database holds reading back: this reads until it has as many events as the table
+ * holds (counted directly), for up to `ms`.
  *
  * @example
- * const events = await readEverything(store);
+ * const events = await readEverything(store, database.url);
  */
-export const readEverything = async (store: EventStore): Promise<RecordedEvent[]> => {
-  const out: RecordedEvent[] = [];
-  let after = '';
-  for (;;) {
-    const page = await store.readAll({ after, limit: 5000 });
-    out.push(...page.events);
-    if (page.events.length === 0) return out;
-    after = page.last;
+export const readEverything = async (store: EventStore, url: string, ms = 180_000): Promise<RecordedEvent[]> => {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>('SELECT count(*)::text AS n FROM event_store.events');
+    const total = Number(rows[0]?.n ?? 0);
+    const until = Date.now() + ms;
+    for (;;) {
+      const out: RecordedEvent[] = [];
+      let after = '';
+      for (;;) {
+        const page = await store.readAll({ after, limit: 5000 });
+        out.push(...page.events);
+        if (page.events.length === 0) break;
+        after = page.last;
+      }
+      if (out.length >= total || Date.now() > until) return out;
+      await sleep(200);
+    }
+  } finally {
+    await client.end();
   }
 };
 

@@ -192,7 +192,7 @@ export const badInput: Scenario = {
       await service.stop();
       await client.close();
 
-      const events = await readEverything(store);
+      const events = await readEverything(store, database.url);
       const fromBad = events.filter((e) => !rootCommandId(e).startsWith('valid-')).length;
       f.r.runs = probes.length;
       f.r.wrongReplies = [...byKind.values()].reduce((n, k) => n + k.wrong, 0);

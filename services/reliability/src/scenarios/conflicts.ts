@@ -134,7 +134,7 @@ export const conflicts: Scenario = {
       f.check(replies.size === total, `${total - replies.size} commands without a reply`);
       for (const c of setup) f.check(replies.get(c.commandId)?.ok === true, `setup command ${c.commandId} refused: ${JSON.stringify(replies.get(c.commandId))}`);
 
-      const events = await readEverything(stores[0]!);
+      const events = await readEverything(stores[0]!, database.url);
       const byCommand = new Map<string, number>();
       const ownEvents = new Map<string, number>();
       for (const e of events) {

@@ -100,8 +100,8 @@ export const duplicates: Scenario = {
       f.r.wrongReplies = wrong;
 
       const key = (e: { streamId: string; type: string }, id: string) => `${id}|${e.streamId}|${e.type}`;
-      const refEvents = await readEverything(refStore);
-      const events = await readEverything(stores[stores.length - 1]!);
+      const refEvents = await readEverything(refStore, refDb.url);
+      const events = await readEverything(stores[stores.length - 1]!, db.url);
       const diff = multisetDiff(refEvents.map((e) => key(e, e.metadata.commandId)), events.map((e) => key(e, e.metadata.commandId)));
       f.r.lost = diff.lost;
       f.r.duplicated = diff.duplicated;

@@ -44,9 +44,10 @@ export const restarts: Scenario = {
       const ref = writePath(refStore);
       const expected = new Map<string, CommandReply>();
       await byPartition(commands, 16, async (c) => void expected.set(c.commandId, await sendSim(ref, c)));
-      const refEvents = await readEverything(refStore);
+      const refEvents = await readEverything(refStore, refDb.url);
       await refStore.close();
 
+      log('restarts: reference run done; starting the command handler');
       handler = startService('command-handler', { DATABASE_URL: cluster.url, NATS_URL: nats.url, LOG_LEVEL: 'warn', NATS_RECONNECT_WAIT_MS: '100' });
       await handler.waitFor('command handler ready').catch(async () => {
         // It logs at info level only; with LOG_LEVEL=warn we wait for its endpoints instead.
@@ -59,6 +60,7 @@ export const restarts: Scenario = {
         if (i > 120) throw new Error(`command handler not ready: ${handler.output().slice(-1000)}`);
         await sleep(250);
       }
+      log('restarts: command handler ready; sending');
       const replies = new Map<string, CommandReply>();
       const firstCodes: Record<string, number> = {};
       let attempts = 0;
@@ -101,6 +103,7 @@ export const restarts: Scenario = {
         await send(c);
         done += 1;
       });
+      log('restarts: all commands answered');
       await chaos;
       await nc.close();
       f.r.runs = commands.length;
@@ -116,7 +119,7 @@ export const restarts: Scenario = {
       }
       f.r.wrongReplies = wrong;
       const store = await createPostgresEventStore({ connectionString: cluster.url, max: 2 });
-      const events = await readEverything(store);
+      const events = await readEverything(store, cluster.url);
       await store.close();
       const key = (e: { streamId: string; type: string; metadata: { commandId: string } }) => `${e.metadata.commandId}|${e.streamId}|${e.type}`;
       const diff = multisetDiff(refEvents.map(key), events.map(key));
