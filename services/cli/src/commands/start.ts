@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { createCommandHandler, crossAggregateProcesses, inProcessCommandBus, type CommandBus } from '@cs/application';
+import { anchorKeyFromEnv, anchorStreamHead, fileAnchors } from '@cs/audit';
 import { aggregates } from '@cs/domain';
 import { createEventStoreDbEventStore, createPgliteEventStore, createPostgresEventStore, type EventStore } from '@cs/event-store';
 import { connectNats, natsCommandBus, natsConnectionOptionsFromEnv, startCommandService, type CatalogueEntry } from '@cs/messaging';
@@ -248,7 +249,22 @@ const start = async (
   const infra = await openInfra(env, dataDir);
   const cleanups: (() => Promise<void>)[] = [() => infra.close()];
   try {
-    const handler = createCommandHandler({ store: infra.store, aggregates, processes: crossAggregateProcesses });
+    // With AUDIT_HMAC_KEY, every append's stream head is signed into the export file, so
+    // auditors can detect a truncated tail or a recomputed chain from the first event on.
+    const auditKey = process.env.AUDIT_HMAC_KEY?.trim() ? anchorKeyFromEnv(process.env) : undefined;
+    const anchors = auditKey ? fileAnchors(process.env.AUDIT_ANCHOR_FILE?.trim() || join(dataDir, 'audit-heads.jsonl')) : undefined;
+    const handler = createCommandHandler({
+      store: infra.store,
+      aggregates,
+      processes: crossAggregateProcesses,
+      ...(auditKey && anchors
+        ? {
+            afterAppend: async (result) => {
+              await anchorStreamHead({ store: infra.store, sink: anchors, key: auditKey, now: () => new Date().toISOString() }, result.streamId);
+            },
+          }
+        : {}),
+    });
     let bus: CommandBus = inProcessCommandBus(handler);
     let transport = 'in-process command bus';
     if (env.NATS_URL) {
