@@ -5,7 +5,9 @@ import type { KpiEvent } from './event-data.ts';
 
 // The aggregate tables the analytics views read: per (indicator, period, dimension) the
 // numerator, denominator and number of facts; per (metric, period, dimension) the count and
-// sum of hours. They are maintained by difference: the facts of every subject a batch touched
+// sum of hours. Dimensions here are all / classification / standard column / region; the
+// per-customer cut is grouped from the fact rows at query time (index on customer_id), which
+// keeps the totals small (thousands of rows, not millions). They are maintained by difference: the facts of every subject a batch touched
 // are taken out (subtracted) and computed again from the fact tables (added), so a late
 // damage report, a late classification change or a new standard version moves exactly the
 // affected counts, in the bucket of each fact's own date.
@@ -72,10 +74,11 @@ const touchedFilter = (t: Touched): RawBuilder<unknown> => sql`(
 const indicatorTotalsUpsert = (s: string, rows: string, sign: '' | '-') => `
   INSERT INTO ${s}.indicator_totals AS t (indicator, period_kind, dimension_kind, period_start, dimension_value, numerator, denominator, facts)
   SELECT f.indicator, p.period_kind, d.dimension_kind, p.period_start, d.dimension_value,
-    ${sign}sum(f.numerator), ${sign}sum(f.denominator), ${sign}count(*)
-  FROM ${rows} f
+    ${sign}sum(f.numerator), ${sign}sum(f.denominator), ${sign}sum(f.facts)
+  FROM (SELECT indicator, day, classification, standard_column, region, sum(numerator) AS numerator,
+      sum(denominator) AS denominator, count(*) AS facts FROM ${rows} GROUP BY 1, 2, 3, 4, 5) f
   ${periodsOfDay('f.day')}
-  ${dimensionsOf('f')}
+  ${dimensionsOf('f', { customer: false })}
   GROUP BY 1, 2, 3, 4, 5
   ON CONFLICT (indicator, period_kind, dimension_kind, period_start, dimension_value) DO UPDATE SET
     numerator = t.numerator + excluded.numerator,
@@ -84,10 +87,11 @@ const indicatorTotalsUpsert = (s: string, rows: string, sign: '' | '-') => `
 
 const durationTotalsUpsert = (s: string, rows: string, sign: '' | '-') => `
   INSERT INTO ${s}.duration_totals AS t (metric, period_kind, dimension_kind, period_start, dimension_value, count, sum_hours)
-  SELECT f.metric, p.period_kind, d.dimension_kind, p.period_start, d.dimension_value, ${sign}count(*), ${sign}sum(f.hours)
-  FROM ${rows} f
+  SELECT f.metric, p.period_kind, d.dimension_kind, p.period_start, d.dimension_value, ${sign}sum(f.count), ${sign}sum(f.hours)
+  FROM (SELECT metric, day, classification, standard_column, region, count(*) AS count, sum(hours) AS hours
+      FROM ${rows} GROUP BY 1, 2, 3, 4, 5) f
   ${periodsOfDay('f.day')}
-  ${dimensionsOf('f')}
+  ${dimensionsOf('f', { customer: false })}
   GROUP BY 1, 2, 3, 4, 5
   ON CONFLICT (metric, period_kind, dimension_kind, period_start, dimension_value) DO UPDATE SET
     count = t.count + excluded.count,

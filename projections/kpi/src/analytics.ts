@@ -38,12 +38,18 @@ export const analyticsViews = (schema: string): AnalyticsView[] => {
     },
     {
       name: 'indicators',
-      description: 'Every ratio indicator per period and dimension, with numerator and denominator (read from the totals the projection maintains).',
+      description: 'Every ratio indicator per period and dimension, with numerator and denominator (from the totals the projection maintains; per customer from the fact rows).',
       select: `SELECT t.indicator, t.period_kind, t.period_start, ${labelOf('t')} AS period_label,
     t.dimension_kind, t.dimension_value, t.numerator, t.denominator,
     t.numerator::numeric / nullif(t.denominator, 0) AS ratio
   FROM ${s}.indicator_totals t
-  WHERE t.facts > 0`,
+  WHERE t.facts > 0
+  UNION ALL
+  SELECT f.indicator, p.period_kind, p.period_start, ${label}, 'customer'::text, f.customer_id,
+    sum(f.numerator)::bigint, sum(f.denominator)::bigint, sum(f.numerator)::numeric / nullif(sum(f.denominator), 0)
+  FROM ${s}.indicator_fact_rows f
+  ${periodsOfDay('f.day')}
+  GROUP BY f.indicator, p.period_kind, p.period_start, f.customer_id`,
     },
     {
       name: 'durations',

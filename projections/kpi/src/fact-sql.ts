@@ -23,14 +23,19 @@ export const subjectViews = (s: string): string[] => [
   SELECT customer_id, attribute, value, position, effective_at AS valid_from,
     lead(effective_at) OVER (PARTITION BY customer_id, attribute ORDER BY effective_at, position) AS valid_to
   FROM ${s}.customer_attributes`,
+  // The order's dimensions and derived flags are computed once per order (a lateral subquery
+  // kept apart by OFFSET 0), not once per indicator row; a filter on o.order_id or
+  // o.customer_id still reaches order_facts' indexes.
   `CREATE VIEW ${s}.order_dim AS
-  SELECT o.*,
+  SELECT o.*, x.classification, x.standard_column, x.region, x.damaged_later, x.max_tracking_gap_hours
+  FROM ${s}.order_facts o
+  CROSS JOIN LATERAL (SELECT
     ${dimensionColumns(s, 'o.customer_id', 'o.placed_at')},
     EXISTS (SELECT 1 FROM ${s}.order_damage_reports r WHERE r.order_id = o.order_id) AS damaged_later,
     (SELECT max(g.gap) FROM (
       SELECT extract(epoch FROM p.at - lag(p.at) OVER (ORDER BY p.at)) / 3600 AS gap
       FROM ${s}.order_tracking_points p WHERE p.order_id = o.order_id) g) AS max_tracking_gap_hours
-  FROM ${s}.order_facts o
+    OFFSET 0) x
   WHERE o.placed_at IS NOT NULL`,
   `CREATE VIEW ${s}.complaint_dim AS
   SELECT c.*, ${dimensionColumns(s, 'c.customer_id', 'c.received_at')}
@@ -54,32 +59,28 @@ const cols = 'customer_id, classification, standard_column, region';
  */
 export const indicatorSourceView = (s: string): string => `CREATE VIEW ${s}.indicator_fact_source AS
   SELECT 'order'::text AS source_kind, o.order_id AS source_id, i.indicator, 'order'::text AS subject_kind, o.order_id AS subject_id,
-    o.customer_id, o.classification, o.standard_column, o.region, coalesce(o.delivered_at, o.lost_at) AS fact_at,
-    i.numerator, 1 AS denominator
-  FROM (SELECT d.*,
+    ${cols}, i.fact_at, i.numerator, 1 AS denominator
+  FROM (SELECT d.*, coalesce(d.delivered_at, d.lost_at) AS settled_at,
       coalesce(d.delivered_at IS NOT NULL AND d.delivered_at <= d.promised_delivery_at, false) AS on_time,
       (d.delivered_at IS NOT NULL AND coalesce(d.in_full, false)) AS complete,
       coalesce(d.delivered_at IS NOT NULL AND d.damage_at_handover = false AND NOT d.damaged_later, false) AS intact
     FROM ${s}.order_dim d) o
   CROSS JOIN LATERAL (VALUES
-    ('on_time_delivery', o.on_time::int), ('in_full', o.complete::int), ('damage_free', o.intact::int),
-    ('perfect_order', (o.on_time AND o.complete AND o.intact)::int), ('complaint_rate', 0), ('return_rate', 0)) i(indicator, numerator)
-  WHERE o.delivered_at IS NOT NULL OR o.lost_at IS NOT NULL
-  UNION ALL
-  SELECT 'order', o.order_id, i.indicator, 'order', o.order_id, ${cols}, o.dispatched_at, i.numerator, 1
-  FROM ${s}.order_dim o
-  CROSS JOIN LATERAL (VALUES
-    ('on_time_dispatch', coalesce(o.dispatched_at <= o.promised_dispatch_at, false)::int, true),
-    ('shipping_accuracy', coalesce(o.picked_in_full, false)::int, true),
-    ('timely_tracking', (coalesce(o.max_tracking_gap_hours, 0) <= (SELECT tracking_interval_hours FROM kpi_config.settings WHERE id))::int,
-      o.delivered_at IS NOT NULL OR o.lost_at IS NOT NULL)) i(indicator, numerator, counted)
-  WHERE o.dispatched_at IS NOT NULL AND i.counted
-  UNION ALL
-  SELECT 'order', o.order_id, 'demand_fulfilment', 'order', o.order_id, ${cols}, o.placed_at, (o.accepted_at IS NOT NULL)::int, 1
-  FROM ${s}.order_dim o
-  UNION ALL
-  SELECT 'order', o.order_id, 'warehouse_dispatch_rate', 'order', o.order_id, ${cols}, o.accepted_at, (o.dispatched_at IS NOT NULL)::int, 1
-  FROM ${s}.order_dim o WHERE o.accepted_at IS NOT NULL
+    -- delivery indicators: delivered or lost (a failed delivery), at the delivery / loss time
+    ('on_time_delivery', o.settled_at, o.on_time::int),
+    ('in_full', o.settled_at, o.complete::int),
+    ('damage_free', o.settled_at, o.intact::int),
+    ('perfect_order', o.settled_at, (o.on_time AND o.complete AND o.intact)::int),
+    ('complaint_rate', o.settled_at, 0),
+    ('return_rate', o.settled_at, 0),
+    -- dispatch indicators at the dispatch time; timely tracking once delivered or lost
+    ('on_time_dispatch', o.dispatched_at, coalesce(o.dispatched_at <= o.promised_dispatch_at, false)::int),
+    ('shipping_accuracy', o.dispatched_at, coalesce(o.picked_in_full, false)::int),
+    ('timely_tracking', CASE WHEN o.settled_at IS NOT NULL THEN o.dispatched_at END,
+      (coalesce(o.max_tracking_gap_hours, 0) <= (SELECT tracking_interval_hours FROM kpi_config.settings WHERE id))::int),
+    ('demand_fulfilment', o.placed_at, (o.accepted_at IS NOT NULL)::int),
+    ('warehouse_dispatch_rate', o.accepted_at, (o.dispatched_at IS NOT NULL)::int)) i(indicator, fact_at, numerator)
+  WHERE i.fact_at IS NOT NULL
   UNION ALL
   SELECT 'order', o.order_id, i.indicator, 'order_line', o.order_id || '/' || l.line_id,
     o.customer_id, o.classification, o.standard_column, o.region, l.prepared_at, i.numerator, 1
@@ -88,11 +89,12 @@ export const indicatorSourceView = (s: string): string => `CREATE VIEW ${s}.indi
     ('stock_availability', (l.picked_quantity = l.ordered_quantity)::int),
     ('inventory_intact', (NOT l.stock_damaged)::int)) i(indicator, numerator)
   UNION ALL
-  SELECT 'complaint', c.complaint_id, 'complaint_rate', 'complaint', c.complaint_id, ${cols}, c.received_at, 1, 0
+  SELECT 'complaint', c.complaint_id, i.indicator, 'complaint', c.complaint_id, ${cols}, i.fact_at, i.numerator, i.denominator
   FROM ${s}.complaint_dim c
-  UNION ALL
-  SELECT 'complaint', c.complaint_id, 'complaint_reopened', 'complaint', c.complaint_id, ${cols}, c.first_resolved_at, (c.reopen_count > 0)::int, 1
-  FROM ${s}.complaint_dim c WHERE c.first_resolved_at IS NOT NULL
+  CROSS JOIN LATERAL (VALUES
+    ('complaint_rate', c.received_at, 1, 0),
+    ('complaint_reopened', c.first_resolved_at, (c.reopen_count > 0)::int, 1)) i(indicator, fact_at, numerator, denominator)
+  WHERE i.fact_at IS NOT NULL
   UNION ALL
   SELECT 'complaint', c.complaint_id, 'complaint_resolved_within_target', 'complaint', c.complaint_id,
     c.customer_id, c.classification, c.standard_column, c.region, c.first_resolved_at,
@@ -114,21 +116,22 @@ export const indicatorSourceView = (s: string): string => `CREATE VIEW ${s}.indi
  * handling time (to the FIRST resolution, by that time) and time to acknowledge (by receipt).
  */
 export const durationSourceView = (s: string): string => `CREATE VIEW ${s}.duration_fact_source AS
-  SELECT 'order'::text AS source_kind, o.order_id AS source_id, 'order_cycle_time'::text AS metric, 'order'::text AS subject_kind, o.order_id AS subject_id,
-    ${cols}, NULL::text AS category, o.delivered_at AS fact_at, extract(epoch FROM o.delivered_at - o.placed_at) / 3600 AS hours
-  FROM ${s}.order_dim o WHERE o.delivered_at IS NOT NULL
+  SELECT 'order'::text AS source_kind, o.order_id AS source_id, i.metric, 'order'::text AS subject_kind, o.order_id AS subject_id,
+    ${cols}, NULL::text AS category, i.fact_at, i.hours
+  FROM ${s}.order_dim o
+  CROSS JOIN LATERAL (VALUES
+    ('order_cycle_time', o.delivered_at, extract(epoch FROM o.delivered_at - o.placed_at) / 3600),
+    ('preparation_time', CASE WHEN o.accepted_at IS NOT NULL THEN o.prepared_at END, extract(epoch FROM o.prepared_at - o.accepted_at) / 3600)
+  ) i(metric, fact_at, hours)
+  WHERE i.fact_at IS NOT NULL
   UNION ALL
-  SELECT 'order', o.order_id, 'preparation_time', 'order', o.order_id, ${cols}, NULL::text, o.prepared_at,
-    extract(epoch FROM o.prepared_at - o.accepted_at) / 3600
-  FROM ${s}.order_dim o WHERE o.prepared_at IS NOT NULL AND o.accepted_at IS NOT NULL
-  UNION ALL
-  SELECT 'complaint', c.complaint_id, 'complaint_handling_time', 'complaint', c.complaint_id, ${cols}, c.category, c.first_resolved_at,
-    extract(epoch FROM c.first_resolved_at - c.received_at) / 3600
-  FROM ${s}.complaint_dim c WHERE c.first_resolved_at IS NOT NULL
-  UNION ALL
-  SELECT 'complaint', c.complaint_id, 'complaint_time_to_acknowledge', 'complaint', c.complaint_id, ${cols}, c.category, c.received_at,
-    extract(epoch FROM c.acknowledged_at - c.received_at) / 3600
-  FROM ${s}.complaint_dim c WHERE c.acknowledged_at IS NOT NULL`;
+  SELECT 'complaint', c.complaint_id, i.metric, 'complaint', c.complaint_id, ${cols}, c.category, i.fact_at, i.hours
+  FROM ${s}.complaint_dim c
+  CROSS JOIN LATERAL (VALUES
+    ('complaint_handling_time', c.first_resolved_at, extract(epoch FROM c.first_resolved_at - c.received_at) / 3600),
+    ('complaint_time_to_acknowledge', CASE WHEN c.acknowledged_at IS NOT NULL THEN c.received_at END,
+      extract(epoch FROM c.acknowledged_at - c.received_at) / 3600)) i(metric, fact_at, hours)
+  WHERE i.fact_at IS NOT NULL`;
 
 /** The three period buckets of a local date `day` as a lateral VALUES list (period_kind, period_start). */
 export const periodsOfDay = (day: string): string => `CROSS JOIN LATERAL (VALUES
@@ -136,10 +139,14 @@ export const periodsOfDay = (day: string): string => `CROSS JOIN LATERAL (VALUES
     ('week', date_trunc('week', ${day}::timestamp)::date),
     ('month', date_trunc('month', ${day}::timestamp)::date)) p(period_kind, period_start)`;
 
-/** The five dimension cuts of a fact row as a lateral VALUES list (dimension_kind, dimension_value). */
-export const dimensionsOf = (f: string): string => `CROSS JOIN LATERAL (VALUES
-    ('all', 'all'),
-    ('customer', ${f}.customer_id),
+/**
+ * The dimension cuts of a fact row as a lateral VALUES list (dimension_kind, dimension_value):
+ * all, classification, standard column, region, and the customer itself unless
+ * `customer: false` (the totals leave the per-customer cut to the fact rows' index).
+ */
+export const dimensionsOf = (f: string, options: { customer?: boolean } = {}): string => `CROSS JOIN LATERAL (VALUES
+    ('all', 'all'),${options.customer === false ? '' : `
+    ('customer', ${f}.customer_id),`}
     ('classification', ${f}.classification),
     ('standard_column', ${f}.standard_column),
     ('region', ${f}.region)) d(dimension_kind, dimension_value)`;

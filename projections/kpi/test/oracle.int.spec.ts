@@ -124,5 +124,5 @@ describe('analytics views equal the in-memory oracle', () => {
     // The histories must actually exercise what is compared.
     expect(withDeliveries / runs).toBeGreaterThanOrEqual(0.5);
     for (const [what, count] of Object.entries(reached)) expect({ what, share: count / runs >= 0.1 }).toEqual({ what, share: true });
-  });
+  }, 240_000);
 });

@@ -60,5 +60,5 @@ describe('rebuild', () => {
     expect(onOld.rows[0]?.n).toBe(0);
     expect(onNew.rows[0]?.n).toBeGreaterThan(10);
     expect(await analyticsDump(t.db)).toEqual(viewsBefore);
-  });
+  }, 120_000);
 });
