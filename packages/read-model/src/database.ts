@@ -1,8 +1,8 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { ReadModelError } from './errors.ts';
+import { sharedPgliteDialect } from './pglite-dialect.ts';
 
 /** Where the read model lives: a PostgreSQL server (pool) or an in-process PGlite instance. */
 export type ReadModelConnection =
@@ -25,8 +25,8 @@ export type ReadModelConnection =
 
 /**
  * Creates a kysely database over PostgreSQL (`pg` Pool) or PGlite. PGlite has a single
- * connection: the dialect serialises transactions, so do not share one PGlite instance
- * between this kysely instance and another writer that opens transactions by hand.
+ * connection: each kysely transaction is one `pglite.transaction()`, so the same instance can
+ * also serve the event store (its statements wait until the transaction ends).
  *
  * @example
  * const db = createReadModelDatabase<RuntimeDatabase>({ kind: 'postgres', url: env.DATABASE_URL });
@@ -50,14 +50,5 @@ export const createReadModelDatabase = <DB>(connection: ReadModelConnection): Ky
     return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   }
   const { pglite, closeOnDestroy = false } = connection;
-  const target: PGlite = closeOnDestroy
-    ? pglite
-    : (new Proxy(pglite, {
-        get(obj, prop, receiver) {
-          if (prop === 'close') return async () => undefined;
-          const value: unknown = Reflect.get(obj, prop, receiver);
-          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(obj) : value;
-        },
-      }) as PGlite);
-  return new Kysely<DB>({ dialect: new PGliteDialect(target) });
+  return new Kysely<DB>({ dialect: sharedPgliteDialect(pglite, { closeOnDestroy }) });
 };

@@ -1,4 +1,5 @@
 export { createReadModelDatabase, type ReadModelConnection } from './database.ts';
+export { sharedPgliteDialect } from './pglite-dialect.ts';
 export { ReadModelError, type ReadModelErrorCode } from './errors.ts';
 export { projectionSchema, safeIdentifier } from './identifiers.ts';
 export {

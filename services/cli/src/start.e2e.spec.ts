@@ -8,7 +8,7 @@ import { Kysely } from 'kysely';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from './commands/start.ts';
-import { sharedPgliteDialect } from './pglite-dialect.ts';
+import { sharedPgliteDialect } from '@cs/read-model';
 import { histogram, readReportData, weightedScores, type ReportData } from './report.ts';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -13,13 +13,12 @@ import { createEventStoreDbEventStore, createPgliteEventStore, createPostgresEve
 import { connectNats, natsCommandBus, natsConnectionOptionsFromEnv, startCommandService, type CatalogueEntry } from '@cs/messaging';
 import { createProjectionRuntime, listStatus, schemaOf } from '@cs/projection-runtime';
 import { kpiProjection } from '@cs/projection-kpi';
-import { createReadModelDatabase } from '@cs/read-model';
+import { createReadModelDatabase, sharedPgliteDialect } from '@cs/read-model';
 import { createSimulation, simulationWindow, DAY, type SimCommand } from '@cs/simulator';
 import { Kysely } from 'kysely';
 import { destination, pino } from 'pino';
 import type { z } from 'zod';
 import { readCliEnv, type CliEnv } from '../env.ts';
-import { sharedPgliteDialect } from '../pglite-dialect.ts';
 import { readReportData, renderReportHtml, scorecardText } from '../report.ts';
 
 export const startUsage = `cs start [options]
@@ -337,7 +336,9 @@ const start = async (
     // 2. Project until the read models have caught up with every event.
     process.stderr.write('projecting the KPI read models...\n');
     const logger = pino({ name: 'cs-start-projector', level: process.env.LOG_LEVEL ?? 'warn' }, destination(2));
-    const runtime = createProjectionRuntime({ db: infra.readModel, store: infra.store, projections: [kpiProjection], batchSize: 1000, pollMs: 100, logger });
+    // Embedded: one process owns the PGlite instance, so no standby can take over; a long lease
+    // keeps a batch that holds the single connection from outliving its own lease.
+    const runtime = createProjectionRuntime({ db: infra.readModel, store: infra.store, projections: [kpiProjection], batchSize: 1000, pollMs: 100, logger, ...(env.DATABASE_URL ? {} : { leaseMs: 300_000 }) });
     // While it works, say where it is; a projection stopped on a poison event is reported, not waited for.
     const watch = setInterval(() => {
       listStatus(infra.readModel, kpiProjection.name).then(

@@ -38,7 +38,10 @@ class PgliteConnection implements DatabaseConnection {
 }
 
 class PgliteTransactionalDriver implements Driver {
-  constructor(private readonly db: PGlite) {}
+  constructor(
+    private readonly db: PGlite,
+    private readonly closeOnDestroy: boolean,
+  ) {}
   async init(): Promise<void> {}
   async acquireConnection(): Promise<DatabaseConnection> {
     return new PgliteConnection(this.db);
@@ -80,20 +83,22 @@ class PgliteTransactionalDriver implements Driver {
     }
   }
   async releaseConnection(): Promise<void> {}
-  async destroy(): Promise<void> {}
+  async destroy(): Promise<void> {
+    if (this.closeOnDestroy) await this.db.close();
+  }
 }
 
 /**
  * A kysely dialect over a PGlite instance that other code (the event store) uses at the same
  * time: each kysely transaction is one `pglite.transaction()`. Destroying the kysely instance
- * leaves PGlite open (its owner closes it).
+ * leaves PGlite open (its owner closes it) unless `closeOnDestroy`.
  *
  * @example
  * const db = new Kysely<any>({ dialect: sharedPgliteDialect(pglite) });
  */
-export const sharedPgliteDialect = (db: PGlite): Dialect => ({
+export const sharedPgliteDialect = (db: PGlite, options: { closeOnDestroy?: boolean } = {}): Dialect => ({
   createAdapter: () => new PostgresAdapter(),
-  createDriver: () => new PgliteTransactionalDriver(db),
+  createDriver: () => new PgliteTransactionalDriver(db, options.closeOnDestroy ?? false),
   createQueryCompiler: () => new PostgresQueryCompiler(),
   createIntrospector: (k: Kysely<unknown>) => new PostgresIntrospector(k),
 });
