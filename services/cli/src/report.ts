@@ -163,6 +163,30 @@ export const scorecardText = (rows: readonly ScorecardRow[]): string => {
   return lines.join('\n');
 };
 
+/**
+ * The indicators per customer segment (key / suitable / general) over the whole run, as text:
+ * rate and numerator/denominator. Targets are set per service-standard column (the scorecard
+ * above), not per segment.
+ *
+ * @example
+ * console.log(segmentsText(data.segments));
+ */
+export const segmentsText = (segs: ReportData['segments']): string => {
+  const segments = ['key', 'suitable', 'general'].filter((x) => segs.some((y) => y.segment === x));
+  if (segments.length === 0) return '';
+  const pad = (t: string, n: number) => (t.length >= n ? t.slice(0, n) : t + ' '.repeat(n - t.length));
+  const lines = ['By customer segment (whole run; actual, numerator/denominator)', pad('indicator', 26) + segments.map((x) => pad(x, 24)).join('')];
+  for (const ind of [...new Set(segs.map((x) => x.indicator))]) {
+    let line = pad(ind, 26);
+    for (const seg of segments) {
+      const r = segs.find((x) => x.segment === seg && x.indicator === ind);
+      line += pad(r && r.denominator > 0 ? `${((100 * r.numerator) / r.denominator).toFixed(2)} % (${r.numerator}/${r.denominator})` : '-', 24);
+    }
+    lines.push(line.trimEnd());
+  }
+  return `${lines.join('\n')}\n`;
+};
+
 // ---------------------------------------------------------------------------------------------
 // HTML
 

@@ -19,7 +19,7 @@ import { Kysely } from 'kysely';
 import { destination, pino } from 'pino';
 import type { z } from 'zod';
 import { readCliEnv, type CliEnv } from '../env.ts';
-import { readReportData, renderReportHtml, scorecardText } from '../report.ts';
+import { readReportData, renderReportHtml, scorecardText, segmentsText } from '../report.ts';
 
 export const startUsage = `cs start [options]
 
@@ -363,6 +363,7 @@ const start = async (
     const subtitle = `${state.runs.length} run(s) in ${dataDir}; last: ${planned.customers} customers (${s.customers.key} key, ${s.customers.suitable} suitable, ${s.customers.general} general), ${planned.days} days from ${planned.startDate}, seed ${planned.seed}; ${total} commands, ${s.orders} orders, ${s.complaints} complaints, ${s.returns} returns.`;
     const data = await readReportData(infra.readModel, { kpiSchema: schemaOf(kpiProjection), title: 'Customer service KPI report', subtitle });
     console.log(scorecardText(data.scorecard));
+    console.log(segmentsText(data.segments));
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, renderReportHtml(data));
     console.log(`Report: ${out}`);
