@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DispatchPreference } from '../shared/reference.ts';
-import { Id, IsoDateTime, MoneyFen, OptionalText, Quantity, QuantityOrZero, Text, isBefore } from '../shared/values.ts';
+import { Id, IsoDateTime, MoneyFen, OptionalText, Quantity, QuantityOrZero, Text, isBefore, uniqueLineIds } from '../shared/values.ts';
 
 /** How the order reached the company (001:110-113). */
 export const OrderChannel = z.enum(['front_desk', 'phone', 'fax', 'email', 'web']);
@@ -25,15 +25,6 @@ export type OrderExceptionKind = z.infer<typeof OrderExceptionKind>;
 /** Most lines an order may have. */
 export const MAX_ORDER_LINES = 500;
 
-const uniqueLineIds = (lines: readonly { lineId: string }[], ctx: z.RefinementCtx) => {
-  const seen = new Set<string>();
-  lines.forEach((l, i) => {
-    if (seen.has(l.lineId)) {
-      ctx.addIssue({ code: 'custom', path: ['lines', i, 'lineId'], message: `duplicate lineId '${l.lineId}'` });
-    }
-    seen.add(l.lineId);
-  });
-};
 
 /** One ordered line: quantity and unit price in fen. */
 export const PlaceOrderLine = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, IsoDateTime, MoneyFen, OptionalText, Quantity, QuantityOrZero, Text } from '../shared/values.ts';
+import { Id, IsoDateTime, MoneyFen, OptionalText, Quantity, QuantityOrZero, Text, uniqueLineIds } from '../shared/values.ts';
 
 /** Reason of a return: error (误差, wrong goods), damage (损坏), shortage (缺漏), other. */
 export const ReturnReason = z.enum(['error', 'damage', 'shortage', 'other']);
@@ -16,15 +16,6 @@ export type ReturnDisposition = z.infer<typeof ReturnDisposition>;
 /** Most lines a return may have (as many as an order). */
 export const MAX_RETURN_LINES = 500;
 
-const uniqueLineIds = (lines: readonly { lineId: string }[], ctx: z.RefinementCtx) => {
-  const seen = new Set<string>();
-  lines.forEach((l, i) => {
-    if (seen.has(l.lineId)) {
-      ctx.addIssue({ code: 'custom', path: ['lines', i, 'lineId'], message: `duplicate lineId '${l.lineId}'` });
-    }
-    seen.add(l.lineId);
-  });
-};
 
 /** One returned line: the order line and the quantity the customer returns. */
 export const ReturnLineRequest = z.object({ lineId: Id, quantity: Quantity });

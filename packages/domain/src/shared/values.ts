@@ -39,3 +39,19 @@ export const Actor = z.object({
   person: z.string().min(1).max(256).optional(),
 });
 export type Actor = z.infer<typeof Actor>;
+
+/**
+ * A zod refinement: every line id appears once (`lines.<i>.lineId` names the repeat).
+ *
+ * @example
+ * z.object({ lines: z.array(Line) }).superRefine((d, ctx) => uniqueLineIds(d.lines, ctx));
+ */
+export const uniqueLineIds = (lines: readonly { lineId: string }[], ctx: z.RefinementCtx) => {
+  const seen = new Set<string>();
+  lines.forEach((l, i) => {
+    if (seen.has(l.lineId)) {
+      ctx.addIssue({ code: 'custom', path: ['lines', i, 'lineId'], message: `duplicate lineId '${l.lineId}'` });
+    }
+    seen.add(l.lineId);
+  });
+};
