@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { setKpiSettings } from '../src/index.ts';
+import { KpiError, setKpiSettings } from '../src/index.ts';
 import { kpiTestDatabase } from './driver.ts';
 import { history } from './history.ts';
 
@@ -285,5 +285,34 @@ describe('KPI fixtures: customer dimension and standards (hand-computed)', () =>
       { survey_item: 'emergency_shipping', answers: '2', mean_score: 4, very_good: '0', average: '2', quite_poor: '0' },
       { survey_item: 'staff_attitude', answers: '2', mean_score: 4.5, very_good: '1', average: '0', quite_poor: '1' },
     ]);
+  });
+});
+
+describe('KPI bad input (coded errors, no partial write)', () => {
+  const codeOf = async (p: Promise<unknown>) => {
+    try {
+      await p;
+    } catch (e) {
+      return e instanceof KpiError ? e.code : `not a KpiError: ${String(e)}`;
+    }
+    return 'no error';
+  };
+
+  it('refuses unknown time zones and non-positive intervals; the settings stay', async () => {
+    expect(await codeOf(setKpiSettings(t.db, { timeZone: 'Mars/Olympus' }))).toBe('invalid_settings');
+    expect(await codeOf(setKpiSettings(t.db, { trackingIntervalHours: 0 }))).toBe('invalid_settings');
+    expect(await codeOf(setKpiSettings(t.db, { trackingIntervalHours: Number.NaN }))).toBe('invalid_settings');
+    const r = await sql<{ time_zone: string; h: string }>`SELECT time_zone, tracking_interval_hours::text AS h FROM analytics.settings`.execute(t.db);
+    expect(r.rows).toEqual([{ time_zone: 'Asia/Shanghai', h: '24' }]);
+  });
+
+  it('a malformed event fails the batch with invalid_event and writes nothing', async () => {
+    const h = history();
+    h.placed('o1', 'c1', '2026-03-01T08:00:00+08:00', promise);
+    h.push('Order-o1', 'OrderDelivered', { orderId: 'o1', customerId: 'c1', occurredAt: 'yesterday', inFull: true, damageRecorded: false });
+    expect(await codeOf(t.project(h.events))).toBe('invalid_event');
+    const n = await sql<{ facts: number; totals: number }>`SELECT (SELECT count(*)::int FROM kpi_v2.order_facts) AS facts,
+      (SELECT count(*)::int FROM kpi_v2.indicator_totals) AS totals`.execute(t.db);
+    expect(n.rows).toEqual([{ facts: 0, totals: 0 }]);
   });
 });
