@@ -132,7 +132,8 @@ export const analyticsViews = (schema: string): AnalyticsView[] => {
     {
       name: 'scorecard',
       description: 'Actual vs target per period, service-standard column and indicator, with the standard version in force for the period (the latest effective on or before the period\'s last day) and the weighted score.',
-      select: `WITH pc AS (
+      select: `WITH sv AS MATERIALIZED (SELECT DISTINCT standard_id, version, effective_from FROM ${s}.standard_targets),
+  pc AS (
     SELECT period_kind, period_start, dimension_value AS standard_column FROM ${s}.indicator_totals
       WHERE dimension_kind = 'standard_column' AND facts > 0
     UNION SELECT period_kind, period_start, dimension_value FROM ${s}.duration_totals
@@ -144,7 +145,7 @@ export const analyticsViews = (schema: string): AnalyticsView[] => {
     t.weight_bp, t.target, a.actual, coalesce(a.basis, 0) AS basis, m.met,
     CASE WHEN m.met IS NULL THEN NULL WHEN m.met THEN t.weight_bp / 100.0 ELSE 0 END AS weighted_score
   FROM pc
-  CROSS JOIN LATERAL (SELECT sv.standard_id, sv.version, sv.effective_from FROM ${s}.standard_versions sv
+  CROSS JOIN LATERAL (SELECT sv.standard_id, sv.version, sv.effective_from FROM sv
     WHERE sv.effective_from < pc.period_start + CASE pc.period_kind WHEN 'day' THEN interval '1 day'
       WHEN 'week' THEN interval '7 days' ELSE interval '1 month' END
     ORDER BY sv.effective_from DESC, sv.version DESC, sv.standard_id DESC LIMIT 1) v
