@@ -6,6 +6,7 @@ import { gapless } from './gapless.ts';
 import { leadership } from './leadership.ts';
 import { projectorCrash } from './projector-crash.ts';
 import { restarts } from './restarts.ts';
+import { security } from './security.ts';
 
 /** Every scenario, in the order the suite runs them. */
-export const scenarios: readonly Scenario[] = [gapless, conflicts, duplicates, badInput, restarts, projectorCrash, leadership];
+export const scenarios: readonly Scenario[] = [gapless, conflicts, duplicates, badInput, restarts, projectorCrash, leadership, security];

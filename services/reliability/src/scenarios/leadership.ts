@@ -1,6 +1,6 @@
 import { createPostgresEventStore } from '@cs/event-store';
 import { kpiProjection } from '@cs/projection-kpi';
-import { createProjectionRuntime, leaseHolder, readStatus } from '@cs/projection-runtime';
+import { createProjectionRuntime, leaseHolder, readStatus, schemaOf } from '@cs/projection-runtime';
 import { createReadModelDatabase } from '@cs/read-model';
 import { createSimulation } from '@cs/simulator';
 import { createTestDatabase } from '@cs/testing';
@@ -52,8 +52,8 @@ export const leadership: Scenario = {
         const until = Date.now() + 10_000;
         while (pid === undefined && Date.now() < until) {
           const r = await admin.query<{ pid: number }>(
-            `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database() AND xact_start IS NOT NULL AND (state = 'idle in transaction' OR (state = 'active' AND query ILIKE '%kpi_v1%'))`,
-            [app],
+            `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database() AND xact_start IS NOT NULL AND (state = 'idle in transaction' OR (state = 'active' AND query ILIKE $2))`,
+            [app, `%${schemaOf(kpiProjection)}%`],
           );
           pid = r.rows[0]?.pid;
           if (pid === undefined) await sleep(2);
