@@ -120,6 +120,7 @@ export const aggregateLoad = async (
     const streamId = streamName('CustomerAccount', customerId);
     let pending: NewEvent[] = [];
     let version = 0;
+    let snapshotVersion = 0;
     let state = customer.decider.initialState();
     for (const [n, c] of commands.entries()) {
       if (version + pending.length >= size) break;
@@ -131,7 +132,11 @@ export const aggregateLoad = async (
         for (const e of take) state = customer.decider.evolve(state, e);
         version += take.length;
         pending = [];
-        if (version % 100 === 0) await store.saveSnapshot({ streamId, version, schemaVersion: 1, state });
+        // The command handler's rule: a snapshot once 100 events were appended since the last one.
+        if (version - snapshotVersion >= 100) {
+          await store.saveSnapshot({ streamId, version, schemaVersion: 1, state });
+          snapshotVersion = version;
+        }
       }
     }
     if (version !== size) throw new Error(`customer history of ${size} events: built ${version}`);
