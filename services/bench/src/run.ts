@@ -309,7 +309,7 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
     for (const r of rows) {
       if (r.met !== false) continue;
       const cause = profiledCauses[r.id];
-      findings.push(`Goal missed: ${r.figure} = ${r.value?.toFixed(2)} ${r.unit}${r.ratio === null ? '' : ` (${r.ratio.toFixed(2)}x)`}, goal ${r.goal}.${cause ? ` ${cause}` : ' Cause not profiled in this run (the view definitions changed under the bench: KPI v2 landed during it); owner: projections/kpi.'}`);
+      findings.push(`Goal missed: ${r.figure} = ${r.value?.toFixed(2)} ${r.unit}${r.ratio === null ? '' : ` (${r.ratio.toFixed(2)}x)`}, goal ${r.goal}.${cause ? ` ${cause}` : ' Cause not profiled yet: profile it (EXPLAIN ANALYZE for queries, BENCH_CPU_PROF_DIR for the projector).'}`);
     }
     return {
       date: new Date().toISOString(),
