@@ -84,7 +84,10 @@ export const indicatorSourceView = (s: string): string => `CREATE VIEW ${s}.indi
   UNION ALL
   SELECT 'order', o.order_id, i.indicator, 'order_line', o.order_id || '/' || l.line_id,
     o.customer_id, o.classification, o.standard_column, o.region, l.prepared_at, i.numerator, 1
-  FROM ${s}.order_dim o JOIN ${s}.order_lines l ON l.order_id = o.order_id
+  FROM ${s}.order_dim o
+  -- per order through the primary key (OFFSET 0 keeps it a parameterised lookup): a batch
+  -- touching a few orders must not scan every order line
+  CROSS JOIN LATERAL (SELECT ol.* FROM ${s}.order_lines ol WHERE ol.order_id = o.order_id OFFSET 0) l
   CROSS JOIN LATERAL (VALUES
     ('stock_availability', (l.picked_quantity = l.ordered_quantity)::int),
     ('inventory_intact', (NOT l.stock_damaged)::int)) i(indicator, numerator)

@@ -140,7 +140,7 @@ const surveyItems = [
 
 export const historyArb = fc.record({
   customers: fc.tuple(customerArb, customerArb),
-  orders: fc.array(orderArb, { minLength: 1, maxLength: 7 }),
+  orders: fc.array(orderArb, { minLength: 2, maxLength: 7 }),
   complaints: fc.array(complaintArb, { maxLength: 4 }),
   surveys: fc.array(surveyArb, { maxLength: 2 }),
   evaluations: fc.array(evaluationArb, { maxLength: 2 }),
