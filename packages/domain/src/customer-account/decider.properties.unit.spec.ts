@@ -101,7 +101,7 @@ const reserveArb = fc.record({ late, delta, id: resId, amount: fc.integer({ min:
       const amountFen = prev && same ? prev.reserved : amount;
       const expected =
         gate(m) ??
-        (prev ? (prev.reserved === amountFen && prev.released < prev.reserved ? ok(0) : refuse('invalid_state')) : undefined) ??
+        (prev && prev.released < prev.reserved ? (prev.reserved === amountFen ? ok(0) : refuse('invalid_state')) : undefined) ??
         (m.status === 'suspended' ? refuse('account_not_active') : undefined) ??
         timeGate(at, m.openedAt) ??
         (amountFen > m.single ? refuse('single_order_limit_exceeded') : undefined) ??
@@ -124,8 +124,7 @@ const releaseArb = fc.record({ late, delta, id: resId, mode: fc.constantFrom('al
       const amountFen = mode === 'all' ? undefined : mode === 'half' ? Math.max(1, Math.floor(left / 2)) : left + 1;
       const expected =
         (m.status === 'none' ? refuse('not_found') : undefined) ??
-        (!r ? refuse('reservation_not_found') : undefined) ??
-        (left === 0 ? ok(0) : undefined) ??
+        (!r || left === 0 ? refuse('reservation_not_found') : undefined) ??
         timeGate(at, r?.at ?? 0) ??
         ((amountFen ?? left) > left ? refuse('invalid_amount') : ok());
       return {

@@ -184,22 +184,21 @@ const setCreditLimits = (d: SetCustomerCreditLimitsData, state: CustomerAccountS
 
 /**
  * Reserves credit for an order. Idempotent for retries: the same reservationId with the same
- * amount (not yet fully released) produces no event; with another amount, or after it was fully
- * released, it is `invalid_state`.
+ * amount while it is open produces no event; with another amount it is `invalid_state`. A
+ * fully released reservation is forgotten (the state keeps open reservations only, so loading
+ * an account does not grow with its history): reserving its id again is a new reservation.
  */
 const reserveCredit = (d: ReserveCreditData, state: CustomerAccountState): CustomerAccountEvent[] => {
   const s = open(state, d.customerId, 'customer.reserveCredit');
   money(d.amountFen, 'amountFen');
   if (Object.hasOwn(s.reservations, d.reservationId)) {
     const r = s.reservations[d.reservationId];
-    if (r && r.reservedFen === d.amountFen && r.releasedFen < r.reservedFen) return [];
-    throw new DomainError(
-      'invalid_state',
-      r && r.releasedFen >= r.reservedFen && r.reservedFen === d.amountFen
-        ? `reservation ${d.reservationId} was already fully released`
-        : `reservation ${d.reservationId} already exists with another amount`,
-      { reservationId: d.reservationId, reservedFen: r?.reservedFen, amountFen: d.amountFen },
-    );
+    if (r && r.reservedFen === d.amountFen) return [];
+    throw new DomainError('invalid_state', `reservation ${d.reservationId} already exists with another amount`, {
+      reservationId: d.reservationId,
+      reservedFen: r?.reservedFen,
+      amountFen: d.amountFen,
+    });
   }
   if (s.status !== 'active') throw new DomainError('account_not_active', `customer account ${s.customerId} is ${s.status}: no new reservations`);
   notBefore(d.occurredAt, s.openedAt, 'the opening of the account');
@@ -235,9 +234,9 @@ const reserveCredit = (d: ReserveCreditData, state: CustomerAccountState): Custo
 };
 
 /**
- * Releases a reservation, wholly or partly. Unknown: `reservation_not_found`; already fully
- * released: no event (the application may retry a compensation). Allowed on suspended and
- * closed accounts (a closed account has nothing outstanding, so it is always a no-op there).
+ * Releases a reservation, wholly or partly. Unknown or already fully released (and so
+ * forgotten): `reservation_not_found` — a retry of the same command gets its kept reply from the
+ * command id instead. Allowed on suspended and closed accounts.
  */
 const releaseCredit = (d: ReleaseCreditData, state: CustomerAccountState): CustomerAccountEvent[] => {
   const s = existing(state, d.customerId);
@@ -544,7 +543,8 @@ const evolveExisting = (s: ExistingCustomerAccount, event: CustomerAccountEvent)
       changedAt: { ...s.changedAt, creditLimits: data.occurredAt },
     }))
     .with({ type: 'CreditReserved' }, ({ data }) => {
-      if (Object.hasOwn(s.reservations, data.reservationId)) return s;
+      // A zero reservation (a free order) holds nothing: like a released one, it is not kept.
+      if (Object.hasOwn(s.reservations, data.reservationId) || data.amountFen <= 0) return s;
       return {
         ...s,
         outstandingFen: s.outstandingFen + data.amountFen,
@@ -559,7 +559,11 @@ const evolveExisting = (s: ExistingCustomerAccount, event: CustomerAccountEvent)
       return {
         ...s,
         outstandingFen: s.outstandingFen - amount,
-        reservations: { ...s.reservations, [data.reservationId]: { ...r, releasedFen: r.releasedFen + amount } },
+        reservations: Object.fromEntries(
+          Object.entries({ ...s.reservations, [data.reservationId]: { ...r, releasedFen: r.releasedFen + amount } }).filter(
+            ([, v]) => v.releasedFen < v.reservedFen,
+          ),
+        ),
       };
     })
     .with({ type: 'CustomerAccountSuspended' }, ({ data }) =>

@@ -271,9 +271,15 @@ describe('customer.reserveCredit', () => {
     // Even after a suspension: it is the retry of a reservation already made.
     spec.given([opened, reserved('o-1', 4_000, 4_000), suspended]).when(cmd.reserve('o-1', 4_000, 6)).then([]);
   });
-  it('refuses the same reservation with another amount, or after it was fully released: invalid_state', () => {
+  it('refuses the same open reservation with another amount: invalid_state', () => {
     spec.given([opened, reserved('o-1', 4_000, 4_000)]).when(cmd.reserve('o-1', 4_001)).thenThrows('invalid_state');
-    spec.given([opened, reserved('o-1', 4_000, 4_000), released('o-1', 4_000, 0, 0)]).when(cmd.reserve('o-1', 4_000)).thenThrows('invalid_state');
+  });
+  it('forgets a fully released reservation: the state keeps open reservations only, its id may be reserved anew', () => {
+    const state = [opened, reserved('o-1', 4_000, 4_000), released('o-1', 4_000, 0, 0)].reduce(customerAccountDecider.evolve, customerAccountDecider.initialState());
+    expect(state.status !== 'none' && Object.keys(state.reservations)).toEqual([]);
+    expect(
+      spec.given([opened, reserved('o-1', 4_000, 4_000), released('o-1', 4_000, 0, 0)]).when(cmd.reserve('o-1', 4_000, 4)).events(),
+    ).toHaveLength(1);
   });
   it('refuses on a suspended account (account_not_active), a closed one (account_closed), a missing one (not_found)', () => {
     spec.given([opened, suspended]).when(cmd.reserve('o-1', 1, 6)).thenThrows('account_not_active');
@@ -301,8 +307,8 @@ describe('customer.releaseCredit', () => {
       { type: 'CreditReleased', data: { customerId, reservationId: 'o-1', reason: 'cancellation', amountFen: 3_500, remainingFen: 0, outstandingAfterFen: 3_000, occurredAt: at(4) } },
     ]);
   });
-  it('is a no-op when already fully released (retried compensation)', () => {
-    spec.given([...history, released('o-1', 6_000, 0, 3_000)]).when(cmd.release('o-1', 4)).then([]);
+  it('refuses a reservation already fully released (forgotten): reservation_not_found', () => {
+    spec.given([...history, released('o-1', 6_000, 0, 3_000)]).when(cmd.release('o-1', 4)).thenThrows('reservation_not_found');
   });
   it('refuses an unknown reservation: reservation_not_found', () => {
     spec.given(history).when(cmd.release('o-9')).thenThrows('reservation_not_found');
@@ -352,8 +358,8 @@ describe('customer.suspend / reinstate / close', () => {
     spec.given([]).when(cmd.reinstate(9)).thenThrows('not_found');
     spec.given([]).when(cmd.close(9)).thenThrows('not_found');
   });
-  it('a released reservation on a closed account stays a no-op', () => {
-    spec.given([opened, reserved('o-1', 1_000, 1_000), released('o-1', 1_000, 0, 0), closed]).when(cmd.release('o-1', 9)).then([]);
+  it('a released reservation on a closed account is forgotten: reservation_not_found', () => {
+    spec.given([opened, reserved('o-1', 1_000, 1_000), released('o-1', 1_000, 0, 0), closed]).when(cmd.release('o-1', 9)).thenThrows('reservation_not_found');
   });
 });
 

@@ -57,7 +57,7 @@ export const customerAccountAggregate: AggregateDefinition<CustomerAccountComman
     'customer.releaseCredit': {
       schema: customerAccountCommandSchemas['customer.releaseCredit'],
       aggregateId: (d) => d.customerId,
-      description: 'Release a credit reservation wholly or partly (payment, cancellation, rejection, compensation); no-op when fully released.',
+      description: 'Release a credit reservation wholly or partly (payment, cancellation, rejection, compensation); a fully released one is forgotten (reservation_not_found).',
     },
     'customer.suspend': {
       schema: customerAccountCommandSchemas['customer.suspend'],
