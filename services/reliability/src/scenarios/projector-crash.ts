@@ -6,12 +6,12 @@ import { analyticsRows, compareRows, oracleRows } from '../kpi-oracle.ts';
 import { startService } from '../processes.ts';
 import { byPartition, figures, readEverything, seeded, sendSim, sleep, writePath, type Scenario } from '../support.ts';
 
-const projectorEnv = (url: string) => ({ DATABASE_URL: url, PROJECTOR_BATCH_SIZE: '20', PROJECTOR_POLL_MS: '50', PROJECTOR_LEASE_MS: '1000', LOG_LEVEL: 'info' });
+const projectorEnv = (url: string) => ({ DATABASE_URL: url, PROJECTOR_BATCH_SIZE: '5', PROJECTOR_POLL_MS: '50', PROJECTOR_LEASE_MS: '1000', LOG_LEVEL: 'info' });
 
 /**
  * Projector crash: a simulated history (`size * 4` customers, 10 days) is written through the
  * write path; then the projector service (services/projector main.ts, KPI projection) is
- * SIGKILLed `size` times, each time at a random moment up to 1.5 s after it started leading,
+ * SIGKILLed `size` times, each time at a random moment up to 1 s after it started leading, each life starting with a fresh slice of the history to catch up on,
  * during its catch-up. After the last, uninterrupted restart the analytics views must equal the
  * KPI oracle computed from the same events: nothing lost, nothing counted twice.
  *
@@ -32,11 +32,18 @@ export const projectorCrash: Scenario = {
     const children: ReturnType<typeof startService>[] = [];
     try {
       const handler = writePath(store);
-      await byPartition(commands, 16, async (c) => void (await sendSim(handler, c)));
-      const events = await readEverything(store, database.url);
-      const end = events.at(-1)!.position;
-      const f = figures('projector crash', `${size} kills, ${events.length} events (${customers} customers x 10 days)`);
-      log(`projector crash: ${events.length} events written; killing the projector ${size} times`);
+      // Half the history up front, the rest in one slice before each restart, so that every
+      // projector life starts with a backlog to catch up on.
+      const partitions = [...new Set(commands.map((c) => c.partition))];
+      const sliceOf = (k: number) => {
+        const chosen = new Set(partitions.filter((_, i) => (i < partitions.length / 2 ? 0 : 1 + (i % size)) === k));
+        return commands.filter((c) => chosen.has(c.partition));
+      };
+      const write = (k: number) => byPartition(sliceOf(k), 16, async (c) => void (await sendSim(handler, c)));
+      await write(0);
+      const f = figures('projector crash', `${size} kills, ${commands.length} commands (${customers} customers x 10 days)`);
+      log(`projector crash: killing the projector ${size} times`);
+      let end = (await readEverything(store, database.url)).at(-1)!.position;
       const checkpoint = async () =>
         ((await client.query<{ checkpoint: string }>(`SELECT checkpoint FROM projection_runtime.projection_status WHERE name = 'kpi'`).catch(() => ({ rows: [] }))).rows[0]?.checkpoint ?? '');
       const random = seeded(size);
@@ -44,29 +51,35 @@ export const projectorCrash: Scenario = {
       let withProgress = 0;
       let last = '';
       for (let k = 0; k < size; k++) {
+        await write(k + 1);
+        end = (await readEverything(store, database.url)).at(-1)!.position;
         const child = startService('projector', projectorEnv(database.url));
         children.push(child);
         await child.waitFor('"msg":"leading projection"', 60_000);
-        await sleep(Math.floor(random() * 1500));
+        await sleep(Math.floor(random() * 1000));
         const before = await checkpoint();
         await child.kill('SIGKILL');
         if (before < end) duringCatchUp += 1;
         if (before > last) withProgress += 1;
         last = before;
       }
+      const events = await readEverything(store, database.url);
+      end = events.at(-1)!.position;
       const final = startService('projector', projectorEnv(database.url));
       children.push(final);
       const until = Date.now() + 600_000;
       while ((await checkpoint()) !== end && Date.now() < until) await sleep(100);
       f.check((await checkpoint()) === end, 'the last projector did not catch up within 10 minutes');
-      f.check((await final.kill('SIGTERM')) === 0, 'the last projector did not stop cleanly on SIGTERM');
+      const how = await final.kill('SIGTERM');
+      f.check(how === 0, `the last projector did not stop cleanly on SIGTERM (${String(how)}): ${final.output().slice(-1500)}`);
       f.r.runs = size;
       const cmp = compareRows(await analyticsRows(database.url), oracleRows(events));
       f.r.lost = cmp.lost;
       f.r.duplicated = cmp.duplicated;
       f.check(cmp.mismatches.length === 0, `${cmp.mismatches.length} analytics rows differ from the oracle, e.g. ${cmp.mismatches.slice(0, 3).join('; ')}`);
-      f.check(duringCatchUp === size, `${size - duringCatchUp} kills came after the catch-up had finished`);
-      f.note(`${size} SIGKILLs, ${duringCatchUp} of them before the checkpoint reached the end, ${withProgress} after the killed process had moved the checkpoint`);
+      // Timing decides whether a life finishes its slice before the kill; most must not.
+      f.check(duringCatchUp >= Math.ceil(size * 0.8), `${size - duringCatchUp} of ${size} kills came after the catch-up had finished`);
+      f.note(`${events.length} events; ${size} SIGKILLs, ${duringCatchUp} of them before the checkpoint reached the end, ${withProgress} after the killed process had moved the checkpoint`);
       f.note(`analytics views compared with the oracle: ${cmp.rows} rows, ${cmp.mismatches.length} differ; facts lost ${cmp.lost}, counted twice ${cmp.duplicated}`);
       log(`projector crash: ${cmp.mismatches.length} rows differ`);
       return f.result();
