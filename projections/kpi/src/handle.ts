@@ -11,7 +11,86 @@ import { customerAttributeChanges, handleCompanyRecord } from './company-records
 
 type Db = Kysely<KpiDatabase>;
 
-const upsertOrder = async (db: Db, row: NewOrderFactRow): Promise<void> => {
+type LineRow = { order_id: string; line_id: string; ordered_quantity: number; picked_quantity: number; stock_damaged: boolean; prepared_at: string };
+type PointRow = { event_id: string; order_id: string; kind: 'dispatch' | 'update' | 'delivery' | 'loss'; at: string };
+
+/**
+ * The order-table writes of consecutive order events, merged in memory (a later event's field
+ * wins, as with one upsert per event) and sent as one multi-row upsert per table: a batch of
+ * order events costs a few statements instead of one or more round trips per event.
+ */
+export type OrderWrites = { orders: Map<string, NewOrderFactRow>; lines: Map<string, LineRow>; points: Map<string, PointRow> };
+
+/**
+ * An empty set of pending order writes.
+ *
+ * @example
+ * const w = newOrderWrites(); for (const e of events) await applyKpiEvent(db, e, w); await flushOrderWrites(db, w);
+ */
+export const newOrderWrites = (): OrderWrites => ({ orders: new Map(), lines: new Map(), points: new Map() });
+
+const orderColumns = [
+  'placed_at',
+  'promised_dispatch_at',
+  'promised_delivery_at',
+  'accepted_at',
+  'rejected_at',
+  'rejection_reason',
+  'cancelled_at',
+  'prepared_at',
+  'picked_in_full',
+  'dispatched_at',
+  'delivered_at',
+  'in_full',
+  'damage_at_handover',
+  'lost_at',
+] as const;
+
+/**
+ * Sends the pending order writes (order facts, lines, tracking points) and empties them. A
+ * column no event of the batch set keeps its stored value (no event sets one to null).
+ *
+ * @example
+ * await flushOrderWrites(db.withSchema('kpi_v2'), writes);
+ */
+export const flushOrderWrites = async (db: Db, w: OrderWrites): Promise<void> => {
+  if (w.orders.size > 0) {
+    const rows = [...w.orders.values()].map((r) => Object.fromEntries([['order_id', r.order_id], ['customer_id', r.customer_id], ...orderColumns.map((c) => [c, r[c] ?? null])]) as NewOrderFactRow);
+    await db
+      .insertInto('order_facts')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.column('order_id').doUpdateSet(Object.fromEntries(orderColumns.map((c) => [c, sql`coalesce(excluded.${sql.ref(c)}, order_facts.${sql.ref(c)})`]))),
+      )
+      .execute();
+  }
+  if (w.lines.size > 0) {
+    await db
+      .insertInto('order_lines')
+      .values([...w.lines.values()])
+      .onConflict((oc) =>
+        oc.columns(['order_id', 'line_id']).doUpdateSet({
+          ordered_quantity: sql`excluded.ordered_quantity`,
+          picked_quantity: sql`excluded.picked_quantity`,
+          stock_damaged: sql`excluded.stock_damaged`,
+          prepared_at: sql`excluded.prepared_at`,
+        }),
+      )
+      .execute();
+  }
+  if (w.points.size > 0) {
+    await db.insertInto('order_tracking_points').values([...w.points.values()]).onConflict((oc) => oc.column('event_id').doNothing()).execute();
+  }
+  w.orders.clear();
+  w.lines.clear();
+  w.points.clear();
+};
+
+const upsertOrder = async (db: Db, row: NewOrderFactRow, w?: OrderWrites): Promise<void> => {
+  if (w) {
+    w.orders.set(row.order_id, { ...w.orders.get(row.order_id), ...row });
+    return;
+  }
   const { order_id: _id, customer_id: _c, ...update } = row;
   await db
     .insertInto('order_facts')
@@ -38,7 +117,11 @@ const upsertReturn = async (db: Db, row: NewReturnFactRow): Promise<void> => {
     .execute();
 };
 
-const trackingPoint = async (db: Db, event: KpiEvent, orderId: string, kind: 'dispatch' | 'update' | 'delivery' | 'loss', at: string) => {
+const trackingPoint = async (db: Db, event: KpiEvent, orderId: string, kind: 'dispatch' | 'update' | 'delivery' | 'loss', at: string, w?: OrderWrites) => {
+  if (w) {
+    w.points.set(event.id, { event_id: event.id, order_id: orderId, kind, at });
+    return;
+  }
   await db
     .insertInto('order_tracking_points')
     .values({ event_id: event.id, order_id: orderId, kind, at })
@@ -57,12 +140,14 @@ const damageReport = async (db: Db, source: 'exception' | 'complaint' | 'return'
 /**
  * Applies one event to the KPI fact tables (`db` scoped to the projection's schema). Events the
  * projection does not use are ignored; malformed ones throw `KpiError('invalid_event')`. The
- * fact rows and totals are NOT touched here: `handleKpiEvents` refreshes them per batch.
+ * fact rows and totals are NOT touched here: `handleKpiEvents` refreshes them per batch. With
+ * `w`, the order-table writes of order events are collected there (send them with
+ * `flushOrderWrites` before anything reads those tables).
  *
  * @example
  * await applyKpiEvent(trx.withSchema('kpi_v2'), event);
  */
-export const applyKpiEvent = async (db: Db, event: KpiEvent): Promise<void> => {
+export const applyKpiEvent = async (db: Db, event: KpiEvent, w?: OrderWrites): Promise<void> => {
   const d = reader(event);
   switch (event.type) {
     case 'OrderPlaced':
@@ -72,22 +157,22 @@ export const applyKpiEvent = async (db: Db, event: KpiEvent): Promise<void> => {
         placed_at: d.time('occurredAt'),
         promised_dispatch_at: d.time('promisedDispatchAt'),
         promised_delivery_at: d.time('promisedDeliveryAt'),
-      });
+      }, w);
     case 'OrderAccepted':
-      return upsertOrder(db, { order_id: d.str('orderId'), customer_id: d.str('customerId'), accepted_at: d.time('occurredAt') });
+      return upsertOrder(db, { order_id: d.str('orderId'), customer_id: d.str('customerId'), accepted_at: d.time('occurredAt') }, w);
     case 'OrderRejected':
       return upsertOrder(db, {
         order_id: d.str('orderId'),
         customer_id: d.str('customerId'),
         rejected_at: d.time('occurredAt'),
         rejection_reason: d.str('reason'),
-      });
+      }, w);
     case 'OrderCancelled':
-      return upsertOrder(db, { order_id: d.str('orderId'), customer_id: d.str('customerId'), cancelled_at: d.time('occurredAt') });
+      return upsertOrder(db, { order_id: d.str('orderId'), customer_id: d.str('customerId'), cancelled_at: d.time('occurredAt') }, w);
     case 'OrderPrepared': {
       const orderId = d.str('orderId');
       const at = d.time('occurredAt');
-      await upsertOrder(db, { order_id: orderId, customer_id: d.str('customerId'), prepared_at: at, picked_in_full: d.bool('pickedInFull') });
+      await upsertOrder(db, { order_id: orderId, customer_id: d.str('customerId'), prepared_at: at, picked_in_full: d.bool('pickedInFull') }, w);
       for (const line of d.list('lines')) {
         const l = reader(line);
         const row = {
@@ -98,6 +183,10 @@ export const applyKpiEvent = async (db: Db, event: KpiEvent): Promise<void> => {
           stock_damaged: l.bool('stockDamaged'),
           prepared_at: at,
         };
+        if (w) {
+          w.lines.set(`${orderId}\u0000${row.line_id}`, row);
+          continue;
+        }
         await db
           .insertInto('order_lines')
           .values(row)
@@ -116,11 +205,11 @@ export const applyKpiEvent = async (db: Db, event: KpiEvent): Promise<void> => {
     case 'OrderDispatched': {
       const orderId = d.str('orderId');
       const at = d.time('occurredAt');
-      await upsertOrder(db, { order_id: orderId, customer_id: d.str('customerId'), dispatched_at: at });
-      return trackingPoint(db, event, orderId, 'dispatch', at);
+      await upsertOrder(db, { order_id: orderId, customer_id: d.str('customerId'), dispatched_at: at }, w);
+      return trackingPoint(db, event, orderId, 'dispatch', at, w);
     }
     case 'OrderTrackingUpdated':
-      return trackingPoint(db, event, d.str('orderId'), 'update', d.time('occurredAt'));
+      return trackingPoint(db, event, d.str('orderId'), 'update', d.time('occurredAt'), w);
     case 'OrderDelivered': {
       const orderId = d.str('orderId');
       const at = d.time('occurredAt');
@@ -130,14 +219,14 @@ export const applyKpiEvent = async (db: Db, event: KpiEvent): Promise<void> => {
         delivered_at: at,
         in_full: d.bool('inFull'),
         damage_at_handover: d.bool('damageRecorded'),
-      });
-      return trackingPoint(db, event, orderId, 'delivery', at);
+      }, w);
+      return trackingPoint(db, event, orderId, 'delivery', at, w);
     }
     case 'OrderLost': {
       const orderId = d.str('orderId');
       const at = d.time('occurredAt');
-      await upsertOrder(db, { order_id: orderId, customer_id: d.str('customerId'), lost_at: at });
-      return trackingPoint(db, event, orderId, 'loss', at);
+      await upsertOrder(db, { order_id: orderId, customer_id: d.str('customerId'), lost_at: at }, w);
+      return trackingPoint(db, event, orderId, 'loss', at, w);
     }
     case 'OrderExceptionRaised':
       if (d.str('kind') !== 'damage') return;

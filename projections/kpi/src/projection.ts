@@ -4,7 +4,7 @@ import { analyticsViews } from './analytics.ts';
 import { companyRecordEventTypes } from './company-records.ts';
 import type { KpiDatabase } from './database.ts';
 import type { KpiEvent } from './event-data.ts';
-import { applyKpiEvent } from './handle.ts';
+import { applyKpiEvent, flushOrderWrites, newOrderWrites } from './handle.ts';
 import { noneTouched, refreshAggregates, touchedBy } from './aggregates.ts';
 import { ANALYST_ROLE } from './install.ts';
 import { kpiMigrations } from './migrations.ts';
@@ -37,6 +37,18 @@ export const kpiEventTypes: readonly string[] = [
   ...companyRecordEventTypes,
 ];
 
+const orderEvents = new Set([
+  'OrderPlaced',
+  'OrderAccepted',
+  'OrderRejected',
+  'OrderCancelled',
+  'OrderPrepared',
+  'OrderDispatched',
+  'OrderTrackingUpdated',
+  'OrderDelivered',
+  'OrderLost',
+]);
+
 /**
  * Applies a batch of events in order to the fact tables of `schema`, then recomputes the
  * facts of every subject the batch touched and moves the totals by the difference. Call it
@@ -52,10 +64,18 @@ export const handleKpiEvents = async (db: Kysely<any>, schema: string, events: r
   await sql`SELECT id FROM kpi_config.settings WHERE id FOR SHARE`.execute(db);
   const scoped = db.withSchema(schema) as Kysely<KpiDatabase>;
   const touched = noneTouched();
+  // Consecutive order events are merged and written together; any other event first sends
+  // what is pending, so every table sees the events in their global order.
+  const orderWrites = newOrderWrites();
   for (const event of events) {
-    await applyKpiEvent(scoped, event);
+    if (orderEvents.has(event.type)) await applyKpiEvent(scoped, event, orderWrites);
+    else {
+      await flushOrderWrites(scoped, orderWrites);
+      await applyKpiEvent(scoped, event);
+    }
     touchedBy(touched, event);
   }
+  await flushOrderWrites(scoped, orderWrites);
   await refreshAggregates(db, schema, touched);
 };
 
