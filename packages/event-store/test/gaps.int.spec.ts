@@ -17,18 +17,35 @@ const mulberry32 = (seed: number) => () => {
 };
 class Abort extends Error {}
 
-/** Wraps an executor so each append transaction sleeps after its writes and sometimes rolls back. */
-const pausingExecutor = (inner: SqlExecutor, random: () => number, enabled: () => boolean): SqlExecutor => ({
-  ...inner,
-  transaction: (fn) =>
-    inner.transaction(async (tx) => {
-      const result = await fn(tx);
-      if (!enabled()) return result; // the migration runs undisturbed
-      await tx.query('SELECT pg_sleep($1)', [(1 + random() * 6) / 1000]);
-      if (random() < 0.15) throw new Abort('rolled back on purpose');
-      return result;
-    }),
-});
+/**
+ * Wraps an executor so each append transaction sleeps after its writes and sometimes rolls back.
+ * Single-event-path appends are one `append_events` call in autocommit: the wrapper runs that call
+ * inside a transaction of its own, then pauses (and sometimes rolls back) before committing.
+ */
+const pausingExecutor = (inner: SqlExecutor, random: () => number, enabled: () => boolean): SqlExecutor => {
+  const pauseOrAbort = async (tx: Pick<SqlExecutor, 'query'>): Promise<void> => {
+    await tx.query('SELECT pg_sleep($1)', [(1 + random() * 6) / 1000]);
+    if (random() < 0.15) throw new Abort('rolled back on purpose');
+  };
+  return {
+    ...inner,
+    query: <R,>(text: string, params?: readonly unknown[]): Promise<R[]> =>
+      enabled() && text.includes('.append_events(')
+        ? inner.transaction(async (tx) => {
+            const rows = await tx.query<R>(text, params);
+            await pauseOrAbort(tx);
+            return rows;
+          })
+        : inner.query<R>(text, params),
+    transaction: (fn) =>
+      inner.transaction(async (tx) => {
+        const result = await fn(tx);
+        if (!enabled()) return result; // the migration runs undisturbed
+        await pauseOrAbort(tx);
+        return result;
+      }),
+  };
+};
 
 let db: TestDatabase;
 let pool: pg.Pool;

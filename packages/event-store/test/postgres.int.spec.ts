@@ -1,7 +1,19 @@
 import { createTestDatabase, type TestDatabase } from '@cs/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresEventStore, EventStoreError, migrate, pgExecutor, START, type SqlEventStore } from '../src/index.ts';
+import {
+  ConcurrencyError,
+  createPostgresEventStore,
+  createSqlEventStore,
+  DuplicateCommandError,
+  EventStoreError,
+  migrate,
+  migrations,
+  pgExecutor,
+  START,
+  verifyChain,
+  type SqlEventStore,
+} from '../src/index.ts';
 import { contractUpcasters, eventStoreContract } from './contract.ts';
 
 let db: TestDatabase;
@@ -21,10 +33,10 @@ describe('postgres adapter specifics', () => {
     const pools = Array.from({ length: 4 }, () => new pg.Pool({ connectionString: db.url, max: 1 }));
     try {
       const applied = await Promise.all(pools.map((p) => migrate(pgExecutor(p), 'racing')));
-      expect(applied.flat()).toEqual([1]);
+      expect(applied.flat()).toEqual(migrations.map((m) => m.version));
       expect(await migrate(pgExecutor(pools[0]!), 'racing')).toEqual([]);
-      const { rows } = await pools[0]!.query('SELECT version FROM racing.schema_migrations');
-      expect(rows).toEqual([{ version: 1 }]);
+      const { rows } = await pools[0]!.query('SELECT version FROM racing.schema_migrations ORDER BY version');
+      expect(rows).toEqual(migrations.map((m) => ({ version: m.version })));
     } finally {
       await Promise.all(pools.map((p) => p.end()));
     }
@@ -85,6 +97,68 @@ describe('postgres adapter specifics', () => {
     } finally {
       await reader.close();
       await writer.close();
+    }
+  });
+
+  it('one round trip per append when the head is known; a stale head (another store object wrote) is retried, a real conflict refused', async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+    let statements = 0;
+    const counting = pgExecutor(pool);
+    const executor = {
+      ...counting,
+      query: <R,>(text: string, params?: readonly unknown[]) => {
+        statements += 1;
+        return counting.query<R>(text, params);
+      },
+    };
+    const a = await createSqlEventStore(executor, { schema: 'heads' });
+    const b = await createPostgresEventStore({ connectionString: db.url, schema: 'heads' });
+    try {
+      const m = (commandId: string) => ({ ...meta, commandId });
+      statements = 0;
+      await a.append('H-1', [{ type: 'A', data: { n: 1 }, metadata: m('h1') }], { expectedVersion: 'no_stream' });
+      await a.append('H-1', [{ type: 'A', data: { n: 2 }, metadata: m('h2') }], { expectedVersion: 1 });
+      expect(statements).toBe(2);
+      // b moves the head behind a's back: a's guess (version 2) is stale for 'any'.
+      await b.append('H-1', [{ type: 'B', data: { n: 3 }, metadata: m('h3') }], { expectedVersion: 2 });
+      const r = await a.append('H-1', [{ type: 'A', data: { n: 4 }, metadata: m('h4') }], { expectedVersion: 'any' });
+      expect(r.nextVersion).toBe(4);
+      await expect(a.append('H-1', [{ type: 'A', data: {}, metadata: m('h5') }], { expectedVersion: 2 })).rejects.toBeInstanceOf(ConcurrencyError);
+      const read = await b.readStream('H-1');
+      expect(read.map((e) => e.streamVersion)).toEqual([1, 2, 3, 4]);
+      expect(verifyChain(read).ok).toBe(true);
+      expect(await b.streamHead('H-1')).toEqual({ version: 4, hash: read[3]!.hash });
+    } finally {
+      await a.close();
+      await b.close();
+      await pool.end();
+    }
+  });
+
+  it('keeps the reply with the real positions, also for replies that do not copy positions verbatim (transactional path)', async () => {
+    const store = await createPostgresEventStore({ connectionString: db.url, schema: 'replies' });
+    try {
+      const ev = (commandId: string) => [
+        { type: 'A', data: { i: 1 }, metadata: { ...meta, commandId } },
+        { type: 'B', data: { i: 2 }, metadata: { ...meta, commandId } },
+      ];
+      const copied = await store.append('R-1', ev('copy'), {
+        expectedVersion: 'no_stream',
+        idempotency: { commandId: 'copy', requestHash: 'h', reply: (r) => ({ positions: r.positions, last: `at ${r.positions[1]!}`, ids: r.events.map((e) => e.id) }) },
+      });
+      expect((await store.findOutcome('copy'))?.reply).toEqual({ positions: copied.positions, last: `at ${copied.positions[1]!}`, ids: copied.events.map((e) => e.id) });
+      // A reply that computes from the positions cannot be templated: it still gets kept atomically.
+      const computed = await store.append('R-2', ev('computed'), {
+        expectedVersion: 'no_stream',
+        idempotency: { commandId: 'computed', requestHash: 'h', reply: (r) => ({ seqs: r.positions.map((p) => Number(p.split(':')[1])) }) },
+      });
+      expect((await store.findOutcome('computed'))?.reply).toEqual({ seqs: computed.positions.map((p) => Number(p.split(':')[1])) });
+      await expect(store.append('R-2', ev('computed'), { expectedVersion: 'any', idempotency: { commandId: 'computed', requestHash: 'h', reply: () => null } })).rejects.toBeInstanceOf(
+        DuplicateCommandError,
+      );
+      expect(await store.readStream('R-2')).toHaveLength(2);
+    } finally {
+      await store.close();
     }
   });
 

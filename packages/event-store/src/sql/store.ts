@@ -1,5 +1,5 @@
 import { canonicalJson } from '../canonical-json.ts';
-import { EventStoreError } from '../errors.ts';
+import { ConcurrencyError, EventStoreError } from '../errors.ts';
 import { ZERO_HASH } from '../hash.ts';
 import type {
   AppendResult,
@@ -173,11 +173,8 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
     checkOutcome({ commandId, requestHash: kept.request_hash, reply: kept.reply, recordedAt: kept.recorded_at }, commandId, requestHash);
   };
 
-  const append = async (streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion, idempotency?: Idempotency): Promise<AppendResult> => {
-    open();
-    validateAppend(streamId, events, expectedVersion);
-    if (idempotency && (typeof idempotency.commandId !== 'string' || !idempotency.commandId || typeof idempotency.requestHash !== 'string' || !idempotency.requestHash))
-      throw new EventStoreError('invalid_event', 'idempotency needs a commandId and a requestHash');
+  /** The transactional path (one statement per step): kept for reply functions that do not treat positions as opaque strings. */
+  const appendInTransaction = async (streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion, idempotency?: Idempotency): Promise<AppendResult> => {
     const result = await wrap(
       () =>
         executor.transaction(async (tx) => {
@@ -205,6 +202,137 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
     );
     for (const w of wakers) w();
     return result;
+  };
+
+  /**
+   * Heads seen by this store object (reads and appends): the guess of the head an append
+   * prepares its hash chain against. A (stream, version) pair never changes its hash, and the
+   * server-side function checks the guess under the stream lock, so a stale entry only costs a retry.
+   */
+  const heads = new Map<string, { version: number; hash: string }>();
+  const HEADS_KEPT = 10_000;
+  const remember = (streamId: string, version: number, hash: string): void => {
+    const known = heads.get(streamId);
+    if (known && known.version > version) return;
+    heads.delete(streamId);
+    heads.set(streamId, { version, hash });
+    if (heads.size > HEADS_KEPT) heads.delete(heads.keys().next().value!);
+  };
+  const satisfies = (expected: ExpectedVersion, version: number): boolean =>
+    expected === 'any' || (expected === 'no_stream' && version === 0) || (expected === 'stream_exists' && version > 0) || expected === version;
+  const initialGuess = (streamId: string, expected: ExpectedVersion): { version: number; hash: string } | undefined => {
+    if (expected === 'no_stream' || expected === 0) return { version: 0, hash: ZERO_HASH };
+    const known = heads.get(streamId);
+    if (known && (typeof expected !== 'number' || known.version === expected)) return known;
+    return undefined;
+  };
+
+  const TOKEN_A = (i: number): string => `@@cs-es-position-a-${i}@@`;
+  const TOKEN_B = (i: number): string => `@@cs-es-position-b-${i}@@`;
+  /**
+   * The reply with placeholders for the positions the database assigns. Undefined when the reply
+   * function does not treat positions as opaque strings (two token sets give inconsistent
+   * replies): such appends take the transactional path.
+   */
+  const replyTemplate = (idempotency: Idempotency, streamId: string, prepared: PreparedEvent[]): string | undefined => {
+    const withTokens = (token: (i: number) => string): AppendResult => {
+      const recorded = prepared.map((p, i) => ({ ...p, position: token(i + 1) }));
+      return { streamId, nextVersion: prepared[prepared.length - 1]!.streamVersion, positions: recorded.map((r) => r.position), events: recorded };
+    };
+    let a: string;
+    let b: string;
+    try {
+      a = canonicalJson(idempotency.reply(withTokens(TOKEN_A)) ?? null);
+      b = canonicalJson(idempotency.reply(withTokens(TOKEN_B)) ?? null);
+    } catch {
+      return undefined; // e.g. it parses positions; the transactional path calls it with the real ones
+    }
+    let swapped = a;
+    for (let i = 1; i <= prepared.length; i++) swapped = swapped.split(TOKEN_A(i)).join(TOKEN_B(i));
+    return swapped === b ? a : undefined;
+  };
+
+  type AppendCall = { status: 'ok'; tx: string; seqs: string[] } | { status: 'kept'; requestHash: string; reply: unknown; recordedAt: string } | { status: 'vanished' };
+  const movedHead = (e: unknown): { version: number; hash: string } | undefined => {
+    const err = e as { code?: unknown; detail?: unknown };
+    if (err?.code !== 'CS409' || typeof err.detail !== 'string') return undefined;
+    const d = JSON.parse(err.detail) as { version: number; hash: string | null };
+    return { version: Number(d.version), hash: d.hash ?? ZERO_HASH };
+  };
+
+  /**
+   * One round trip per append (two when the head is not known): `append_events` takes the
+   * locks, claims the outcome, checks the head the hash chain was prepared against, inserts,
+   * moves the head, notifies and keeps the reply, all in the statement's own transaction.
+   */
+  const append = async (streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion, idempotency?: Idempotency): Promise<AppendResult> => {
+    open();
+    validateAppend(streamId, events, expectedVersion);
+    if (idempotency && (typeof idempotency.commandId !== 'string' || !idempotency.commandId || typeof idempotency.requestHash !== 'string' || !idempotency.requestHash))
+      throw new EventStoreError('invalid_event', 'idempotency needs a commandId and a requestHash');
+    let guess = initialGuess(streamId, expectedVersion);
+    for (let attempt = 1; ; attempt++) {
+      if (!guess) {
+        guess = (await wrap(() => readHeads(executor.query.bind(executor), [streamId]))).get(streamId) ?? { version: 0, hash: ZERO_HASH };
+        remember(streamId, guess.version, guess.hash);
+      }
+      // A head that does not satisfy the expected version is sent as impossible (-1): the call
+      // still claims the outcome first (a duplicate wins over a conflict), then reports the head.
+      const usable = satisfies(expectedVersion, guess.version);
+      const recordedAt = recordedAtNow(options.clock);
+      const prepared = prepareEvents(streamId, events, guess, recordedAt);
+      const template = idempotency ? replyTemplate(idempotency, streamId, prepared) : undefined;
+      if (idempotency && template === undefined) {
+        const r = await appendInTransaction(streamId, events, expectedVersion, idempotency);
+        remember(streamId, r.nextVersion, r.events[r.events.length - 1]!.hash);
+        return r;
+      }
+      let call: AppendCall;
+      try {
+        const [row] = await executor.query<{ r: AppendCall }>(
+          `SELECT ${s}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11, $12::text[], $13::text[], $14::int[], $15::text[], $16::text[], $17::text[], $18::text[]) AS r`,
+          [
+            streamId,
+            `cs-es:${schemaName}:s:${streamId}`,
+            `cs-es:${schemaName}:all`,
+            channel,
+            usable ? guess.version : -1,
+            guess.hash,
+            idempotency?.commandId ?? null,
+            idempotency?.requestHash ?? null,
+            template ?? null,
+            prepared.map((_, i) => TOKEN_A(i + 1)),
+            recordedAt,
+            prepared.map((p) => p.id),
+            prepared.map((p) => p.type),
+            prepared.map((p) => p.storedSchemaVersion),
+            prepared.map((p) => JSON.stringify(p.data)),
+            prepared.map((p) => JSON.stringify(p.metadata)),
+            prepared.map((p) => p.hash),
+            prepared.map((p) => p.prevHash),
+          ],
+        );
+        call = row!.r;
+      } catch (e) {
+        const actual = movedHead(e);
+        if (!actual) throw translateSqlError(e, { streamId, expected: expectedVersion });
+        remember(streamId, actual.version, actual.hash);
+        checkExpectedVersion(streamId, expectedVersion, actual.version);
+        if (attempt >= 50) throw new ConcurrencyError(streamId, expectedVersion, actual.version);
+        guess = actual;
+        continue;
+      }
+      if (call.status === 'vanished') throw new EventStoreError('internal', `command ${idempotency?.commandId}: outcome vanished while claiming it`, true);
+      if (call.status === 'kept') {
+        checkOutcome({ commandId: idempotency!.commandId, requestHash: call.requestHash, reply: call.reply, recordedAt: call.recordedAt }, idempotency!.commandId, idempotency!.requestHash);
+        throw new EventStoreError('internal', 'kept outcome was not reported', false);
+      }
+      const recorded: RecordedEvent[] = prepared.map((p, i) => ({ ...p, position: positionOf(call.tx, call.seqs[i]!) }));
+      const last = recorded[recorded.length - 1]!;
+      remember(streamId, last.streamVersion, last.hash);
+      for (const w of wakers) w();
+      return { streamId, nextVersion: last.streamVersion, positions: recorded.map((r) => r.position), events: recorded };
+    }
   };
 
   const readAll = async (o: ReadAllOptions = {}): Promise<ReadAllResult> => {
@@ -259,6 +387,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
           });
         }),
       );
+      for (const r of results) remember(r.streamId, r.nextVersion, r.events[r.events.length - 1]!.hash);
       for (const w of wakers) w();
       return results;
     },
@@ -271,6 +400,8 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
           [streamId, o.fromVersion ?? 1, Math.min(o.toVersion ?? 2_147_483_647, 2_147_483_647)],
         ),
       );
+      const last = rows[rows.length - 1];
+      if (last) remember(streamId, Number(last.stream_version), last.hash);
       return rows.map((r) => out(toRecorded(r), o.raw));
     },
     streamHead: async (streamId) => {
