@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { testEnv } from '@cs/testing';
-import { kpiTestDatabase } from './driver.ts';
+import { kpiTestDatabase, SCHEMA } from './driver.ts';
 import { history } from './history.ts';
 
 // The analyst role reads the analytics views and nothing else: no raw KPI tables, no events,
@@ -39,6 +39,15 @@ afterAll(async () => {
   await admin.end();
 });
 
+/** Refused for want of privilege (42501), not because the object does not exist. */
+const denied = async (query: string) => {
+  const error = await analyst.query(query).then(
+    () => undefined,
+    (e: { code?: string }) => e,
+  );
+  expect(error?.code, query).toBe('42501');
+};
+
 const refused = async (query: string) => {
   const error = await analyst.query(query).then(
     () => undefined,
@@ -67,17 +76,18 @@ describe('analyst role', () => {
   });
 
   it('cannot read raw KPI tables, settings table, events or contact data', async () => {
-    await refused('SELECT * FROM kpi_v1.order_facts');
-    await refused('SELECT * FROM kpi_v1.customer_attributes');
-    await refused('SELECT * FROM kpi_v1.indicator_facts');
-    await refused('SELECT * FROM kpi_config.settings');
-    await refused('SELECT * FROM public.events');
-    await refused('SELECT * FROM projection_runtime.projection_status');
+    await denied(`SELECT * FROM ${SCHEMA}.order_facts`);
+    await denied(`SELECT * FROM ${SCHEMA}.customer_attributes`);
+    await denied(`SELECT * FROM ${SCHEMA}.indicator_facts`);
+    await denied('SELECT * FROM kpi_config.settings');
+    await denied('SELECT * FROM public.events');
+    await denied('SELECT * FROM es_1.events');
+    await denied('SELECT * FROM projection_runtime.projection_status');
   });
 
   it('cannot write anywhere', async () => {
     await refused(`UPDATE kpi_config.settings SET time_zone = 'UTC'`);
-    await refused(`INSERT INTO kpi_v1.order_facts (order_id, customer_id) VALUES ('x', 'y')`);
+    await denied(`INSERT INTO ${SCHEMA}.order_facts (order_id, customer_id) VALUES ('x', 'y')`);
     await refused(`DELETE FROM analytics.indicators`);
     // improvements is a simple (auto-updatable) view: only the missing privilege stops the write.
     const e = await analyst.query(`DELETE FROM analytics.improvements`).catch((x: { code?: string }) => x);
