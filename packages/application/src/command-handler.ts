@@ -13,7 +13,9 @@ import {
   DuplicateCommandError,
   EventStoreError,
   IdempotencyKeyReusedError,
+  loadStream,
   type AppendResult,
+  type CommandOutcome,
   type EventMetadata,
   type EventStore,
 } from '@cs/event-store';
@@ -101,6 +103,13 @@ const fieldErrors = (issues: readonly { path: readonly PropertyKey[]; message: s
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Thrown inside `execute` when the load found the command's kept outcome: answered without deciding. */
+class KeptOutcome extends Error {
+  constructor(readonly outcome: CommandOutcome) {
+    super('kept outcome');
+  }
+}
+
 /**
  * The write path: validate -> load -> decide -> append with the expected version, with
  * idempotency per command id, bounded retries on conflicts, business-time checks and
@@ -135,14 +144,17 @@ export const createCommandHandler = (options: CommandHandlerOptions) => {
     return entry.aggregate;
   };
 
-  const load = async <S>(aggregate: AnyAggregate, streamId: string): Promise<{ state: S; version: number; snapshotVersion: number }> => {
-    const snapshot = await store.loadSnapshot(streamId);
-    const usable = snapshot && snapshot.schemaVersion === SNAPSHOT_SCHEMA ? snapshot : undefined;
-    const events = await store.readStream(streamId, usable ? { fromVersion: usable.version + 1 } : {});
+  /** Snapshot + the events after it (one read on SQL stores); with `commandId`, also its kept outcome. */
+  const load = async <S>(
+    aggregate: AnyAggregate,
+    streamId: string,
+    commandId?: string,
+  ): Promise<{ state: S; version: number; snapshotVersion: number; outcome?: CommandOutcome | undefined }> => {
+    const { snapshot: usable, events, outcome } = await loadStream(store, streamId, { snapshotSchemaVersion: SNAPSHOT_SCHEMA, ...(commandId === undefined ? {} : { commandId }) });
     let state = (usable ? usable.state : aggregate.decider.initialState()) as S;
     for (const e of events) state = aggregate.decider.evolve(state, { type: e.type, data: e.data });
     const version = events.length > 0 ? events[events.length - 1]!.streamVersion : (usable?.version ?? 0);
-    return { state, version, snapshotVersion: usable?.version ?? 0 };
+    return { state, version, snapshotVersion: usable?.version ?? 0, outcome };
   };
 
   const metadataFor = (request: CommandRequest, commandId: string, occurredAt: string): EventMetadata => ({
@@ -183,7 +195,7 @@ export const createCommandHandler = (options: CommandHandlerOptions) => {
     request: CommandRequest,
     requestHash: string,
     command: DomainCommand,
-    opts: { subId?: string; final?: boolean },
+    opts: { subId?: string; final?: boolean; checkOutcome?: boolean },
   ): Promise<StepResult> => {
     const entry = catalogue.get(command.type);
     if (!entry) throw new Error(`unknown command ${command.type}`);
@@ -193,7 +205,8 @@ export const createCommandHandler = (options: CommandHandlerOptions) => {
     const occurredAt = (command.data as { occurredAt: string }).occurredAt;
     return lock.run(streamId, async () => {
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-        const { state, version, snapshotVersion } = await load<unknown>(aggregate, streamId);
+        const { state, version, snapshotVersion, outcome } = await load<unknown>(aggregate, streamId, opts.checkOutcome && attempt === 1 ? request.commandId : undefined);
+        if (outcome) throw new KeptOutcome(outcome);
         let events: DomainEvent[];
         try {
           events = aggregate.decider.decide(command, state);
@@ -277,16 +290,19 @@ export const createCommandHandler = (options: CommandHandlerOptions) => {
       ]);
     }
     const requestHash = sha256(canonicalJson({ type: request.type, payload: parsed.data, person: request.person ?? null }));
+    const keptReply = (kept: CommandOutcome): CommandReply =>
+      kept.requestHash !== requestHash
+        ? errorReply(commandId, 'idempotency_key_reused', `command id ${commandId} was already used with a different payload`)
+        : { ...(kept.reply as CommandReply), duplicate: true };
     try {
-      const kept = await store.findOutcome(commandId);
-      if (kept) {
-        if (kept.requestHash !== requestHash) {
-          return errorReply(commandId, 'idempotency_key_reused', `command id ${commandId} was already used with a different payload`);
-        }
-        return { ...(kept.reply as CommandReply), duplicate: true };
-      }
       const command: DomainCommand = { type: request.type, data: parsed.data };
       const process = processes[request.type];
+      // With `loadStream` the plain path reads the kept outcome with the aggregate (one query).
+      const outcomeWithLoad = !process && store.loadStream !== undefined;
+      if (!outcomeWithLoad) {
+        const kept = await store.findOutcome(commandId);
+        if (kept) return keptReply(kept);
+      }
       if (process) {
         return await process({
           request,
@@ -300,9 +316,10 @@ export const createCommandHandler = (options: CommandHandlerOptions) => {
           metadata: () => metadataFor(request, request.commandId, (parsed.data as { occurredAt: string }).occurredAt),
         });
       }
-      const step = await execute(request, requestHash, command, { final: true });
+      const step = await execute(request, requestHash, command, { final: true, checkOutcome: outcomeWithLoad });
       return step.kind === 'appended' ? step.reply : await keep(request, requestHash, step.reply);
     } catch (e) {
+      if (e instanceof KeptOutcome) return keptReply(e.outcome);
       if (e instanceof DuplicateCommandError) return { ...(e.reply as CommandReply), duplicate: true };
       if (e instanceof IdempotencyKeyReusedError) return errorReply(commandId, 'idempotency_key_reused', e.message);
       if (e instanceof EventStoreError && e.retriable) {

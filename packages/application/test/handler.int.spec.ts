@@ -1,9 +1,10 @@
 import { createPostgresEventStore, type EventStore } from '@cs/event-store';
 import { createTestDatabase, type TestDatabase } from '@cs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reconcileReservations } from '../src/index.ts';
+import { reconcileReservations, type AnyAggregate } from '../src/index.ts';
 import { businessClock, fullLifecycle, openCustomer, placeOrder } from './fixtures.ts';
-import { customerWithOrder, DEFAULT_ORDER_TOTAL, failingAppends, handlerOn, send } from './support.ts';
+import { aggregates } from '@cs/domain';
+import { customerWithOrder, decorate, DEFAULT_ORDER_TOTAL, failingAppends, handlerOn, send } from './support.ts';
 
 // Two handler instances, each with its own pool on one PostgreSQL database: the conflicts and
 // duplicates between them are real ones, settled by the store (advisory locks, outcome table).
@@ -47,6 +48,33 @@ describe('the write path on PostgreSQL', () => {
     // after a "restart" (a new handler on a new pool) the kept reply is still there
     const restarted = handlerOn(await createPostgresEventStore({ connectionString: db.url, max: 2 }));
     expect(await send(restarted, 'order.recordTracking', { ...payload, occurredAt: t }, 'pg-dup-track')).toEqual({ ...firsts[0], duplicate: true });
+  });
+
+  it('plain path on SQL: the kept outcome comes with the load (no findOutcome); a duplicate is answered without deciding again', async () => {
+    let decided = 0;
+    const counting = aggregates.map((a): AnyAggregate => {
+      const plain = a as AnyAggregate;
+      if (a.category !== 'Order') return plain;
+      return { ...plain, decider: { ...plain.decider, decide: (c: unknown, s: unknown) => ((decided += 1), plain.decider.decide(c, s)) } };
+    });
+    let loads = 0;
+    const store = decorate(storeA, {
+      findOutcome: () => Promise.reject(new Error('findOutcome must not be called on the plain path')),
+      loadStream: (streamId, o) => ((loads += 1), storeA.loadStream!(streamId, o)),
+    });
+    const h = handlerOn(storeA);
+    const { orderId, at } = await customerWithOrder(h, 'pg-kept');
+    const counted = handlerOn(store, { aggregates: counting });
+    const payload = { orderId, verifiedBy: 'order.desk', occurredAt: at() };
+    const first = await send(counted, 'order.verify', payload, 'pg-kept-verify');
+    expect(first).toMatchObject({ ok: true, eventTypes: ['OrderVerified'], duplicate: false });
+    expect({ decided, loads }).toEqual({ decided: 1, loads: 1 });
+    expect(await send(counted, 'order.verify', payload, 'pg-kept-verify')).toEqual({ ...first, duplicate: true });
+    expect(await send(counted, 'order.verify', { ...payload, occurredAt: at() }, 'pg-kept-verify')).toMatchObject({ ok: false, error: { code: 'idempotency_key_reused' } });
+    expect({ decided, loads }).toEqual({ decided: 1, loads: 3 });
+    // The same reply as the separate lookup gives (a handler on a store without loadStream).
+    const separate = handlerOn(decorate(storeA, { loadStream: undefined }));
+    expect(await send(separate, 'order.verify', payload, 'pg-kept-verify')).toEqual({ ...first, duplicate: true });
   });
 
   it('64 concurrent acceptances on two instances against one balance cap: never above the cap, short by less than one order, no conflict_exhausted', async () => {

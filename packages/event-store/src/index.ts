@@ -7,6 +7,7 @@ export {
   type EventStore,
   type ExpectedVersion,
   type Idempotency,
+  type LoadedStream,
   type NewEvent,
   type Position,
   type ReadAllOptions,
@@ -45,5 +46,5 @@ export { translateSqlError } from './sql/translate.ts';
 export { createSqlEventStore, type SqlEventStore, type SqlEventStoreOptions } from './sql/store.ts';
 export { createPostgresEventStore, type PostgresEventStoreOptions } from './postgres.ts';
 export { createPgliteEventStore } from './pglite.ts';
-export { loadAggregate } from './load-aggregate.ts';
+export { loadAggregate, loadStream } from './load-aggregate.ts';
 export { createEventStoreDbEventStore, translateEsdbError, type EventStoreDbOptions } from './eventstoredb.ts';

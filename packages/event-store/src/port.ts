@@ -108,6 +108,16 @@ export type SubscribeOptions = {
 
 export type Snapshot = { streamId: string; version: number; schemaVersion: number; state: unknown };
 
+/** What `loadStream` reads: the usable snapshot, the events after it, and a kept outcome when asked. */
+export type LoadedStream = {
+  /** The stream's snapshot when its schema version is the one asked for. */
+  snapshot?: Snapshot | undefined;
+  /** The events after the snapshot (all of them without one), upcast, in version order. */
+  events: RecordedEvent[];
+  /** The kept outcome of `commandId`, when one was asked for and exists. */
+  outcome?: CommandOutcome | undefined;
+};
+
 /**
  * The event store.
  *
@@ -130,5 +140,10 @@ export interface EventStore {
   saveOutcome(outcome: Omit<CommandOutcome, 'recordedAt'>): Promise<CommandOutcome>;
   saveSnapshot(snapshot: Snapshot): Promise<void>;
   loadSnapshot(streamId: string): Promise<Snapshot | undefined>;
+  /**
+   * Optional: the snapshot (of `snapshotSchemaVersion`), the events after it and the kept outcome
+   * of `commandId` in one read. Without it: `loadSnapshot`, `readStream` and `findOutcome`.
+   */
+  loadStream?(streamId: string, options: { snapshotSchemaVersion: number; commandId?: string }): Promise<LoadedStream>;
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import {
   EventStoreError,
   IdempotencyKeyReusedError,
   loadAggregate,
+  loadStream,
   START,
   verifyChain,
   type EventMetadata,
@@ -398,6 +399,29 @@ export const eventStoreContract = (name: string, makeStore: () => Promise<EventS
       expect(loaded).toEqual({ state: { sum: 55 }, version: 10, fromSnapshot: 8, eventsRead: 2 });
       const ignored = await loadAggregate(store, s, evolve, { sum: 0 }, { snapshotSchemaVersion: 2 });
       expect(ignored).toEqual({ state: { sum: 55 }, version: 10, fromSnapshot: 0, eventsRead: 10 });
+    });
+
+    it('loadStream: snapshot, the events after it and the kept outcome, equal to the separate reads', async () => {
+      const s = unique('Load');
+      const commandId = unique('load-cmd');
+      await store.append(s, Array.from({ length: 5 }, (_, i) => ev('Add', { n: i + 1 })), {
+        expectedVersion: 'no_stream',
+        idempotency: { commandId, requestHash: 'rh', reply: (r) => ({ positions: r.positions }) },
+      });
+      const bare = await loadStream(store, s, { snapshotSchemaVersion: 1 });
+      expect(bare).toMatchObject({ snapshot: undefined, outcome: undefined });
+      expect(bare.events).toEqual(await store.readStream(s));
+      await store.saveSnapshot({ streamId: s, version: 3, schemaVersion: 1, state: { sum: 6 } });
+      const withSnap = await loadStream(store, s, { snapshotSchemaVersion: 1, commandId });
+      expect(withSnap.snapshot).toEqual({ streamId: s, version: 3, schemaVersion: 1, state: { sum: 6 } });
+      expect(withSnap.events).toEqual(await store.readStream(s, { fromVersion: 4 }));
+      expect(withSnap.outcome).toEqual(await store.findOutcome(commandId));
+      expect((withSnap.outcome?.reply as { positions: string[] }).positions).toEqual(bare.events.map((e) => e.position));
+      const otherSchema = await loadStream(store, s, { snapshotSchemaVersion: 2, commandId: unique('none') });
+      expect(otherSchema.snapshot).toBeUndefined();
+      expect(otherSchema.outcome).toBeUndefined();
+      expect(otherSchema.events.map((e) => e.streamVersion)).toEqual([1, 2, 3, 4, 5]);
+      expect((await loadStream(store, unique('Missing'), { snapshotSchemaVersion: 1 })).events).toEqual([]);
     });
   });
 };

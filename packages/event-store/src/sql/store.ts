@@ -404,6 +404,37 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
       if (last) remember(streamId, Number(last.stream_version), last.hash);
       return rows.map((r) => out(toRecorded(r), o.raw));
     },
+    loadStream: async (streamId, o) => {
+      open();
+      if (typeof streamId !== 'string') throw new EventStoreError('invalid_event', 'streamId must be a string');
+      if (!Number.isInteger(o?.snapshotSchemaVersion)) throw new EventStoreError('invalid_event', 'snapshotSchemaVersion must be an integer');
+      // k = 0: the snapshot (version in stream_version, state in data); 1: the kept outcome
+      // (command id, request hash, recorded at, reply in data); 2: the events after the snapshot.
+      const rows = await wrap(() =>
+        executor.query<EventRow & { k: number }>(
+          `WITH sn AS (SELECT version, schema_version, state FROM ${s}.snapshots WHERE stream_id = $1 AND schema_version = $2)
+           SELECT 0 AS k, NULL::text AS event_id, NULL::text AS stream_id, version AS stream_version, NULL::text AS type, schema_version, state AS data,
+                  NULL::jsonb AS metadata, NULL::text AS hash, NULL::text AS prev_hash, NULL::text AS seq, NULL::text AS tx FROM sn
+           UNION ALL
+           SELECT 1, command_id, request_hash, NULL, recorded_at, NULL, reply, NULL, NULL, NULL, NULL, NULL FROM ${s}.command_outcomes WHERE command_id = $3
+           UNION ALL
+           SELECT 2, ${COLUMNS} FROM ${s}.events WHERE stream_id = $1 AND stream_version > COALESCE((SELECT version FROM sn), 0)
+           ORDER BY k, stream_version`,
+          [streamId, o.snapshotSchemaVersion, o.commandId ?? null],
+        ),
+      );
+      let snapshot: Snapshot | undefined;
+      let outcome: CommandOutcome | undefined;
+      const events: RecordedEvent[] = [];
+      for (const r of rows) {
+        if (Number(r.k) === 0) snapshot = { streamId, version: Number(r.stream_version), schemaVersion: Number(r.schema_version), state: r.data };
+        else if (Number(r.k) === 1) outcome = { commandId: r.event_id, requestHash: r.stream_id, reply: r.data, recordedAt: r.type };
+        else events.push(out(toRecorded(r)));
+      }
+      const last = rows[rows.length - 1];
+      if (last && Number(last.k) === 2) remember(streamId, Number(last.stream_version), last.hash);
+      return { snapshot, events, outcome };
+    },
     streamHead: async (streamId) => {
       open();
       const head = (await wrap(() => readHeads(executor.query.bind(executor), [streamId]))).get(streamId);
