@@ -122,15 +122,25 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
   const out = (e: RecordedEvent, raw?: boolean): RecordedEvent => (raw ? e : upcasters.apply(e));
 
   const insertEvents = async (q: Query, prepared: PreparedEvent[], recordedAt: string): Promise<RecordedEvent[]> => {
-    const payload = JSON.stringify(
-      prepared.map((p) => ({ i: p.id, s: p.streamId, v: p.streamVersion, t: p.type, sv: p.storedSchemaVersion, d: p.data, m: p.metadata, h: p.hash, p: p.prevHash })),
-    );
+    // Typed arrays (unnest) instead of one jsonb array unpacked per row.
     const rows = await q<{ event_id: string; seq: string; tx: string }>(
       `INSERT INTO ${s}.events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash, prev_hash)
-       SELECT (e->>'i')::uuid, e->>'s', (e->>'v')::int, e->>'t', (e->>'sv')::int, e->'d', e->'m', $2::timestamptz, e->>'h', e->>'p'
-       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, n) ORDER BY n
+       SELECT u.i::uuid, u.s, u.v, u.t, u.sv, u.d::jsonb, u.m::jsonb, $1::timestamptz, u.h, u.p
+       FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[]) WITH ORDINALITY AS u(i, s, v, t, sv, d, m, h, p, n)
+       ORDER BY u.n
        RETURNING event_id::text AS event_id, global_seq::text AS seq, transaction_id::text AS tx`,
-      [payload, recordedAt],
+      [
+        recordedAt,
+        prepared.map((p) => p.id),
+        prepared.map((p) => p.streamId),
+        prepared.map((p) => p.streamVersion),
+        prepared.map((p) => p.type),
+        prepared.map((p) => p.storedSchemaVersion),
+        prepared.map((p) => JSON.stringify(p.data)),
+        prepared.map((p) => JSON.stringify(p.metadata)),
+        prepared.map((p) => p.hash),
+        prepared.map((p) => p.prevHash),
+      ],
     );
     const byId = new Map(rows.map((r) => [r.event_id, r]));
     return prepared.map((p) => {
