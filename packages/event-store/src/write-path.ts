@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { canonicalJson } from './canonical-json.ts';
 import { ConcurrencyError, DuplicateCommandError, EventStoreError, IdempotencyKeyReusedError } from './errors.ts';
-import { deterministicUuid, eventHash } from './hash.ts';
+import { deterministicUuid, sha256Hex } from './hash.ts';
 import type { CommandOutcome, EventMetadata, ExpectedVersion, NewEvent, RecordedEvent } from './port.ts';
 
 const metadataSchema = z.object({
@@ -81,23 +81,30 @@ export const prepareEvents = (
     const e = parsed.data;
     const dataJson = canonicalJson(e.data);
     noNul(dataJson, `event ${index} data`);
-    const metadata = { ...(JSON.parse(canonicalJson(e.metadata)) as EventMetadata), recordedAt };
-    noNul(canonicalJson(metadata), `event ${index} metadata`);
+    const metadataJson = canonicalJson({ ...e.metadata, recordedAt });
+    noNul(metadataJson, `event ${index} metadata`);
     const streamVersion = head.version + index + 1;
-    const base = {
-      id: e.id ?? deterministicUuid(`${e.metadata.commandId}|${streamId}|${index}`),
+    const id = e.id ?? deterministicUuid(`${e.metadata.commandId}|${streamId}|${index}`);
+    const schemaVersion = e.schemaVersion ?? 1;
+    // eventHash's canonical form, assembled from the parts already canonicalised (keys in
+    // RFC 8785 order): the data is serialised once instead of three times.
+    const hash = sha256Hex(
+      `{"data":${dataJson},"id":${canonicalJson(id)},"metadata":${metadataJson},"prevHash":${canonicalJson(prevHash)},"schemaVersion":${schemaVersion},"streamId":${canonicalJson(streamId)},"streamVersion":${streamVersion},"type":${canonicalJson(e.type)}}`,
+    );
+    const event: PreparedEvent = {
+      id,
       streamId,
       streamVersion,
       type: e.type,
-      schemaVersion: e.schemaVersion ?? 1,
-      storedSchemaVersion: e.schemaVersion ?? 1,
+      schemaVersion,
+      storedSchemaVersion: schemaVersion,
       data: JSON.parse(dataJson) as unknown,
-      metadata,
+      metadata: JSON.parse(metadataJson) as EventMetadata & { recordedAt: string },
       prevHash,
+      hash,
     };
-    const hash = eventHash(base);
     prevHash = hash;
-    return { ...base, hash };
+    return event;
   });
 };
 

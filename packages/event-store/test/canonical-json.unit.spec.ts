@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, deterministicUuid, EventStoreError, eventHash, verifyChain, ZERO_HASH, type RecordedEvent } from '../src/index.ts';
+import { canonicalJson, deterministicUuid, EventStoreError, eventHash, prepareEvents, verifyChain, ZERO_HASH, type NewEvent, type RecordedEvent } from '../src/index.ts';
 
 describe('canonicalJson (RFC 8785)', () => {
   it('matches the RFC 8785 sample (numbers, escapes, literals, key order)', () => {
@@ -85,5 +85,30 @@ describe('hash chain helpers', () => {
     expect(a).toBe(deterministicUuid('cmd-1|Order-1|0'));
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(deterministicUuid('cmd-1|Order-1|1')).not.toBe(a);
+  });
+});
+
+describe('prepareEvents', () => {
+  it('links each event with exactly eventHash (the hash is assembled from parts canonicalised once)', () => {
+    const json = fc.jsonValue({ maxDepth: 3 }).filter((v) => !JSON.stringify(v).includes('\\u0000'));
+    fc.assert(
+      fc.property(fc.array(json, { minLength: 1, maxLength: 4 }), fc.string({ minLength: 1, maxLength: 20 }), fc.option(fc.string({ minLength: 1 }), { nil: undefined }), (datas, streamId, person) => {
+        const events: NewEvent[] = datas.map((data, i) => ({
+          type: `T\u00e9${i}`,
+          schemaVersion: 1 + (i % 2),
+          data,
+          metadata: { commandId: 'c', correlationId: 'k', causationId: undefined, actor: person === undefined ? { service: 's' } : { service: 's', person }, occurredAt: '2024-01-01T00:00:00Z' },
+        }));
+        const prepared = prepareEvents(streamId, events, { version: 7, hash: 'f'.repeat(64) }, '2024-01-02T00:00:00.000Z');
+        let prev = 'f'.repeat(64);
+        for (const p of prepared) {
+          expect(p.prevHash).toBe(prev);
+          expect(p.hash).toBe(eventHash(p));
+          expect(p.metadata.recordedAt).toBe('2024-01-02T00:00:00.000Z');
+          prev = p.hash;
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });
