@@ -2,6 +2,7 @@
 // security scenarios, prints the table and (full sizes, or with --write) writes docs/reliability.md.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { suiteLimits } from './limits.ts';
 import { markdownReport, textTable } from './report.ts';
 import { passed } from './support.ts';
 import { runSuite } from './suite.ts';
@@ -20,7 +21,7 @@ for (const r of results) {
 }
 if (write) {
   const path = fileURLToPath(new URL('../../../docs/reliability.md', import.meta.url));
-  writeFileSync(path, markdownReport(results, { short, startedAt }));
+  writeFileSync(path, markdownReport(results, { short, startedAt, limits: [...suiteLimits] }));
   console.log(`\nwritten to ${path}`);
 }
 process.exit(results.every(passed) ? 0 : 1);
