@@ -10,6 +10,72 @@ export type Migration = {
   single?: boolean;
 };
 
+/**
+ * The server-side append (migrations 2 and 3): raises SQLSTATE CS409 with the actual head as
+ * DETAIL when the head differs from the one the caller prepared the hash chain against (the
+ * claim rolls back with it). Reply placeholders (p_tokens) are replaced by the positions taken here.
+ */
+const appendEventsSql = (s: string, o: { replace: boolean; notify: boolean }): string => `
+      CREATE ${o.replace ? 'OR REPLACE ' : ''}FUNCTION ${s}.append_events(
+        p_stream text, p_stream_lock text, p_all_lock text, p_channel text,
+        p_head_version int, p_head_hash text,
+        p_command_id text, p_request_hash text, p_reply text, p_tokens text[], p_recorded_at text,
+        p_ids text[], p_types text[], p_schema_versions int[], p_data text[], p_metadata text[], p_hashes text[], p_prev_hashes text[]
+      ) RETURNS jsonb LANGUAGE plpgsql VOLATILE AS $fn$
+      DECLARE
+        v_version int;
+        v_hash text;
+        v_kept record;
+        v_seqs bigint[];
+        v_tx text;
+        v_reply text;
+        n int := cardinality(p_ids);
+      BEGIN
+        -- The lock comes before any write: the transaction id (and so the position) is taken under it.
+        PERFORM pg_advisory_xact_lock(hashtextextended(p_stream_lock, 0));
+        PERFORM pg_advisory_xact_lock_shared(hashtextextended(p_all_lock, 0));
+        IF p_command_id IS NOT NULL THEN
+          INSERT INTO ${s}.command_outcomes (command_id, request_hash, reply, recorded_at, recorded_ts)
+          VALUES (p_command_id, p_request_hash, NULL, p_recorded_at, p_recorded_at::timestamptz)
+          ON CONFLICT (command_id) DO NOTHING;
+          IF NOT FOUND THEN
+            SELECT request_hash, reply, recorded_at INTO v_kept FROM ${s}.command_outcomes WHERE command_id = p_command_id;
+            IF NOT FOUND THEN
+              RETURN jsonb_build_object('status', 'vanished');
+            END IF;
+            RETURN jsonb_build_object('status', 'kept', 'requestHash', v_kept.request_hash, 'reply', v_kept.reply, 'recordedAt', v_kept.recorded_at);
+          END IF;
+        END IF;
+        SELECT version, last_hash INTO v_version, v_hash FROM ${s}.streams WHERE stream_id = p_stream;
+        IF NOT FOUND THEN
+          v_version := 0;
+          v_hash := NULL;
+        END IF;
+        IF v_version <> p_head_version OR (v_version > 0 AND v_hash IS DISTINCT FROM p_head_hash) THEN
+          RAISE EXCEPTION 'stream head moved' USING ERRCODE = 'CS409', DETAIL = jsonb_build_object('version', v_version, 'hash', v_hash)::text;
+        END IF;
+        WITH ins AS (
+          INSERT INTO ${s}.events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash, prev_hash)
+          SELECT u.id::uuid, p_stream, p_head_version + u.n::int, u.t, u.sv, u.d::jsonb, u.m::jsonb, p_recorded_at::timestamptz, u.h, u.p
+          FROM unnest(p_ids, p_types, p_schema_versions, p_data, p_metadata, p_hashes, p_prev_hashes) WITH ORDINALITY AS u(id, t, sv, d, m, h, p, n)
+          ORDER BY u.n
+          RETURNING global_seq, stream_version
+        )
+        SELECT array_agg(global_seq ORDER BY stream_version) INTO v_seqs FROM ins;
+        INSERT INTO ${s}.streams (stream_id, version, last_hash) VALUES (p_stream, p_head_version + n, p_hashes[n])
+        ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, last_hash = excluded.last_hash, updated_at = now();
+${o.notify ? '        PERFORM pg_notify(p_channel, p_stream);\n' : ''}        v_tx := pg_current_xact_id()::text;
+        IF p_command_id IS NOT NULL THEN
+          v_reply := p_reply;
+          FOR i IN 1..n LOOP
+            v_reply := replace(v_reply, p_tokens[i], lpad(v_tx, 20, '0') || ':' || lpad(v_seqs[i]::text, 20, '0'));
+          END LOOP;
+          UPDATE ${s}.command_outcomes SET reply = v_reply::jsonb WHERE command_id = p_command_id;
+        END IF;
+        RETURN jsonb_build_object('status', 'ok', 'tx', v_tx, 'seqs', to_jsonb(v_seqs::text[]));
+      END
+      $fn$`;
+
 /** The event store's schema, in order. Never edit a released step: add a new one. */
 export const migrations: readonly Migration[] = [
   {
@@ -62,67 +128,13 @@ export const migrations: readonly Migration[] = [
     // Raises SQLSTATE CS409 with the actual head as DETAIL when the head differs from the one
     // the caller prepared the hash chain against (the claim rolls back with it). Reply
     // placeholders (p_tokens) are replaced by the positions taken here.
-    sql: (s) => `
-      CREATE FUNCTION ${s}.append_events(
-        p_stream text, p_stream_lock text, p_all_lock text, p_channel text,
-        p_head_version int, p_head_hash text,
-        p_command_id text, p_request_hash text, p_reply text, p_tokens text[], p_recorded_at text,
-        p_ids text[], p_types text[], p_schema_versions int[], p_data text[], p_metadata text[], p_hashes text[], p_prev_hashes text[]
-      ) RETURNS jsonb LANGUAGE plpgsql VOLATILE AS $fn$
-      DECLARE
-        v_version int;
-        v_hash text;
-        v_kept record;
-        v_seqs bigint[];
-        v_tx text;
-        v_reply text;
-        n int := cardinality(p_ids);
-      BEGIN
-        -- The lock comes before any write: the transaction id (and so the position) is taken under it.
-        PERFORM pg_advisory_xact_lock(hashtextextended(p_stream_lock, 0));
-        PERFORM pg_advisory_xact_lock_shared(hashtextextended(p_all_lock, 0));
-        IF p_command_id IS NOT NULL THEN
-          INSERT INTO ${s}.command_outcomes (command_id, request_hash, reply, recorded_at, recorded_ts)
-          VALUES (p_command_id, p_request_hash, NULL, p_recorded_at, p_recorded_at::timestamptz)
-          ON CONFLICT (command_id) DO NOTHING;
-          IF NOT FOUND THEN
-            SELECT request_hash, reply, recorded_at INTO v_kept FROM ${s}.command_outcomes WHERE command_id = p_command_id;
-            IF NOT FOUND THEN
-              RETURN jsonb_build_object('status', 'vanished');
-            END IF;
-            RETURN jsonb_build_object('status', 'kept', 'requestHash', v_kept.request_hash, 'reply', v_kept.reply, 'recordedAt', v_kept.recorded_at);
-          END IF;
-        END IF;
-        SELECT version, last_hash INTO v_version, v_hash FROM ${s}.streams WHERE stream_id = p_stream;
-        IF NOT FOUND THEN
-          v_version := 0;
-          v_hash := NULL;
-        END IF;
-        IF v_version <> p_head_version OR (v_version > 0 AND v_hash IS DISTINCT FROM p_head_hash) THEN
-          RAISE EXCEPTION 'stream head moved' USING ERRCODE = 'CS409', DETAIL = jsonb_build_object('version', v_version, 'hash', v_hash)::text;
-        END IF;
-        WITH ins AS (
-          INSERT INTO ${s}.events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash, prev_hash)
-          SELECT u.id::uuid, p_stream, p_head_version + u.n::int, u.t, u.sv, u.d::jsonb, u.m::jsonb, p_recorded_at::timestamptz, u.h, u.p
-          FROM unnest(p_ids, p_types, p_schema_versions, p_data, p_metadata, p_hashes, p_prev_hashes) WITH ORDINALITY AS u(id, t, sv, d, m, h, p, n)
-          ORDER BY u.n
-          RETURNING global_seq, stream_version
-        )
-        SELECT array_agg(global_seq ORDER BY stream_version) INTO v_seqs FROM ins;
-        INSERT INTO ${s}.streams (stream_id, version, last_hash) VALUES (p_stream, p_head_version + n, p_hashes[n])
-        ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, last_hash = excluded.last_hash, updated_at = now();
-        PERFORM pg_notify(p_channel, p_stream);
-        v_tx := pg_current_xact_id()::text;
-        IF p_command_id IS NOT NULL THEN
-          v_reply := p_reply;
-          FOR i IN 1..n LOOP
-            v_reply := replace(v_reply, p_tokens[i], lpad(v_tx, 20, '0') || ':' || lpad(v_seqs[i]::text, 20, '0'));
-          END LOOP;
-          UPDATE ${s}.command_outcomes SET reply = v_reply::jsonb WHERE command_id = p_command_id;
-        END IF;
-        RETURN jsonb_build_object('status', 'ok', 'tx', v_tx, 'seqs', to_jsonb(v_seqs::text[]));
-      END
-      $fn$`,
+    sql: (s) => appendEventsSql(s, { replace: false, notify: true }),
+  },
+  {
+    version: 3,
+    name: 'append_events without pg_notify: NOTIFY serialises commits cluster-wide (no group commit); the store notifies after commit',
+    single: true,
+    sql: (s) => appendEventsSql(s, { replace: true, notify: false }),
   },
 ];
 

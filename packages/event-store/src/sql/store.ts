@@ -116,6 +116,28 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
     const unlisten = await l;
     await unlisten?.().catch(() => undefined);
   };
+  /**
+   * NOTIFY after commit, coalesced (at most one in flight, one more if appends committed
+   * meanwhile): a NOTIFY inside the append's transaction holds PostgreSQL's cluster-wide notify
+   * lock through the commit's fsync, serialising every appending transaction. Only a wake-up
+   * hint: subscribers in other processes still poll, so a lost one only delays them.
+   */
+  let notifying: Promise<void> | undefined;
+  let notifyAgain = false;
+  const notifyOthers = (): void => {
+    if (notifying) {
+      notifyAgain = true;
+      return;
+    }
+    notifying = (async () => {
+      do {
+        notifyAgain = false;
+        await executor.query('SELECT pg_notify($1, $2)', [channel, '*']).catch(() => undefined);
+      } while (notifyAgain && !closed);
+    })().finally(() => {
+      notifying = undefined;
+    });
+  };
   const open = (): void => {
     if (closed) throw new EventStoreError('unavailable', 'the event store is closed');
   };
@@ -340,6 +362,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
       const recorded: RecordedEvent[] = prepared.map((p, i) => ({ ...p, position: positionOf(call.tx, call.seqs[i]!) }));
       const last = recorded[recorded.length - 1]!;
       remember(streamId, last.streamVersion, last.hash);
+      notifyOthers();
       for (const w of wakers) w();
       return { streamId, nextVersion: last.streamVersion, positions: recorded.map((r) => r.position), events: recorded };
     }
@@ -514,6 +537,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
       if (closed) return;
       closed = true;
       for (const w of wakers) w();
+      await notifying;
       await stopListening();
       await executor.close();
     },
