@@ -164,6 +164,41 @@ describe('postgres adapter specifics', () => {
     }
   });
 
+  it('throttled NOTIFY after commit: an append while a NOTIFY is in flight still wakes another store object (trailing NOTIFY)', async () => {
+    const reader = await createPostgresEventStore({ connectionString: db.url, schema: 'notify_trailing' });
+    // The writer's first NOTIFY is delivered at once but its call resolves 6 s later; the second
+    // append comes after the reader's quick retries (about 4.5 s) are over, while that NOTIFY is
+    // still in flight: only a trailing NOTIFY wakes the reader before its 60 s poll.
+    const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+    const inner = pgExecutor(pool, { ownsPool: true });
+    let notifies = 0;
+    const slowNotify = {
+      ...inner,
+      query: async <R,>(text: string, params?: readonly unknown[]) => {
+        const rows = await inner.query<R>(text, params);
+        if (text.startsWith('SELECT pg_notify(') && (notifies += 1) === 1) await new Promise((r) => setTimeout(r, 6000));
+        return rows;
+      },
+    };
+    const writer = await createSqlEventStore(slowNotify, { schema: 'notify_trailing' });
+    try {
+      const seen: string[] = [];
+      const sub = reader.subscribe({ from: START, pollMs: 60_000, onEvent: (e) => void seen.push(e.streamId) });
+      await new Promise((r) => setTimeout(r, 300));
+      await writer.append('NT-1', [{ type: 'A', data: {}, metadata: meta }], { expectedVersion: 'no_stream' });
+      await new Promise((r) => setTimeout(r, 5000));
+      const t = Date.now();
+      await writer.append('NT-2', [{ type: 'A', data: {}, metadata: meta }], { expectedVersion: 'no_stream' });
+      while (seen.length < 2 && Date.now() - t < 15_000) await new Promise((r) => setTimeout(r, 10));
+      await sub.stop();
+      expect(seen).toEqual(['NT-1', 'NT-2']);
+      expect(notifies).toBe(2);
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  }, 30_000);
+
   it('pruneOutcomes deletes outcomes older than the given time only', async () => {
     let now = new Date('2024-01-01T00:00:00.000Z');
     const store = await createPostgresEventStore({ connectionString: db.url, schema: 'prune', clock: () => now });

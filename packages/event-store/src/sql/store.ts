@@ -117,26 +117,44 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
     await unlisten?.().catch(() => undefined);
   };
   /**
-   * NOTIFY after commit, coalesced (at most one in flight, one more if appends committed
-   * meanwhile): a NOTIFY inside the append's transaction holds PostgreSQL's cluster-wide notify
-   * lock through the commit's fsync, serialising every appending transaction. Only a wake-up
-   * hint: subscribers in other processes still poll, so a lost one only delays them.
+   * NOTIFY after commit, throttled (the first at once, then at most one per NOTIFY_EVERY_MS,
+   * never two in flight): a NOTIFY inside the append's transaction holds PostgreSQL's
+   * cluster-wide notify lock through the commit's fsync, serialising every appending
+   * transaction, and one per append costs a statement each. Only a wake-up hint: subscribers in
+   * other processes still poll, so a lost one only delays them.
    */
+  const NOTIFY_EVERY_MS = 5;
   let notifying: Promise<void> | undefined;
-  let notifyAgain = false;
+  let notifyTimer: ReturnType<typeof setTimeout> | undefined;
+  let notifyPending = false;
+  let lastNotify = Number.NEGATIVE_INFINITY;
+  const sendNotify = (): void => {
+    notifyTimer = undefined;
+    notifyPending = false;
+    if (closed) return;
+    lastNotify = performance.now();
+    notifying = executor
+      .query('SELECT pg_notify($1, $2)', [channel, '*'])
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        notifying = undefined;
+        if (notifyPending) notifyOthers();
+      });
+  };
   const notifyOthers = (): void => {
-    if (notifying) {
-      notifyAgain = true;
+    if (notifyTimer || notifying) {
+      notifyPending = true;
       return;
     }
-    notifying = (async () => {
-      do {
-        notifyAgain = false;
-        await executor.query('SELECT pg_notify($1, $2)', [channel, '*']).catch(() => undefined);
-      } while (notifyAgain && !closed);
-    })().finally(() => {
-      notifying = undefined;
-    });
+    const wait = lastNotify + NOTIFY_EVERY_MS - performance.now();
+    if (wait <= 0) sendNotify();
+    else {
+      notifyTimer = setTimeout(sendNotify, wait);
+      notifyTimer.unref?.();
+    }
   };
   const open = (): void => {
     if (closed) throw new EventStoreError('unavailable', 'the event store is closed');
@@ -537,6 +555,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
       if (closed) return;
       closed = true;
       for (const w of wakers) w();
+      if (notifyTimer) clearTimeout(notifyTimer);
       await notifying;
       await stopListening();
       await executor.close();
