@@ -1,6 +1,6 @@
 import { createPostgresEventStore } from '@cs/event-store';
 import { kpiProjection } from '@cs/projection-kpi';
-import { createProjectionRuntime, leaseHolder, readStatus, schemaOf } from '@cs/projection-runtime';
+import { createProjectionRuntime, leaseHolder, readStatus, schemaOf, servingVersion } from '@cs/projection-runtime';
 import { createReadModelDatabase } from '@cs/read-model';
 import { createSimulation } from '@cs/simulator';
 import { createTestDatabase } from '@cs/testing';
@@ -79,6 +79,9 @@ export const leadership: Scenario = {
       const until = Date.now() + 300_000;
       while ((await readStatus(dbs[0]!, kpiProjection.name, kpiProjection.version))?.checkpoint !== end && Date.now() < until) await sleep(100);
       f.check((await readStatus(dbs[0]!, kpiProjection.name, kpiProjection.version))?.checkpoint === end, 'the projectors did not catch up within 5 minutes');
+      // Caught up is not yet promoted: the analytics views appear at the leader's next idle poll.
+      while ((await servingVersion(dbs[0]!, kpiProjection.name)) !== kpiProjection.version && Date.now() < until) await sleep(100);
+      f.check((await servingVersion(dbs[0]!, kpiProjection.name)) === kpiProjection.version, 'the caught-up version was not promoted within 5 minutes');
       f.r.runs = terminated;
       const cmp = compareRows(await analyticsRows(database.url), oracleRows(events));
       f.r.lost = cmp.lost;
