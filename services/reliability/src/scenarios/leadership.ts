@@ -23,7 +23,9 @@ export const leadership: Scenario = {
   title: "two projectors; the leader's connection terminated mid-batch",
   sizes: { full: 20, short: 3 },
   run: async (size, log) => {
-    const commands = [...createSimulation({ customers: size * 10, days: 10, seed: 17 }).commands];
+    // The history must outlast every termination: with too few commands the projectors catch up
+    // before the last termination and find no batch in flight to cut (a harness miss).
+    const commands = [...createSimulation({ customers: Math.max(size * 10, 80), days: 10, seed: 17 }).commands];
     const f = figures('projector leadership', `${size} terminations, ${commands.length} commands written meanwhile`);
     const database = await createTestDatabase('rel_leadership');
     const store = await createPostgresEventStore({ connectionString: database.url, max: 16 });
