@@ -54,7 +54,11 @@ export const leadership: Scenario = {
         const until = Date.now() + 10_000;
         while (pid === undefined && Date.now() < until) {
           const r = await admin.query<{ pid: number }>(
-            `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database() AND xact_start IS NOT NULL AND (state = 'idle in transaction' OR (state = 'active' AND query ILIKE $2))`,
+            // Only the batch transaction itself: it holds the lease row FOR UPDATE (RowShareLock on
+            // the lease table) — not a status read or a lease renewal of the same pool.
+            `SELECT a.pid FROM pg_stat_activity a WHERE a.application_name = $1 AND a.datname = current_database() AND a.xact_start IS NOT NULL
+               AND (a.state = 'idle in transaction' OR (a.state = 'active' AND a.query ILIKE $2))
+               AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.relation = 'projection_runtime.projection_leases'::regclass AND l.mode = 'RowShareLock')`,
             [app, `%${schemaOf(kpiProjection)}%`],
           );
           pid = r.rows[0]?.pid;
