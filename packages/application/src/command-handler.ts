@@ -57,6 +57,21 @@ export type CommandHandlerOptions = {
   maxAttempts?: number;
   /** Take a snapshot when this many events were appended since the last one (default 100). */
   snapshotEvery?: number;
+  /**
+   * How many streams' latest state (as this handler last loaded or appended it) are kept, least
+   * recently used first out (default 10,000; 0: none). A command on a kept stream is decided on
+   * that state and appended with its version, without loading: the append's expected version
+   * makes a stale state a conflict, which reloads. Rejections and no-ops are never answered
+   * from a kept state: they are decided again on a fresh load.
+   */
+  stateCacheSize?: number;
+  /**
+   * Decide a command on a stream this handler keeps no state for as if the stream were new, and
+   * append with `no_stream` (default true): creations (`order.place`, `customer.open`) skip the
+   * load. An existing stream makes the append a conflict (one extra round trip), after which the
+   * command is decided on a fresh load; a rejection on the empty state is decided again on one.
+   */
+  assumeNewStreams?: boolean;
   /** Called after every successful append (e.g. to anchor the stream head for auditors). */
   afterAppend?: (result: AppendResult) => Promise<void> | void;
   /** Cross-aggregate operations, by command type; they replace the plain path for that type. */
@@ -103,6 +118,36 @@ const fieldErrors = (issues: readonly { path: readonly PropertyKey[]; message: s
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A stream's state as of `version`, and the version of its latest snapshot. */
+type StreamView = { state: unknown; version: number; snapshotVersion: number };
+
+/** The latest known state per stream, least recently used first out; size 0 keeps nothing. */
+const createStateCache = (size: number) => {
+  const views = new Map<string, StreamView>();
+  return {
+    get: (streamId: string): StreamView | undefined => {
+      const v = views.get(streamId);
+      if (v) {
+        views.delete(streamId);
+        views.set(streamId, v);
+      }
+      return v;
+    },
+    /** Keeps `view` unless a later version is kept already (a load may finish after an append). */
+    keep: (streamId: string, view: StreamView): void => {
+      if (size <= 0) return;
+      const known = views.get(streamId);
+      if (known && known.version > view.version) return;
+      views.delete(streamId);
+      views.set(streamId, view);
+      if (views.size > size) views.delete(views.keys().next().value!);
+    },
+    forget: (streamId: string): void => {
+      views.delete(streamId);
+    },
+  };
+};
+
 /** Thrown inside `execute` when the load found the command's kept outcome: answered without deciding. */
 class KeptOutcome extends Error {
   constructor(readonly outcome: CommandOutcome) {
@@ -126,6 +171,8 @@ export const createCommandHandler = (options: CommandHandlerOptions) => {
     maxFutureSkewMs = 5 * 60_000,
     maxAttempts = 25,
     snapshotEvery = 100,
+    stateCacheSize = 10_000,
+    assumeNewStreams = true,
     afterAppend,
     processes = {},
     log,
@@ -137,6 +184,7 @@ export const createCommandHandler = (options: CommandHandlerOptions) => {
     }
   }
   const lock = createKeyedLock();
+  const states = createStateCache(stateCacheSize);
 
   const aggregateOf = (commandType: string): AnyAggregate => {
     const entry = catalogue.get(commandType);
@@ -154,7 +202,9 @@ export const createCommandHandler = (options: CommandHandlerOptions) => {
     let state = (usable ? usable.state : aggregate.decider.initialState()) as S;
     for (const e of events) state = aggregate.decider.evolve(state, { type: e.type, data: e.data });
     const version = events.length > 0 ? events[events.length - 1]!.streamVersion : (usable?.version ?? 0);
-    return { state, version, snapshotVersion: usable?.version ?? 0, outcome };
+    const snapshotVersion = usable?.version ?? 0;
+    states.keep(streamId, { state, version, snapshotVersion });
+    return { state, version, snapshotVersion, outcome };
   };
 
   const metadataFor = (request: CommandRequest, commandId: string, occurredAt: string): EventMetadata => ({
@@ -203,67 +253,87 @@ export const createCommandHandler = (options: CommandHandlerOptions) => {
     const streamId = streamName(aggregate.category, definition.aggregateId(command.data));
     const commandId = opts.subId ? `${request.commandId}/${opts.subId}` : request.commandId;
     const occurredAt = (command.data as { occurredAt: string }).occurredAt;
+    /**
+     * Decides on `view` and appends with its version. `assumed`: the view was not just loaded
+     * (a kept state, or the empty state of a stream this handler knows nothing of), so only an
+     * append is a final answer: a rejection, a no-op or a conflict returns undefined (load and decide again).
+     */
+    const attempt = async (view: StreamView, assumed: boolean): Promise<StepResult | 'conflict' | undefined> => {
+      const { state, version, snapshotVersion } = view;
+      let events: DomainEvent[];
+      try {
+        events = aggregate.decider.decide(command, state);
+      } catch (e) {
+        if (isDomainError(e)) {
+          if (assumed) return undefined;
+          return { kind: 'rejected', code: e.code, message: e.message, reply: errorReply(request.commandId, e.code, e.message) };
+        }
+        throw e;
+      }
+      if (events.length === 0) {
+        if (assumed) return undefined;
+        const reply: CommandReply = { ok: true, commandId: request.commandId, streamId, version, eventTypes: [], positions: [], duplicate: false };
+        return { kind: 'unchanged', streamId, version, reply };
+      }
+      let result: AppendResult;
+      try {
+        result = await store.append(
+          streamId,
+          events.map((e) => ({
+            type: e.type,
+            schemaVersion: aggregate.events[e.type]?.schemaVersion ?? 1,
+            data: e.data,
+            metadata: metadataFor(request, commandId, occurredAt),
+          })),
+          {
+            expectedVersion: version === 0 ? 'no_stream' : version,
+            ...(opts.final
+              ? { idempotency: { commandId: request.commandId, requestHash, reply: (r: AppendResult) => okReply(request.commandId, r) } }
+              : {}),
+          },
+        );
+      } catch (e) {
+        states.forget(streamId);
+        if (e instanceof ConcurrencyError) return 'conflict';
+        throw e;
+      }
+      const after = events.reduce((s, e) => aggregate.decider.evolve(s, e), state);
+      let snapshotAt = snapshotVersion;
+      if (result.nextVersion - snapshotVersion >= snapshotEvery) {
+        await store
+          .saveSnapshot({ streamId, version: result.nextVersion, schemaVersion: SNAPSHOT_SCHEMA, state: after })
+          .then(() => (snapshotAt = result.nextVersion))
+          .catch((err: unknown) => log?.warn({ err, streamId }, 'snapshot not saved'));
+      }
+      states.keep(streamId, { state: after, version: result.nextVersion, snapshotVersion: snapshotAt });
+      if (afterAppend) {
+        // The events are stored; a failing hook (e.g. anchoring) must not turn that into an error reply.
+        await Promise.resolve()
+          .then(() => afterAppend(result))
+          .catch((err: unknown) => log?.error({ err, streamId }, 'afterAppend hook failed'));
+      }
+      return { kind: 'appended', result, reply: okReply(request.commandId, result) };
+    };
     return lock.run(streamId, async () => {
-      for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-        const { state, version, snapshotVersion, outcome } = await load<unknown>(aggregate, streamId, opts.checkOutcome && attempt === 1 ? request.commandId : undefined);
-        if (outcome) throw new KeptOutcome(outcome);
-        let events: DomainEvent[];
-        try {
-          events = aggregate.decider.decide(command, state);
-        } catch (e) {
-          if (isDomainError(e)) {
-            return { kind: 'rejected', code: e.code, message: e.message, reply: errorReply(request.commandId, e.code, e.message) };
-          }
-          throw e;
-        }
-        if (events.length === 0) {
-          const reply: CommandReply = { ok: true, commandId: request.commandId, streamId, version, eventTypes: [], positions: [], duplicate: false };
-          return { kind: 'unchanged', streamId, version, reply };
-        }
-        try {
-          const result = await store.append(
-            streamId,
-            events.map((e) => ({
-              type: e.type,
-              schemaVersion: aggregate.events[e.type]?.schemaVersion ?? 1,
-              data: e.data,
-              metadata: metadataFor(request, commandId, occurredAt),
-            })),
-            {
-              expectedVersion: version === 0 ? 'no_stream' : version,
-              ...(opts.final
-                ? { idempotency: { commandId: request.commandId, requestHash, reply: (r: AppendResult) => okReply(request.commandId, r) } }
-                : {}),
-            },
-          );
-          if (result.nextVersion - snapshotVersion >= snapshotEvery) {
-            const after = events.reduce((s, e) => aggregate.decider.evolve(s, e), state);
-            await store
-              .saveSnapshot({ streamId, version: result.nextVersion, schemaVersion: SNAPSHOT_SCHEMA, state: after })
-              .catch((err: unknown) => log?.warn({ err, streamId }, 'snapshot not saved'));
-          }
-          if (afterAppend) {
-            // The events are stored; a failing hook (e.g. anchoring) must not turn that into an error reply.
-            await Promise.resolve()
-              .then(() => afterAppend(result))
-              .catch((err: unknown) => log?.error({ err, streamId }, 'afterAppend hook failed'));
-          }
-          return { kind: 'appended', result, reply: okReply(request.commandId, result) };
-        } catch (e) {
-          if (e instanceof ConcurrencyError && attempt < maxAttempts) {
-            // Short full jitter: a long back-off starves the loser, because the winning
-            // instance's next queued command for the same stream goes straight in meanwhile.
-            await sleep(Math.random() * Math.min(50, 2 ** attempt));
-            continue;
-          }
-          if (e instanceof ConcurrencyError) {
-            const reply = errorReply(request.commandId, 'conflict_exhausted', `gave up after ${maxAttempts} conflicting attempts on ${streamId}`);
-            return { kind: 'rejected', code: 'conflict_exhausted', message: reply.ok ? '' : reply.error.message, reply };
-          }
-          throw e;
+      // Without a load first: the kept state, or (for a stream this handler knows nothing of) the empty one.
+      const assumed = states.get(streamId) ?? (assumeNewStreams ? { state: aggregate.decider.initialState(), version: 0, snapshotVersion: 0 } : undefined);
+      if (assumed) {
+        const step = await attempt(assumed, true);
+        if (step !== undefined && step !== 'conflict') return step;
+      }
+      for (let n = 1; n <= maxAttempts; n++) {
+        const loaded = await load<unknown>(aggregate, streamId, opts.checkOutcome && n === 1 ? request.commandId : undefined);
+        if (loaded.outcome) throw new KeptOutcome(loaded.outcome);
+        const step = await attempt(loaded, false);
+        if (step !== 'conflict') return step!;
+        if (n < maxAttempts) {
+          // Short full jitter: a long back-off starves the loser, because the winning
+          // instance's next queued command for the same stream goes straight in meanwhile.
+          await sleep(Math.random() * Math.min(50, 2 ** n));
         }
       }
-      throw new Error('unreachable');
+      const reply = errorReply(request.commandId, 'conflict_exhausted', `gave up after ${maxAttempts} conflicting attempts on ${streamId}`);
+      return { kind: 'rejected', code: 'conflict_exhausted', message: reply.ok ? '' : reply.error.message, reply };
     });
   };
 

@@ -64,7 +64,8 @@ describe('the write path on PostgreSQL', () => {
     });
     const h = handlerOn(storeA);
     const { orderId, at } = await customerWithOrder(h, 'pg-kept');
-    const counted = handlerOn(store, { aggregates: counting });
+    // Load first, always (no kept state, no assumed new stream): the path this test is about.
+    const counted = handlerOn(store, { aggregates: counting, stateCacheSize: 0, assumeNewStreams: false });
     const payload = { orderId, verifiedBy: 'order.desk', occurredAt: at() };
     const first = await send(counted, 'order.verify', payload, 'pg-kept-verify');
     expect(first).toMatchObject({ ok: true, eventTypes: ['OrderVerified'], duplicate: false });
