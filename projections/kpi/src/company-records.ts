@@ -62,6 +62,24 @@ export const companyRecordEventTypes: readonly string[] = [
   'ServiceImprovementClosed',
 ];
 
+const directRecords = new Set([
+  'CustomerEvaluationRecorded',
+  'ServiceStandardPublished',
+  'ServiceImprovementOpened',
+  'ServiceImprovementResultRecorded',
+  'ServiceImprovementConfirmed',
+  'ServiceImprovementClosed',
+]);
+
+/**
+ * Whether `handleCompanyRecord` writes anything for an event type (evaluations, standards,
+ * improvements).
+ *
+ * @example
+ * isCompanyRecord('ServiceStandardPublished'); // true
+ */
+export const isCompanyRecord = (type: string): boolean => directRecords.has(type);
+
 const segmentOf = (event: KpiEvent) => {
   const seg = reader(event).obj('segment');
   const s = seg ? reader(seg) : reader(event).fail('segment', 'an object');
@@ -69,7 +87,35 @@ const segmentOf = (event: KpiEvent) => {
 };
 
 /**
- * Writes the company-level records: survey answers, service evaluations, service-standard
+ * The survey-answer rows of a `CustomerSurveyRecorded` event (one per item), with the
+ * customer's segment at the time of the survey.
+ *
+ * @example
+ * surveyAnswerRows(event); // [{ survey_id, item, customer_id, answer, score, surveyed_at, classification, ... }]
+ */
+export const surveyAnswerRows = (event: KpiEvent): Record<string, string | number>[] => {
+  const d = reader(event);
+  const answers = d.obj('answers');
+  if (!answers) return d.fail('answers', 'an object');
+  const scores = d.obj('scores');
+  const a = reader(answers);
+  const sc = scores ? reader(scores) : d.fail('scores', 'an object');
+  const seg = segmentOf(event);
+  return Object.keys(a.data)
+    .sort()
+    .map((item) => ({
+      survey_id: d.str('surveyId'),
+      item,
+      customer_id: d.str('customerId'),
+      answer: a.str(item),
+      score: sc.int(item),
+      surveyed_at: d.time('occurredAt'),
+      ...seg,
+    }));
+};
+
+/**
+ * Writes the company-level records other than survey answers (`surveyAnswerRows`): service evaluations, service-standard
  * versions and improvement items. Upserts keyed by ids.
  *
  * @example
@@ -78,31 +124,6 @@ const segmentOf = (event: KpiEvent) => {
 export const handleCompanyRecord = async (db: Kysely<KpiDatabase>, event: KpiEvent): Promise<void> => {
   const d = reader(event);
   switch (event.type) {
-    case 'CustomerSurveyRecorded': {
-      const answers = d.obj('answers');
-      if (!answers) return d.fail('answers', 'an object');
-      const scores = d.obj('scores');
-      const a = reader(answers);
-      const sc = scores ? reader(scores) : d.fail('scores', 'an object');
-      const seg = segmentOf(event);
-      for (const item of Object.keys(a.data).sort()) {
-        const row = {
-          survey_id: d.str('surveyId'),
-          item,
-          customer_id: d.str('customerId'),
-          answer: a.str(item),
-          score: sc.int(item),
-          surveyed_at: d.time('occurredAt'),
-          ...seg,
-        };
-        await db
-          .insertInto('survey_answers')
-          .values(row)
-          .onConflict((oc) => oc.columns(['survey_id', 'item']).doUpdateSet({ answer: row.answer, score: row.score, surveyed_at: row.surveyed_at }))
-          .execute();
-      }
-      return;
-    }
     case 'CustomerEvaluationRecorded': {
       const seg = segmentOf(event);
       const items = d.list('items');

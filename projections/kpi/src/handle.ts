@@ -1,361 +1,290 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { KpiDatabase } from './database.ts';
-import { type KpiEvent, reader } from './event-data.ts';
-import type { NewOrderFactRow } from './order-fact.table.ts';
-import type { NewComplaintFactRow } from './complaint-fact.table.ts';
-import type { NewReturnFactRow } from './return-fact.table.ts';
-import { customerAttributeChanges, handleCompanyRecord } from './company-records.ts';
+import { type EventReader, type KpiEvent, reader } from './event-data.ts';
+import { safeIdentifier } from '@cs/read-model';
+import { customerAttributeChanges, handleCompanyRecord, isCompanyRecord, surveyAnswerRows } from './company-records.ts';
+import { type ColumnSpec, type Merge, mergedTable, type MergedTable, type TableSpec } from './merged-writes.ts';
 
 // Every write is an upsert keyed by the subject's id (or the event id), so applying an event
 // twice leaves the same rows: the runtime's exactly-once per batch is not relied upon.
 
 type Db = Kysely<KpiDatabase>;
 
-type LineRow = { order_id: string; line_id: string; ordered_quantity: number; picked_quantity: number; stock_damaged: boolean; prepared_at: string };
-type PointRow = { event_id: string; order_id: string; kind: 'dispatch' | 'update' | 'delivery' | 'loss'; at: string };
+const ts = 'timestamptz';
+const col = (name: string, type: string, merge: Merge = 'set', absent?: string): ColumnSpec => ({ name, type, merge, ...(absent === undefined ? {} : { absent }) });
+const text = { type: 'text' } as const;
+
+/** The fact tables written through merged writes, with how each column combines (see merged-writes.ts). */
+const specs = {
+  orders: {
+    table: 'order_facts',
+    key: [{ name: 'order_id', ...text }],
+    columns: [
+      col('customer_id', 'text', 'insert'),
+      ...['placed_at', 'promised_dispatch_at', 'promised_delivery_at', 'accepted_at', 'rejected_at', 'cancelled_at', 'prepared_at', 'dispatched_at', 'delivered_at', 'lost_at'].map((c) => col(c, ts)),
+      col('rejection_reason', 'text'),
+      col('picked_in_full', 'boolean'),
+      col('in_full', 'boolean'),
+      col('damage_at_handover', 'boolean'),
+    ],
+  },
+  lines: {
+    table: 'order_lines',
+    key: [{ name: 'order_id', ...text }, { name: 'line_id', ...text }],
+    columns: [col('ordered_quantity', 'integer'), col('picked_quantity', 'integer'), col('stock_damaged', 'boolean'), col('prepared_at', ts)],
+  },
+  points: {
+    table: 'order_tracking_points',
+    key: [{ name: 'event_id', ...text }],
+    columns: [col('order_id', 'text', 'insert'), col('kind', 'text', 'insert'), col('at', ts, 'insert')],
+  },
+  damage: {
+    table: 'order_damage_reports',
+    key: [{ name: 'source', ...text }, { name: 'source_id', ...text }],
+    columns: [col('order_id', 'text'), col('reported_at', ts)],
+  },
+  complaints: {
+    table: 'complaint_facts',
+    key: [{ name: 'complaint_id', ...text }],
+    columns: [
+      col('customer_id', 'text', 'insert'),
+      col('number', 'text'),
+      col('order_id', 'text'),
+      col('channel', 'text'),
+      col('category', 'text'),
+      col('received_at', ts),
+      col('acknowledged_at', ts, 'least'),
+      col('severity', 'text'),
+      col('first_resolved_at', ts, 'first'),
+      col('reopen_count', 'integer', 'greatest', '0'),
+      col('escalation_count', 'integer', 'greatest', '0'),
+      col('closed_at', ts),
+    ],
+  },
+  returns: {
+    table: 'return_facts',
+    key: [{ name: 'return_id', ...text }],
+    columns: [
+      col('order_id', 'text', 'insert'),
+      col('customer_id', 'text', 'insert'),
+      col('requested_at', ts),
+      col('stated_reason', 'text'),
+      col('cause_confirmed', 'boolean'),
+      col('confirmed_reason', 'text'),
+      col('inspected_at', ts),
+      col('decision', 'text'),
+      col('decided_at', ts),
+      col('outcome', 'text'),
+      col('amount_fen', 'bigint'),
+      col('closed_at', ts),
+    ],
+  },
+  attributes: {
+    table: 'customer_attributes',
+    key: [{ name: 'customer_id', ...text }, { name: 'attribute', ...text }, { name: 'position', ...text }],
+    columns: [col('effective_at', ts), col('value', 'text')],
+  },
+  surveys: {
+    table: 'survey_answers',
+    key: [{ name: 'survey_id', ...text }, { name: 'item', ...text }],
+    columns: [
+      col('customer_id', 'text', 'insert'),
+      col('answer', 'text'),
+      col('score', 'integer'),
+      col('surveyed_at', ts),
+      col('classification', 'text', 'insert'),
+      col('standard_column', 'text', 'insert'),
+      col('region', 'text', 'insert'),
+    ],
+  },
+} satisfies Record<string, TableSpec>;
 
 /**
- * The order-table writes of consecutive order events, merged in memory (a later event's field
- * wins, as with one upsert per event) and sent as one multi-row upsert per table: a batch of
- * order events costs a few statements instead of one or more round trips per event.
+ * The fact-table writes of a batch, merged per row and sent as one statement per table by
+ * `flushKpiWrites`: a batch costs a handful of statements whatever its size, with the effect
+ * the per-event upserts had in event order (see merged-writes.ts).
  */
-export type OrderWrites = { orders: Map<string, NewOrderFactRow>; lines: Map<string, LineRow>; points: Map<string, PointRow> };
+export type KpiWrites = { readonly [K in keyof typeof specs]: MergedTable } & { schema: string };
 
 /**
- * An empty set of pending order writes.
+ * Empty pending writes for the fact tables of `schema`.
  *
  * @example
- * const w = newOrderWrites(); for (const e of events) await applyKpiEvent(db, e, w); await flushOrderWrites(db, w);
+ * const w = newKpiWrites('kpi_v2'); for (const e of events) await applyKpiEvent(db, e, w); await flushKpiWrites(db, w);
  */
-export const newOrderWrites = (): OrderWrites => ({ orders: new Map(), lines: new Map(), points: new Map() });
-
-const orderColumns = [
-  'placed_at',
-  'promised_dispatch_at',
-  'promised_delivery_at',
-  'accepted_at',
-  'rejected_at',
-  'rejection_reason',
-  'cancelled_at',
-  'prepared_at',
-  'picked_in_full',
-  'dispatched_at',
-  'delivered_at',
-  'in_full',
-  'damage_at_handover',
-  'lost_at',
-] as const;
-
-/**
- * Sends the pending order writes (order facts, lines, tracking points) and empties them. A
- * column no event of the batch set keeps its stored value (no event sets one to null).
- *
- * @example
- * await flushOrderWrites(db.withSchema('kpi_v2'), writes);
- */
-export const flushOrderWrites = async (db: Db, w: OrderWrites): Promise<void> => {
-  if (w.orders.size > 0) {
-    const rows = [...w.orders.values()].map((r) => Object.fromEntries([['order_id', r.order_id], ['customer_id', r.customer_id], ...orderColumns.map((c) => [c, r[c] ?? null])]) as NewOrderFactRow);
-    await db
-      .insertInto('order_facts')
-      .values(rows)
-      .onConflict((oc) =>
-        oc.column('order_id').doUpdateSet(Object.fromEntries(orderColumns.map((c) => [c, sql`coalesce(excluded.${sql.ref(c)}, order_facts.${sql.ref(c)})`]))),
-      )
-      .execute();
-  }
-  if (w.lines.size > 0) {
-    await db
-      .insertInto('order_lines')
-      .values([...w.lines.values()])
-      .onConflict((oc) =>
-        oc.columns(['order_id', 'line_id']).doUpdateSet({
-          ordered_quantity: sql`excluded.ordered_quantity`,
-          picked_quantity: sql`excluded.picked_quantity`,
-          stock_damaged: sql`excluded.stock_damaged`,
-          prepared_at: sql`excluded.prepared_at`,
-        }),
-      )
-      .execute();
-  }
-  if (w.points.size > 0) {
-    await db.insertInto('order_tracking_points').values([...w.points.values()]).onConflict((oc) => oc.column('event_id').doNothing()).execute();
-  }
-  w.orders.clear();
-  w.lines.clear();
-  w.points.clear();
-};
-
-const upsertOrder = async (db: Db, row: NewOrderFactRow, w?: OrderWrites): Promise<void> => {
-  if (w) {
-    w.orders.set(row.order_id, { ...w.orders.get(row.order_id), ...row });
-    return;
-  }
-  const { order_id: _id, customer_id: _c, ...update } = row;
-  await db
-    .insertInto('order_facts')
-    .values(row)
-    .onConflict((oc) => (Object.keys(update).length === 0 ? oc.column('order_id').doNothing() : oc.column('order_id').doUpdateSet(update)))
-    .execute();
-};
-
-const upsertComplaint = async (db: Db, row: NewComplaintFactRow): Promise<void> => {
-  const { complaint_id: _id, customer_id: _c, ...update } = row;
-  await db
-    .insertInto('complaint_facts')
-    .values(row)
-    .onConflict((oc) => oc.column('complaint_id').doUpdateSet(update))
-    .execute();
-};
-
-const upsertReturn = async (db: Db, row: NewReturnFactRow): Promise<void> => {
-  const { return_id: _id, customer_id: _c, order_id: _o, ...update } = row;
-  await db
-    .insertInto('return_facts')
-    .values(row)
-    .onConflict((oc) => oc.column('return_id').doUpdateSet(update))
-    .execute();
-};
-
-const trackingPoint = async (db: Db, event: KpiEvent, orderId: string, kind: 'dispatch' | 'update' | 'delivery' | 'loss', at: string, w?: OrderWrites) => {
-  if (w) {
-    w.points.set(event.id, { event_id: event.id, order_id: orderId, kind, at });
-    return;
-  }
-  await db
-    .insertInto('order_tracking_points')
-    .values({ event_id: event.id, order_id: orderId, kind, at })
-    .onConflict((oc) => oc.column('event_id').doNothing())
-    .execute();
-};
-
-const damageReport = async (db: Db, source: 'exception' | 'complaint' | 'return', sourceId: string, orderId: string, at: string) => {
-  await db
-    .insertInto('order_damage_reports')
-    .values({ source, source_id: sourceId, order_id: orderId, reported_at: at })
-    .onConflict((oc) => oc.columns(['source', 'source_id']).doUpdateSet({ order_id: orderId, reported_at: at }))
-    .execute();
+export const newKpiWrites = (schema: string): KpiWrites => {
+  const s = safeIdentifier(schema);
+  return {
+    schema: s,
+    orders: mergedTable(specs.orders),
+    lines: mergedTable(specs.lines),
+    points: mergedTable(specs.points),
+    damage: mergedTable(specs.damage),
+    complaints: mergedTable(specs.complaints),
+    returns: mergedTable(specs.returns),
+    attributes: mergedTable(specs.attributes),
+    surveys: mergedTable(specs.surveys),
+  };
 };
 
 /**
- * Applies one event to the KPI fact tables (`db` scoped to the projection's schema). Events the
- * projection does not use are ignored; malformed ones throw `KpiError('invalid_event')`. The
- * fact rows and totals are NOT touched here: `handleKpiEvents` refreshes them per batch. With
- * `w`, the order-table writes of order events are collected there (send them with
- * `flushOrderWrites` before anything reads those tables).
+ * Sends every pending fact-table write (one statement per table with pending rows) and
+ * empties them. Call before anything reads the fact tables.
  *
  * @example
- * await applyKpiEvent(trx.withSchema('kpi_v2'), event);
+ * await flushKpiWrites(trx, writes);
  */
-export const applyKpiEvent = async (db: Db, event: KpiEvent, w?: OrderWrites): Promise<void> => {
+export const flushKpiWrites = async (db: Kysely<any>, w: KpiWrites): Promise<void> => {
+  for (const key of Object.keys(specs) as (keyof typeof specs)[]) await w[key].flush(db, w.schema);
+};
+
+const order = (w: KpiWrites, d: EventReader, row: Record<string, unknown>): void => {
+  row.order_id = d.str('orderId');
+  row.customer_id = d.str('customerId');
+  w.orders.upsert(row, true);
+};
+const point = (w: KpiWrites, d: EventReader, kind: 'dispatch' | 'update' | 'delivery' | 'loss', at: string): void =>
+  w.points.upsert({ event_id: d.event.id, order_id: d.str('orderId'), kind, at }, true);
+const damage = (w: KpiWrites, source: 'exception' | 'complaint' | 'return', sourceId: string, orderId: string, at: string): void =>
+  w.damage.upsert({ source, source_id: sourceId, order_id: orderId, reported_at: at }, true);
+const complaint = (w: KpiWrites, d: EventReader, row: Record<string, unknown>, create = false): void => {
+  row.complaint_id = d.str('complaintId');
+  w.complaints.upsert(row, create);
+};
+const ret = (w: KpiWrites, d: EventReader, row: Record<string, unknown>): void => {
+  row.return_id = d.str('returnId');
+  row.order_id = d.str('orderId');
+  row.customer_id = d.str('customerId');
+  w.returns.upsert(row, true);
+};
+
+/**
+ * Applies one event to the pending fact-table writes `w` (send them with `flushKpiWrites`);
+ * company records other than survey answers (standards, evaluations, improvements: a few
+ * events in a history) are written at once through `db` (scoped to the projection's schema),
+ * and only then is a promise returned. Events the projection does not use are ignored;
+ * malformed ones throw `KpiError('invalid_event')`. The fact rows and totals are NOT touched
+ * here: `handleKpiEvents` refreshes them per batch.
+ *
+ * @example
+ * await applyKpiEvent(trx.withSchema('kpi_v2'), event, writes);
+ */
+export const applyKpiEvent = (db: Db, event: KpiEvent, w: KpiWrites): Promise<void> | undefined => {
   const d = reader(event);
   switch (event.type) {
     case 'OrderPlaced':
-      return upsertOrder(db, {
-        order_id: d.str('orderId'),
-        customer_id: d.str('customerId'),
-        placed_at: d.time('occurredAt'),
-        promised_dispatch_at: d.time('promisedDispatchAt'),
-        promised_delivery_at: d.time('promisedDeliveryAt'),
-      }, w);
+      order(w, d, { placed_at: d.time('occurredAt'), promised_dispatch_at: d.time('promisedDispatchAt'), promised_delivery_at: d.time('promisedDeliveryAt') });
+      return;
     case 'OrderAccepted':
-      return upsertOrder(db, { order_id: d.str('orderId'), customer_id: d.str('customerId'), accepted_at: d.time('occurredAt') }, w);
+      order(w, d, { accepted_at: d.time('occurredAt') });
+      return;
     case 'OrderRejected':
-      return upsertOrder(db, {
-        order_id: d.str('orderId'),
-        customer_id: d.str('customerId'),
-        rejected_at: d.time('occurredAt'),
-        rejection_reason: d.str('reason'),
-      }, w);
+      order(w, d, { rejected_at: d.time('occurredAt'), rejection_reason: d.str('reason') });
+      return;
     case 'OrderCancelled':
-      return upsertOrder(db, { order_id: d.str('orderId'), customer_id: d.str('customerId'), cancelled_at: d.time('occurredAt') }, w);
+      order(w, d, { cancelled_at: d.time('occurredAt') });
+      return;
     case 'OrderPrepared': {
       const orderId = d.str('orderId');
       const at = d.time('occurredAt');
-      await upsertOrder(db, { order_id: orderId, customer_id: d.str('customerId'), prepared_at: at, picked_in_full: d.bool('pickedInFull') }, w);
+      order(w, d, { prepared_at: at, picked_in_full: d.bool('pickedInFull') });
       for (const line of d.list('lines')) {
         const l = reader(line);
-        const row = {
+        w.lines.upsert({
           order_id: orderId,
           line_id: l.str('lineId'),
           ordered_quantity: l.int('orderedQuantity'),
           picked_quantity: l.int('pickedQuantity'),
           stock_damaged: l.bool('stockDamaged'),
           prepared_at: at,
-        };
-        if (w) {
-          w.lines.set(`${orderId}\u0000${row.line_id}`, row);
-          continue;
-        }
-        await db
-          .insertInto('order_lines')
-          .values(row)
-          .onConflict((oc) =>
-            oc.columns(['order_id', 'line_id']).doUpdateSet({
-              ordered_quantity: row.ordered_quantity,
-              picked_quantity: row.picked_quantity,
-              stock_damaged: row.stock_damaged,
-              prepared_at: at,
-            }),
-          )
-          .execute();
+        }, true);
       }
       return;
     }
     case 'OrderDispatched': {
-      const orderId = d.str('orderId');
       const at = d.time('occurredAt');
-      await upsertOrder(db, { order_id: orderId, customer_id: d.str('customerId'), dispatched_at: at }, w);
-      return trackingPoint(db, event, orderId, 'dispatch', at, w);
+      order(w, d, { dispatched_at: at });
+      point(w, d, 'dispatch', at);
+      return;
     }
     case 'OrderTrackingUpdated':
-      return trackingPoint(db, event, d.str('orderId'), 'update', d.time('occurredAt'), w);
+      point(w, d, 'update', d.time('occurredAt'));
+      return;
     case 'OrderDelivered': {
-      const orderId = d.str('orderId');
       const at = d.time('occurredAt');
-      await upsertOrder(db, {
-        order_id: orderId,
-        customer_id: d.str('customerId'),
-        delivered_at: at,
-        in_full: d.bool('inFull'),
-        damage_at_handover: d.bool('damageRecorded'),
-      }, w);
-      return trackingPoint(db, event, orderId, 'delivery', at, w);
+      order(w, d, { delivered_at: at, in_full: d.bool('inFull'), damage_at_handover: d.bool('damageRecorded') });
+      point(w, d, 'delivery', at);
+      return;
     }
     case 'OrderLost': {
-      const orderId = d.str('orderId');
       const at = d.time('occurredAt');
-      await upsertOrder(db, { order_id: orderId, customer_id: d.str('customerId'), lost_at: at }, w);
-      return trackingPoint(db, event, orderId, 'loss', at, w);
+      order(w, d, { lost_at: at });
+      point(w, d, 'loss', at);
+      return;
     }
     case 'OrderExceptionRaised':
-      if (d.str('kind') !== 'damage') return;
-      return damageReport(db, 'exception', `${d.str('orderId')}/${d.str('exceptionId')}`, d.str('orderId'), d.time('occurredAt'));
+      if (d.str('kind') === 'damage') damage(w, 'exception', `${d.str('orderId')}/${d.str('exceptionId')}`, d.str('orderId'), d.time('occurredAt'));
+      return;
     case 'ComplaintReceived': {
-      const complaintId = d.str('complaintId');
       const orderId = d.optStr('orderId');
       const category = d.str('category');
-      await upsertComplaint(db, {
-        complaint_id: complaintId,
-        customer_id: d.str('customerId'),
-        number: d.str('number'),
-        order_id: orderId,
-        channel: d.str('channel'),
-        category,
-        received_at: d.time('occurredAt'),
-      });
-      if (category === 'damage' && orderId !== null) await damageReport(db, 'complaint', complaintId, orderId, d.time('occurredAt'));
-      return;
-    }
-    case 'ComplaintAcknowledged': {
       const at = d.time('occurredAt');
-      await db
-        .updateTable('complaint_facts')
-        .set({ acknowledged_at: sql<Date>`least(acknowledged_at, ${at}::timestamptz)` })
-        .where('complaint_id', '=', d.str('complaintId'))
-        .execute();
+      complaint(w, d, { customer_id: d.str('customerId'), number: d.str('number'), order_id: orderId, channel: d.str('channel'), category, received_at: at }, true);
+      if (category === 'damage' && orderId !== null) damage(w, 'complaint', d.str('complaintId'), orderId, at);
       return;
     }
+    case 'ComplaintAcknowledged':
+      complaint(w, d, { acknowledged_at: d.time('occurredAt') });
+      return;
     case 'ComplaintAssessed':
-      await db
-        .updateTable('complaint_facts')
-        .set({ severity: d.str('severity') })
-        .where('complaint_id', '=', d.str('complaintId'))
-        .execute();
+      complaint(w, d, { severity: d.str('severity') });
       return;
-    case 'ComplaintResolved': {
-      const first = d.time('firstResolvedAt');
-      await db
-        .updateTable('complaint_facts')
-        .set({ first_resolved_at: sql<Date>`coalesce(first_resolved_at, ${first}::timestamptz)` })
-        .where('complaint_id', '=', d.str('complaintId'))
-        .execute();
+    case 'ComplaintResolved':
+      complaint(w, d, { first_resolved_at: d.time('firstResolvedAt') });
       return;
-    }
-    case 'ComplaintReopened': {
-      const count = d.int('reopenCount');
-      await db
-        .updateTable('complaint_facts')
-        .set({ reopen_count: sql<number>`greatest(reopen_count, ${count}::int)` })
-        .where('complaint_id', '=', d.str('complaintId'))
-        .execute();
+    case 'ComplaintReopened':
+      complaint(w, d, { reopen_count: d.int('reopenCount') });
       return;
-    }
-    case 'ComplaintEscalated': {
-      const count = d.int('escalationCount');
-      await db
-        .updateTable('complaint_facts')
-        .set({ escalation_count: sql<number>`greatest(escalation_count, ${count}::int)` })
-        .where('complaint_id', '=', d.str('complaintId'))
-        .execute();
+    case 'ComplaintEscalated':
+      complaint(w, d, { escalation_count: d.int('escalationCount') });
       return;
-    }
     case 'ComplaintClosed':
-      await db.updateTable('complaint_facts').set({ closed_at: d.time('occurredAt') }).where('complaint_id', '=', d.str('complaintId')).execute();
+      complaint(w, d, { closed_at: d.time('occurredAt') });
       return;
     case 'ReturnRequested':
-      return upsertReturn(db, {
-        return_id: d.str('returnId'),
-        order_id: d.str('orderId'),
-        customer_id: d.str('customerId'),
-        requested_at: d.time('occurredAt'),
-        stated_reason: d.str('reason'),
-      });
+      ret(w, d, { requested_at: d.time('occurredAt'), stated_reason: d.str('reason') });
+      return;
     case 'ReturnInspected': {
-      const returnId = d.str('returnId');
       const confirmed = d.optStr('confirmedReason');
-      await upsertReturn(db, {
-        return_id: returnId,
-        order_id: d.str('orderId'),
-        customer_id: d.str('customerId'),
-        cause_confirmed: d.bool('causeConfirmed'),
-        confirmed_reason: confirmed,
-        inspected_at: d.time('occurredAt'),
-      });
-      if (confirmed === 'damage') await damageReport(db, 'return', returnId, d.str('orderId'), d.time('occurredAt'));
+      const at = d.time('occurredAt');
+      ret(w, d, { cause_confirmed: d.bool('causeConfirmed'), confirmed_reason: confirmed, inspected_at: at });
+      if (confirmed === 'damage') damage(w, 'return', d.str('returnId'), d.str('orderId'), at);
       return;
     }
     case 'ReturnApproved':
     case 'ReturnRejected':
-      return upsertReturn(db, {
-        return_id: d.str('returnId'),
-        order_id: d.str('orderId'),
-        customer_id: d.str('customerId'),
-        decision: event.type === 'ReturnApproved' ? 'approved' : 'rejected',
-        decided_at: d.time('occurredAt'),
-      });
+      ret(w, d, { decision: event.type === 'ReturnApproved' ? 'approved' : 'rejected', decided_at: d.time('occurredAt') });
+      return;
     case 'ReturnSettled':
-      return upsertReturn(db, {
-        return_id: d.str('returnId'),
-        order_id: d.str('orderId'),
-        customer_id: d.str('customerId'),
-        outcome: d.str('outcome'),
-        amount_fen: d.int('amountFen'),
-      });
+      ret(w, d, { outcome: d.str('outcome'), amount_fen: d.int('amountFen') });
+      return;
     case 'ReturnClosed':
-      return upsertReturn(db, {
-        return_id: d.str('returnId'),
-        order_id: d.str('orderId'),
-        customer_id: d.str('customerId'),
-        closed_at: d.time('occurredAt'),
-      });
+      ret(w, d, { closed_at: d.time('occurredAt') });
+      return;
+    case 'CustomerSurveyRecorded':
+      for (const row of surveyAnswerRows(event)) w.surveys.upsert(row, true);
+      return;
     default: {
       for (const change of customerAttributeChanges(event)) {
-        await db
-          .insertInto('customer_attributes')
-          .values({
-            customer_id: change.customerId,
-            attribute: change.attribute,
-            position: event.position,
-            effective_at: change.effectiveAt,
-            value: change.value,
-          })
-          .onConflict((oc) =>
-            oc.columns(['customer_id', 'attribute', 'position']).doUpdateSet({ effective_at: change.effectiveAt, value: change.value }),
-          )
-          .execute();
+        w.attributes.upsert({
+          customer_id: change.customerId,
+          attribute: change.attribute,
+          position: event.position,
+          effective_at: change.effectiveAt,
+          value: change.value,
+        }, true);
       }
-      await handleCompanyRecord(db, event);
+      return isCompanyRecord(event.type) ? handleCompanyRecord(db, event) : undefined;
     }
   }
 };

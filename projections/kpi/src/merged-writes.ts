@@ -1,0 +1,145 @@
+import { type Kysely, sql } from 'kysely';
+
+// A batch's fact-table writes, merged in memory per row key and sent as ONE statement per
+// table, with exactly the effect the per-event statements had in event order: every event's
+// write is an upsert (or an update of an existing row) whose columns combine with the stored
+// row in one of a few ways, and those combinations compose. The stored row is read in the
+// same statement (LEFT JOIN) so the combination happens in SQL against what is stored.
+
+/**
+ * How a column combines an event's value with the stored one:
+ * - `set`: the event's value (also null) replaces it;
+ * - `least` / `greatest`: the smaller / larger of the two (nulls ignored);
+ * - `first`: the stored value if there is one (coalesce(stored, new));
+ * - `insert`: only written when the row is created (e.g. the customer of an order).
+ */
+export type Merge = 'set' | 'least' | 'greatest' | 'first' | 'insert';
+
+export type ColumnSpec = { name: string; type: string; merge?: Merge; /** SQL value when neither stored nor set. */ absent?: string };
+
+/** A table written through merged writes: its key columns and its other columns. */
+export type TableSpec = { table: string; key: readonly { name: string; type: string }[]; columns: readonly ColumnSpec[] };
+
+type Pending = { row: Record<string, unknown>; create: boolean };
+
+const timeOf = (v: unknown): number => Date.parse(String(v));
+
+const combine = (merge: Merge, held: unknown, value: unknown): unknown => {
+  if (held === undefined) return value;
+  switch (merge) {
+    case 'set':
+      return value;
+    case 'insert':
+      return held;
+    case 'first':
+      return held ?? value;
+    case 'least':
+      if (held === null) return value;
+      if (value === null) return held;
+      return (typeof held === 'number' ? held <= (value as number) : timeOf(held) <= timeOf(value)) ? held : value;
+    case 'greatest':
+      if (held === null) return value;
+      if (value === null) return held;
+      return (typeof held === 'number' ? held >= (value as number) : timeOf(held) >= timeOf(value)) ? held : value;
+  }
+};
+
+const columnSql = (c: ColumnSpec, presentKey: string): string => {
+  const v = `(e.j->>'${c.name}')::${c.type}`;
+  const has = `(e.j ? '${c.name}')`;
+  const t = `t.${c.name}`;
+  const merged = ((): string => {
+    switch (c.merge ?? 'set') {
+      case 'set':
+        return `CASE WHEN ${has} THEN ${v} ELSE ${t} END`;
+      case 'insert':
+        return `CASE WHEN t.${presentKey} IS NULL THEN ${v} ELSE ${t} END`;
+      case 'first':
+        return `CASE WHEN ${has} THEN coalesce(${t}, ${v}) ELSE ${t} END`;
+      case 'least':
+        return `CASE WHEN ${has} THEN least(${t}, ${v}) ELSE ${t} END`;
+      case 'greatest':
+        return `CASE WHEN ${has} THEN greatest(${t}, ${v}) ELSE ${t} END`;
+    }
+  })();
+  return c.absent === undefined ? merged : `coalesce(${merged}, ${c.absent})`;
+};
+
+/** The one statement that writes a table's merged rows, split around its one parameter (the rows as a jsonb array). */
+const upsertStatement = (schema: string, spec: TableSpec): [string, string] => {
+  const keys = spec.key.map((k) => k.name);
+  const all = [...keys, ...spec.columns.map((c) => c.name)];
+  const join = spec.key.map((k) => `t.${k.name} = (e.j->>'${k.name}')::${k.type}`).join(' AND ');
+  const select = [...spec.key.map((k) => `(e.j->>'${k.name}')::${k.type}`), ...spec.columns.map((c) => columnSql(c, keys[0]!))];
+  const update = spec.columns.map((c) => `${c.name} = excluded.${c.name}`);
+  return [
+    `INSERT INTO ${schema}.${spec.table} AS target (${all.join(', ')})
+    SELECT ${select.join(',\n      ')}
+    FROM jsonb_array_elements(`,
+    `::jsonb) AS e(j)
+    LEFT JOIN ${schema}.${spec.table} t ON ${join}
+    WHERE (e.j->>'$create')::boolean OR t.${keys[0]} IS NOT NULL
+    ON CONFLICT (${keys.join(', ')}) DO ${update.length === 0 ? 'NOTHING' : `UPDATE SET ${update.join(', ')}`}`,
+  ];
+};
+
+/**
+ * The pending writes of one table. `upsert` records an event's write (`create`: the event
+ * creates the row when it is missing, as an upsert; otherwise it only changes an existing row,
+ * as an UPDATE). `flush` sends them (one statement per generation, see below) and empties them.
+ *
+ * @example
+ * const w = mergedTable(spec); w.upsert({ order_id: 'o1', customer_id: 'c1', placed_at }, true); await w.flush(db, 'kpi_v2');
+ */
+export const mergedTable = (spec: TableSpec) => {
+  // Rows merge within a generation. A creating write to a row that holds only update-only
+  // writes (whether those applied depends on the stored row) opens a new generation, sent
+  // after the previous one: never on a stream's own order, where the creating event is first.
+  let generations: Map<string, Pending>[] = [new Map()];
+  const merges = new Map(spec.columns.map((c) => [c.name, c.merge ?? 'set'] as const));
+  const statements = new Map<string, [string, string]>();
+  const keyNames = spec.key.map((k) => k.name);
+  const keyOf = (row: Record<string, unknown>) => (keyNames.length === 1 ? String(row[keyNames[0]!]) : keyNames.map((k) => String(row[k])).join('\u0000'));
+  const flush = async (db: Kysely<any>, schema: string): Promise<void> => {
+    const pending = generations.filter((g) => g.size > 0);
+    generations = [new Map()];
+    if (pending.length === 0) return;
+    let statement = statements.get(schema);
+    if (!statement) {
+      statement = upsertStatement(schema, spec);
+      statements.set(schema, statement);
+    }
+    for (const generation of pending) {
+      const rows: Record<string, unknown>[] = [];
+      for (const p of generation.values()) {
+        p.row.$create = p.create;
+        rows.push(p.row);
+      }
+      await sql`${sql.raw(statement[0])}${JSON.stringify(rows)}${sql.raw(statement[1])}`.execute(db);
+    }
+  };
+  const upsert = (row: Record<string, unknown>, create: boolean): void => {
+    const key = keyOf(row);
+    let current = generations[generations.length - 1]!;
+    const held = current.get(key);
+    if (!held || (create && !held.create)) {
+      if (held) {
+        current = new Map();
+        generations.push(current);
+      }
+      current.set(key, { row, create });
+      return;
+    }
+    for (const name in row) {
+      const merge = merges.get(name);
+      // A column written only when the row is created takes the entry's first creating
+      // write (here the entry exists: it was created already, or this write only updates).
+      if (merge === 'insert') continue;
+      held.row[name] = merge === undefined ? row[name] : combine(merge, held.row[name], row[name]);
+    }
+    if (create) held.create = true;
+  };
+  return { upsert, flush, size: () => generations.reduce((n, g) => n + g.size, 0) };
+};
+
+export type MergedTable = ReturnType<typeof mergedTable>;
