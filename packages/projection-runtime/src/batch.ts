@@ -44,7 +44,8 @@ const checkOrder = (from: Position, events: readonly RecordedEvent[]): Position 
 
 /**
  * Applies one batch in ONE transaction: locks and checks the lease (owner, epoch, not
- * expired), runs `projection.handle` on the events of its types, and moves the checkpoint
+ * expired), runs `projection.handle` on the events of its types (`replaying` is passed on
+ * in its context), and moves the checkpoint
  * from `from` to the last event's position with compare-and-set. Any failure rolls all of it
  * back: `fenced` (lease lost or checkpoint moved by someone else), `handler_failed` (the
  * handler threw; `cause` is its error), `invalid_position` (events out of order).
@@ -54,9 +55,10 @@ const checkOrder = (from: Position, events: readonly RecordedEvent[]): Position 
  */
 export const applyBatch = async (
   db: Kysely<RuntimeDatabase>,
-  args: { projection: Projection; lease: Lease; from: Position; events: readonly RecordedEvent[]; lag?: Lag },
+  args: { projection: Projection; lease: Lease; from: Position; events: readonly RecordedEvent[]; lag?: Lag; replaying?: boolean },
 ): Promise<Position> => {
   const { projection, lease, from, events, lag } = args;
+  const replaying = args.replaying ?? false;
   if (events.length === 0) return from;
   const last = checkOrder(from, events);
   const types = new Set(projection.eventTypes);
@@ -65,7 +67,7 @@ export const applyBatch = async (
   return fencedTransaction(db, lease, schema, async (trx) => {
     if (relevant.length > 0) {
       try {
-        await projection.handle(relevant, { db: trx.withSchema(schema) as Transaction<any>, trx, schema, name: projection.name, version: projection.version });
+        await projection.handle(relevant, { db: trx.withSchema(schema) as Transaction<any>, trx, schema, name: projection.name, version: projection.version, replaying });
       } catch (e) {
         throw new ProjectionError('handler_failed', `${projection.name} v${projection.version}: ${describeError(e)}`, { from, to: last }, { cause: e });
       }
@@ -85,6 +87,26 @@ export const applyBatch = async (
       .executeTakeFirst();
     if (result.numUpdatedRows !== 1n) throw fenced(lease, `the checkpoint is no longer ${JSON.stringify(from)} (or the projection was stopped)`);
     return last;
+  });
+};
+
+/**
+ * Runs the projection's `settle` (if any) in one fenced transaction: what `handle` deferred
+ * while replaying is completed before anyone reads the version as caught up.
+ *
+ * @example
+ * await settleBatch(db, { projection, lease });
+ */
+export const settleBatch = async (db: Kysely<RuntimeDatabase>, args: { projection: Projection; lease: Lease }): Promise<void> => {
+  const { projection, lease } = args;
+  if (!projection.settle) return;
+  const schema = schemaOf(projection);
+  await fencedTransaction(db, lease, schema, async (trx) => {
+    try {
+      await projection.settle!({ db: trx.withSchema(schema) as Transaction<any>, trx, schema, name: projection.name, version: projection.version });
+    } catch (e) {
+      throw new ProjectionError('handler_failed', `${projection.name} v${projection.version}: settle: ${describeError(e)}`, { schema }, { cause: e });
+    }
   });
 };
 

@@ -25,6 +25,7 @@ const lockVersions = async (trx: Transaction<RuntimeDatabase>, name: string) =>
  * transaction (DROP + CREATE of each view, the serving flag moved): analysts see either
  * the old views or the new ones, never a mix or a missing view. Refuses a stopped version
  * (`not_caught_up` unless caught up as far as its status knows, `force` skips that check).
+ * The projection's `settle` runs first, in the same transaction.
  * With `lease`, the switch is fenced like a batch.
  *
  * @example
@@ -50,6 +51,13 @@ export const promote = async (
     }
     if (!options.force && Number(target.events_behind) > 0) {
       throw new ProjectionError('not_caught_up', `${projection.name} v${projection.version} is ${target.events_behind} events behind`);
+    }
+    if (projection.settle) {
+      try {
+        await projection.settle({ db: trx.withSchema(schema) as Transaction<any>, trx, schema, name: projection.name, version: projection.version });
+      } catch (e) {
+        throw new ProjectionError('handler_failed', `${projection.name} v${projection.version}: settle before promotion: ${describeError(e)}`, { schema }, { cause: e });
+      }
     }
     const old = rows.find((r) => r.serving && r.version !== projection.version);
     const newNames = new Set(views.map((v) => safeIdentifier(v.name)));

@@ -13,7 +13,17 @@ export type ProjectionContext<DB = any> = {
   schema: string;
   name: string;
   version: number;
+  /**
+   * True while this version replays a history it is far behind on and does not serve the
+   * analytics views (a rebuild): the projection may defer work that only readers of a
+   * current view need (e.g. maintained totals) until `settle`. False for the serving version
+   * and once the version has read to the end of the store.
+   */
+  replaying: boolean;
 };
+
+/** What `settle` gets: the transaction and where the version's tables are. */
+export type SettleContext = Omit<ProjectionContext, 'replaying'>;
 
 /** An analysts' view in schema `analytics`: `select` is the view's query over the version's schema. */
 export type ViewDefinition = { name: string; select: string };
@@ -30,6 +40,13 @@ export type Projection<DB = any> = {
   eventTypes: readonly string[];
   migrations: ProjectionMigrations;
   handle: (events: readonly RecordedEvent[], ctx: ProjectionContext<DB>) => Promise<void>;
+  /**
+   * Optional: completes what `handle` deferred while `replaying`, in one fenced transaction.
+   * The runtime calls it when the version has read to the end of the store after replaying,
+   * and `promote` calls it (inside the switch-over transaction) before the views switch, so
+   * the views never serve deferred work. Must be idempotent and cheap when nothing is deferred.
+   */
+  settle?: (ctx: SettleContext) => Promise<void>;
   views?: (schema: string) => readonly ViewDefinition[];
   viewReaders?: readonly string[];
 };
@@ -57,6 +74,9 @@ export const defineProjection = <DB = any>(projection: Projection<DB>): Projecti
   }
   if (projection.eventTypes.length === 0 || projection.eventTypes.some((t) => typeof t !== 'string' || t === '')) {
     throw new ProjectionError('invalid_projection', `projection ${projection.name} v${projection.version} must list the event types it handles`);
+  }
+  if (projection.settle !== undefined && typeof projection.settle !== 'function') {
+    throw new ProjectionError('invalid_projection', `projection ${projection.name} v${projection.version}: settle must be a function`);
   }
   if (typeof projection.handle !== 'function') {
     throw new ProjectionError('invalid_projection', `projection ${projection.name} v${projection.version} has no handle()`);

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { EventStore, Position, RecordedEvent } from '@cs/event-store';
 import { migrateRuntime, migrateSchema, type RuntimeDatabase } from '@cs/read-model';
 import type { Kysely } from 'kysely';
-import { applyBatch, type Lag, markStopped, writeLag } from './batch.ts';
+import { applyBatch, type Lag, markStopped, settleBatch, writeLag } from './batch.ts';
 import { describeError, isTransient, ProjectionError } from './errors.ts';
 import { acquireLease, type Lease, releaseLease, renewLease } from './lease.ts';
 import { type Logger, silentLogger } from './logger.ts';
@@ -18,8 +18,20 @@ export type RuntimeOptions = {
   projections: readonly Projection[];
   /** Unique per process; default `${hostname}-${pid}-${random}`. */
   owner?: string;
-  /** Events read per batch (one transaction each); default 500. */
+  /** Events read per batch (one transaction each) when live; default 500. */
   batchSize?: number;
+  /**
+   * Events read per batch while behind (the previous page was full): larger batches spread
+   * the per-batch cost (transaction, lease check, checkpoint, totals) over more events during
+   * catch-up and rebuilds; default 5 000 (at least `batchSize`).
+   */
+  catchUpBatchSize?: number;
+  /**
+   * Tell `handle` it is `replaying` (so it may defer work until `settle`) while a version that
+   * does not serve the views is far behind; default true. False: every batch is applied as if
+   * live (e.g. to test that both ways give the same tables).
+   */
+  deferWhileReplaying?: boolean;
   /** Lease duration; renewed every third of it; default 10 000 ms. */
   leaseMs?: number;
   /** Idle poll for new events and for a stopped projection's status; default 250 ms. */
@@ -125,6 +137,8 @@ const runLoop = (
 ): Loop => {
   const { db, store, projection, owner, logger, signal } = args;
   const batchSize = args.batchSize ?? 500;
+  const catchUpBatchSize = Math.max(batchSize, args.catchUpBatchSize ?? 5000);
+  const deferWhileReplaying = args.deferWhileReplaying ?? true;
   const leaseMs = args.leaseMs ?? 10_000;
   const pollMs = args.pollMs ?? 250;
   const standbyPollMs = args.standbyPollMs ?? Math.min(1000, Math.max(10, Math.floor(leaseMs / 2)));
@@ -150,11 +164,11 @@ const runLoop = (
   };
 
   /** Re-runs a failed batch one event at a time to find the poison event; stops the projection on it. */
-  const isolate = async (lease: Lease, from: Position, events: readonly RecordedEvent[]): Promise<Position> => {
+  const isolate = async (lease: Lease, from: Position, events: readonly RecordedEvent[], replaying: boolean): Promise<Position> => {
     let checkpoint = from;
     for (const event of events) {
       try {
-        checkpoint = await applyBatch(db, { projection, lease, from: checkpoint, events: [event] });
+        checkpoint = await applyBatch(db, { projection, lease, from: checkpoint, events: [event], replaying });
       } catch (e) {
         if (!(e instanceof ProjectionError && e.code === 'handler_failed') || isTransient(e)) throw e;
         await markStopped(db, { projection, lease, from: checkpoint, event, error: e });
@@ -174,46 +188,87 @@ const runLoop = (
     let checkpoint = status.checkpoint;
     let lastProbe = 0;
     let lag: Lag = { eventsBehind: status.eventsBehind, secondsBehind: status.secondsBehind };
-    while (!signal.aborted) {
-      if (lost) throw new ProjectionError('fenced', `${name} v${version}: lease renewal failed`);
-      if (status.state === 'stopped') {
-        await sleep(pollMs, signal);
-        status = (await readStatus(db, name, version)) ?? status;
-        checkpoint = status.checkpoint;
-        continue;
+    // Behind: read catch-up sized pages, and read the next page while this one is applied.
+    let limit = batchSize;
+    let ahead: { after: Position; limit: number; page: Promise<{ events: RecordedEvent[] }> } | undefined;
+    // Whether this version has reached the end of the store since it took the lease, and
+    // whether a replaying batch left deferred work for `settle`.
+    let reachedEnd = false;
+    let unsettled = true;
+    const dropAhead = () => {
+      // A read ahead that nobody awaits must not surface as an unhandled rejection.
+      ahead?.page.catch(() => undefined);
+      ahead = undefined;
+    };
+    const read = (after: Position, n: number): Promise<{ events: RecordedEvent[] }> => {
+      if (ahead && ahead.after === after && ahead.limit === n) {
+        const { page } = ahead;
+        ahead = undefined;
+        return page;
       }
-      const { events } = await store.readAll({ after: checkpoint, limit: batchSize });
-      if (events.length === 0) {
-        if (lag.eventsBehind !== 0 || lag.secondsBehind !== 0) {
-          lag = { eventsBehind: 0, secondsBehind: 0 };
-          await writeLag(db, { projection, lease, lag });
+      dropAhead();
+      return store.readAll({ after, limit: n });
+    };
+    try {
+      while (!signal.aborted) {
+        if (lost) throw new ProjectionError('fenced', `${name} v${version}: lease renewal failed`);
+        if (status.state === 'stopped') {
+          dropAhead();
+          await sleep(pollMs, signal);
+          status = (await readStatus(db, name, version)) ?? status;
+          checkpoint = status.checkpoint;
+          continue;
         }
-        // Only forward: an older version never takes the views back from a newer one.
-        if (autoPromote && !status.serving && ((await servingVersion(db, name)) ?? 0) < version) {
-          await promote(db, projection, { lease });
-          logger.info({ ...log, checkpoint }, 'projection caught up and promoted: analytics views switched');
+        const { events } = await read(checkpoint, limit);
+        if (events.length === 0) {
+          limit = batchSize;
+          if (unsettled) {
+            await settleBatch(db, { projection, lease });
+            unsettled = false;
+          }
+          reachedEnd = true;
+          if (lag.eventsBehind !== 0 || lag.secondsBehind !== 0) {
+            lag = { eventsBehind: 0, secondsBehind: 0 };
+            await writeLag(db, { projection, lease, lag });
+          }
+          // Only forward: an older version never takes the views back from a newer one.
+          if (autoPromote && !status.serving && ((await servingVersion(db, name)) ?? 0) < version) {
+            await promote(db, projection, { lease });
+            logger.info({ ...log, checkpoint }, 'projection caught up and promoted: analytics views switched');
+          }
+          markCaughtUp();
+          await sleep(pollMs, signal);
+          status = (await readStatus(db, name, version)) ?? status;
+          if (status.checkpoint !== checkpoint) throw new ProjectionError('fenced', `${name} v${version}: checkpoint moved under us`);
+          continue;
         }
-        markCaughtUp();
-        await sleep(pollMs, signal);
-        status = (await readStatus(db, name, version)) ?? status;
-        if (status.checkpoint !== checkpoint) throw new ProjectionError('fenced', `${name} v${version}: checkpoint moved under us`);
-        continue;
+        const last = events[events.length - 1]!.position;
+        const full = events.length === limit;
+        // Replaying: a rebuild far behind, not serving, that has not reached the end yet.
+        const replaying = deferWhileReplaying && full && !reachedEnd && !status.serving;
+        if (replaying) unsettled = true;
+        if (!full) lag = { eventsBehind: 0, secondsBehind: 0 };
+        else if (Date.now() - lastProbe >= lagProbeMs) {
+          lag = await probeLag(last);
+          lastProbe = Date.now();
+        } else lag = { eventsBehind: Math.max(0, lag.eventsBehind - events.length), secondsBehind: lag.secondsBehind };
+        limit = full ? catchUpBatchSize : batchSize;
+        // Read ahead while this batch is applied (a separate connection of the store); the
+        // page is used only if the batch moves the checkpoint to `last`.
+        if (full) ahead = { after: last, limit, page: store.readAll({ after: last, limit }) };
+        try {
+          checkpoint = await applyBatch(db, { projection, lease, from: checkpoint, events, lag, replaying });
+          logger.debug({ ...log, checkpoint, events: events.length, replaying, ...lag }, 'batch applied');
+        } catch (e) {
+          dropAhead();
+          if (!(e instanceof ProjectionError && e.code === 'handler_failed') || isTransient(e)) throw e;
+          logger.warn({ ...log, from: checkpoint, to: last, err: describeError(e.cause ?? e) }, 'batch failed; replaying it event by event');
+          checkpoint = await isolate(lease, checkpoint, events, replaying);
+          status = (await readStatus(db, name, version)) ?? status;
+        }
       }
-      const last = events[events.length - 1]!.position;
-      if (events.length < batchSize) lag = { eventsBehind: 0, secondsBehind: 0 };
-      else if (Date.now() - lastProbe >= lagProbeMs) {
-        lag = await probeLag(last);
-        lastProbe = Date.now();
-      } else lag = { eventsBehind: Math.max(0, lag.eventsBehind - events.length), secondsBehind: lag.secondsBehind };
-      try {
-        checkpoint = await applyBatch(db, { projection, lease, from: checkpoint, events, lag });
-        logger.debug({ ...log, checkpoint, events: events.length, ...lag }, 'batch applied');
-      } catch (e) {
-        if (!(e instanceof ProjectionError && e.code === 'handler_failed') || isTransient(e)) throw e;
-        logger.warn({ ...log, from: checkpoint, to: last, err: describeError(e.cause ?? e) }, 'batch failed; replaying it event by event');
-        checkpoint = await isolate(lease, checkpoint, events);
-        status = (await readStatus(db, name, version)) ?? status;
-      }
+    } finally {
+      dropAhead();
     }
   };
 

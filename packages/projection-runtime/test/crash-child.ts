@@ -17,7 +17,7 @@ const projection = countsProjection(1, {
     if (batches === crashAt) process.kill(process.pid, 'SIGKILL');
   },
 });
-const runtime = createProjectionRuntime({ db, store, projections: [projection], batchSize: 7, pollMs: 20, leaseMs: 400, standbyPollMs: 50 });
+const runtime = createProjectionRuntime({ db, store, projections: [projection], batchSize: 7, catchUpBatchSize: 7, pollMs: 20, leaseMs: 400, standbyPollMs: 50 });
 process.on('SIGTERM', () => {
   void runtime.stop().then(async () => {
     await store.close();

@@ -85,7 +85,7 @@ describe('fencing', () => {
     });
     const projB = countsProjection(1, { name: 'fenced', instance: 'b' });
     await append(some(10, 'f-1'));
-    const common = { store, batchSize: 4, pollMs: 20, leaseMs: 1000, standbyPollMs: 50 };
+    const common = { store, batchSize: 4, catchUpBatchSize: 4, pollMs: 20, leaseMs: 1000, standbyPollMs: 50 };
     const a = createProjectionRuntime({ ...common, db: dbA, owner: 'a', projections: [projA] });
     await a.caughtUp();
     const b = createProjectionRuntime({ ...common, db: dbB, owner: 'b', projections: [projB] });

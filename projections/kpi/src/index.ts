@@ -24,5 +24,5 @@ export {
   type SatisfactionRow,
 } from './oracle.ts';
 export { isoWeekLabel, localDate, periodKinds, periodLabel, periodStart, type PeriodKind } from './periods.ts';
-export { handleKpiEvents, kpiEventTypes, kpiProjection } from './projection.ts';
+export { handleKpiEvents, kpiEventTypes, kpiProjection, settleKpiTotals } from './projection.ts';
 export { defaultKpiSettings, type KpiSettings } from './settings.ts';

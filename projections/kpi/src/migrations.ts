@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { ProjectionMigrations } from '@cs/read-model';
+import { type ProjectionMigrations, safeIdentifier } from '@cs/read-model';
 import { durationSourceView, indicatorSourceView, subjectViews } from './fact-sql.ts';
 
 // Frozen in time: typed Kysely<any>, never importing today's table types. `db` is scoped to the
@@ -452,5 +452,18 @@ export const kpiMigrations: ProjectionMigrations = {
   },
   '202607010900_kpi_fact_rows_and_totals': {
     up: async (db, schema) => createAggregates(db, schema),
+  },
+  // Whether the fact rows and totals are deferred (a rebuild replaying history writes the
+  // fact tables only and computes the totals once, when it reaches the end of the store).
+  '202612011930_kpi_totals_state': {
+    up: async (db, schema) => {
+      const s = safeIdentifier(schema);
+      await sql.raw(`CREATE TABLE ${s}.totals_state (
+          id boolean PRIMARY KEY DEFAULT true CHECK (id),
+          deferred boolean NOT NULL DEFAULT false,
+          deferred_since timestamptz
+        )`).execute(db);
+      await sql.raw(`INSERT INTO ${s}.totals_state (id) VALUES (true)`).execute(db);
+    },
   },
 };

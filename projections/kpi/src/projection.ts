@@ -4,8 +4,9 @@ import { analyticsViews } from './analytics.ts';
 import { companyRecordEventTypes } from './company-records.ts';
 import type { KpiDatabase } from './database.ts';
 import type { KpiEvent } from './event-data.ts';
-import { applyKpiEvent, flushOrderWrites, newOrderWrites } from './handle.ts';
-import { noneTouched, refreshAggregates, touchedBy } from './aggregates.ts';
+import { applyKpiEvent, flushKpiWrites, newKpiWrites } from './handle.ts';
+import { noneTouched, recomputeAggregates, refreshAggregates, touchedBy } from './aggregates.ts';
+import { safeIdentifier } from '@cs/read-model';
 import { ANALYST_ROLE } from './install.ts';
 import { kpiMigrations } from './migrations.ts';
 
@@ -37,46 +38,59 @@ export const kpiEventTypes: readonly string[] = [
   ...companyRecordEventTypes,
 ];
 
-const orderEvents = new Set([
-  'OrderPlaced',
-  'OrderAccepted',
-  'OrderRejected',
-  'OrderCancelled',
-  'OrderPrepared',
-  'OrderDispatched',
-  'OrderTrackingUpdated',
-  'OrderDelivered',
-  'OrderLost',
-]);
+const deferredTotals = async (db: Kysely<any>, s: string): Promise<boolean> => {
+  const r = await sql<{ deferred: boolean }>`SELECT deferred FROM ${sql.raw(s)}.totals_state WHERE id FOR UPDATE`.execute(db);
+  return r.rows[0]?.deferred ?? false;
+};
 
 /**
- * Applies a batch of events in order to the fact tables of `schema`, then recomputes the
- * facts of every subject the batch touched and moves the totals by the difference. Call it
+ * Computes the fact rows and totals of `schema` once if a replay deferred them (see
+ * `handleKpiEvents`); a no-op otherwise. Inside ONE transaction.
+ *
+ * @example
+ * await db.transaction().execute((trx) => settleKpiTotals(trx, 'kpi_v2'));
+ */
+export const settleKpiTotals = async (db: Kysely<any>, schema: string): Promise<void> => {
+  const s = safeIdentifier(schema);
+  if (!(await deferredTotals(db, s))) return;
+  await recomputeAggregates(db, schema);
+  await sql`UPDATE ${sql.raw(s)}.totals_state SET deferred = false, deferred_since = NULL WHERE id`.execute(db);
+};
+
+/**
+ * Applies a batch of events in order to the fact tables of `schema` (one statement per table,
+ * see handle.ts), then recomputes the facts of every subject the batch touched and moves the
+ * totals by the difference. With `replaying` (a rebuild far behind that serves no view), the
+ * fact rows and totals are deferred instead: the batch only marks them so, and
+ * `settleKpiTotals` (or the next batch that is not replaying) computes them once, set-based,
+ * which is many times cheaper than keeping them current through a whole history. Call it
  * inside ONE transaction (`db` unscoped: a kysely transaction). Idempotent: fact writes are
  * upserts keyed by ids and the totals are recomputed, never blindly incremented.
  *
  * @example
  * await db.transaction().execute((trx) => handleKpiEvents(trx, 'kpi_v2', events));
  */
-export const handleKpiEvents = async (db: Kysely<any>, schema: string, events: readonly KpiEvent[]): Promise<void> => {
+export const handleKpiEvents = async (db: Kysely<any>, schema: string, events: readonly KpiEvent[], options: { replaying?: boolean } = {}): Promise<void> => {
   // Serialises with setKpiSettings (which recomputes every total under FOR UPDATE of this row):
   // a batch sees either the old settings and its totals get recomputed, or the new ones.
   await sql`SELECT id FROM kpi_config.settings WHERE id FOR SHARE`.execute(db);
-  const scoped = db.withSchema(schema) as Kysely<KpiDatabase>;
+  const s = safeIdentifier(schema);
+  const scoped = db.withSchema(s) as Kysely<KpiDatabase>;
   const touched = noneTouched();
-  // Consecutive order events are merged and written together; any other event first sends
-  // what is pending, so every table sees the events in their global order.
-  const orderWrites = newOrderWrites();
+  // The batch's fact-table writes are merged per row and sent as one statement per table.
+  const writes = newKpiWrites(s);
   for (const event of events) {
-    if (orderEvents.has(event.type)) await applyKpiEvent(scoped, event, orderWrites);
-    else {
-      await flushOrderWrites(scoped, orderWrites);
-      await applyKpiEvent(scoped, event);
-    }
-    touchedBy(touched, event);
+    const direct = applyKpiEvent(scoped, event, writes);
+    if (direct) await direct;
+    if (!options.replaying) touchedBy(touched, event);
   }
-  await flushOrderWrites(scoped, orderWrites);
-  await refreshAggregates(db, schema, touched);
+  await flushKpiWrites(db, writes);
+  if (options.replaying) {
+    await sql`UPDATE ${sql.raw(s)}.totals_state SET deferred = true, deferred_since = coalesce(deferred_since, now()) WHERE id AND NOT deferred`.execute(db);
+    return;
+  }
+  if (await deferredTotals(db, s)) await settleKpiTotals(db, s);
+  else await refreshAggregates(db, s, touched);
 };
 
 /**
@@ -92,7 +106,8 @@ export const kpiProjection: Projection<KpiDatabase> = defineProjection<KpiDataba
   version: 2,
   eventTypes: kpiEventTypes,
   migrations: kpiMigrations,
-  handle: (events, { trx, schema }) => handleKpiEvents(trx, schema, events),
+  handle: (events, { trx, schema, replaying }) => handleKpiEvents(trx, schema, events, { replaying }),
+  settle: ({ trx, schema }) => settleKpiTotals(trx, schema),
   views: (schema) => analyticsViews(schema).map(({ name, select }) => ({ name, select })),
   viewReaders: [ANALYST_ROLE],
 });

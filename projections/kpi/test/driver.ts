@@ -67,7 +67,9 @@ export const kpiTestDatabase = async (prefix: string) => {
 
   /** Runs the runtime with `projections` over `store` until every one has applied `last`. */
   const runUntil = async (store: SqlEventStore, projections: readonly Projection[], last: string, batchSize: number) => {
-    const runtime = createProjectionRuntime({ db, store, projections, batchSize, pollMs: 10, leaseMs: 5_000, lagProbeMs: 0 });
+    // Every batch (also while catching up) has `batchSize` events, so the batch boundaries
+    // the caller chose are the ones the projection sees.
+    const runtime = createProjectionRuntime({ db, store, projections, batchSize, catchUpBatchSize: batchSize, pollMs: 10, leaseMs: 5_000, lagProbeMs: 0 });
     try {
       await waitFor(
         async () => {
@@ -100,16 +102,18 @@ export const kpiTestDatabase = async (prefix: string) => {
     /**
      * Appends `events` (in this order) to a fresh PostgreSQL event-store schema and runs the
      * real projection runtime (`projections`, default the KPI projection) from the start of
-     * that store: the KPI tables are emptied and the checkpoint set back first. Returns the
-     * events as recorded (store ids and positions), which is what the projection saw.
+     * that store: the KPI tables are emptied and the checkpoint set back first. With
+     * `rebuild`, the version also stops serving first, so the runtime replays it as a rebuild
+     * (totals deferred to the end, then promoted). Returns the events as recorded (store ids
+     * and positions), which is what the projection saw.
      */
     projectThroughRuntime: async (
       events: readonly KpiEvent[],
-      options: { batchSize?: number; projections?: readonly Projection[] } = {},
+      options: { batchSize?: number; projections?: readonly Projection[]; rebuild?: boolean } = {},
     ): Promise<RecordedEvent[]> => {
       const { store, recorded } = await api.appendToNewStore(events);
       const projections = options.projections ?? [kpiProjection];
-      for (const p of projections) await api.resetProjection(p);
+      for (const p of projections) await api.resetProjection(p, { rebuild: options.rebuild ?? false });
       await api.run(store, projections, recorded, options.batchSize ?? 50);
       return recorded;
     },
@@ -138,14 +142,15 @@ export const kpiTestDatabase = async (prefix: string) => {
     run: (store: SqlEventStore, projections: readonly Projection[], recorded: readonly RecordedEvent[], batchSize = 50) =>
       runUntil(store, projections, recorded.at(-1)?.position ?? START, batchSize),
     /** Empties a projection version's tables and moves its checkpoint back to the start. */
-    resetProjection: async (p: Projection) => {
+    resetProjection: async (p: Projection, options: { rebuild?: boolean } = {}) => {
       const exists = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = ${schemaOf(p)}`.execute(db);
       if ((exists.rows[0]?.n ?? 0) > 0) {
         await sql.raw(`TRUNCATE ${kpiTables.map((t) => `${schemaOf(p)}.${t}`).join(', ')}`).execute(db);
       }
       const runtime = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'projection_runtime'`.execute(db);
       if ((runtime.rows[0]?.n ?? 0) > 0) {
-        await sql`UPDATE projection_runtime.projection_status SET checkpoint = '', state = CASE WHEN state = 'stopped' THEN 'running' ELSE state END
+        await sql`UPDATE projection_runtime.projection_status SET checkpoint = '', state = CASE WHEN state = 'stopped' THEN 'running' ELSE state END,
+            serving = serving AND NOT ${options.rebuild ?? false}::boolean
           WHERE name = ${p.name} AND version = ${p.version}`.execute(db);
       }
     },

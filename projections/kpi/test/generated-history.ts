@@ -149,6 +149,8 @@ export const historyArb = fc.record({
   settings: settingsArb,
   /** Runtime batch size: tiny batches split a subject's events, large ones hold many. */
   batchSize: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 20, max: 80 })),
+  /** Replayed as a rebuild (fact rows and totals deferred to the end) or applied as live batches. */
+  rebuild: fc.boolean(),
 });
 
 export type Hist = typeof historyArb extends fc.Arbitrary<infer T> ? T : never;

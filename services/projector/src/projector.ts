@@ -47,6 +47,7 @@ export const startProjector = async (env: ProjectorEnv, projections: readonly Pr
     store,
     projections,
     batchSize: env.PROJECTOR_BATCH_SIZE,
+    catchUpBatchSize: env.PROJECTOR_CATCH_UP_BATCH_SIZE,
     leaseMs: env.PROJECTOR_LEASE_MS,
     pollMs: env.PROJECTOR_POLL_MS,
     autoPromote: env.PROJECTOR_AUTO_PROMOTE,

@@ -32,7 +32,7 @@ export const leadership: Scenario = {
     const admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
     const dbs = ['a', 'b'].map((x) => createReadModelDatabase<any>({ kind: 'postgres', url: database.url, applicationName: `rel-projector-${x}`, onIdleError: () => undefined }));
-    const common = { store, projections: [kpiProjection], batchSize: 10, pollMs: 20, leaseMs: 1000, standbyPollMs: 50 };
+    const common = { store, projections: [kpiProjection], batchSize: 10, catchUpBatchSize: 10, pollMs: 20, leaseMs: 1000, standbyPollMs: 50 };
     const runtimes = dbs.map((db, i) => createProjectionRuntime({ ...common, db, owner: `rel-${'ab'[i]}` }));
     try {
       const handler = writePath(store);

@@ -6,7 +6,7 @@ import { analyticsRows, compareRows, oracleRows } from '../kpi-oracle.ts';
 import { startService } from '../processes.ts';
 import { byPartition, figures, readEverything, seeded, sendSim, sleep, writePath, type Scenario } from '../support.ts';
 
-const projectorEnv = (url: string) => ({ DATABASE_URL: url, PROJECTOR_BATCH_SIZE: '5', PROJECTOR_POLL_MS: '50', PROJECTOR_LEASE_MS: '1000', LOG_LEVEL: 'info' });
+const projectorEnv = (url: string) => ({ DATABASE_URL: url, PROJECTOR_BATCH_SIZE: '5', PROJECTOR_CATCH_UP_BATCH_SIZE: '5', PROJECTOR_POLL_MS: '50', PROJECTOR_LEASE_MS: '1000', LOG_LEVEL: 'info' });
 
 /**
  * Projector crash: a simulated history (`size * 4` customers, 10 days) is written through the
