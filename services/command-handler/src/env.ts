@@ -11,6 +11,18 @@ const Env = z
     MAX_FUTURE_SKEW_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
     MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(25),
     SNAPSHOT_EVERY: z.coerce.number().int().min(1).max(1_000_000).default(100),
+    /**
+     * Connections of the PostgreSQL pool (EVENT_STORE=postgres). A Unix-domain socket goes in
+     * DATABASE_URL itself: postgres://user@localhost/db?host=/var/run/postgresql
+     */
+    PG_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(20),
+    /** Streams whose latest state the handler keeps to decide without loading (0: load every command first). */
+    STATE_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
+    /** Decide a command on a stream the handler keeps no state of as on a new stream (no load; a conflict reloads). */
+    ASSUME_NEW_STREAMS: z
+      .enum(['true', 'false', '1', '0'])
+      .default('true')
+      .transform((v) => v === 'true' || v === '1'),
     MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(8 * 1024 * 1024).default(64 * 1024),
     AUDIT_HMAC_KEY: z.string().min(32, 'use at least 32 characters').optional(),
     /** How often the reservation reconciler runs (0: never). */

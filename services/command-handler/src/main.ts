@@ -12,7 +12,7 @@ import { readEnv, type CommandHandlerEnv } from './env.ts';
 const openStore = async (env: CommandHandlerEnv): Promise<EventStore> => {
   switch (env.EVENT_STORE) {
     case 'postgres':
-      return createPostgresEventStore({ connectionString: env.DATABASE_URL!, max: 20 });
+      return createPostgresEventStore({ connectionString: env.DATABASE_URL!, max: env.PG_POOL_MAX });
     case 'eventstoredb':
       return createEventStoreDbEventStore({ connectionString: env.EVENTSTORE_URL! });
     case 'pglite': {
@@ -37,6 +37,8 @@ const main = async () => {
     maxFutureSkewMs: env.MAX_FUTURE_SKEW_MS,
     maxAttempts: env.MAX_ATTEMPTS,
     snapshotEvery: env.SNAPSHOT_EVERY,
+    stateCacheSize: env.STATE_CACHE_SIZE,
+    assumeNewStreams: env.ASSUME_NEW_STREAMS,
     maxPayloadBytes: env.MAX_PAYLOAD_BYTES,
     reconcile: { everyMs: env.RECONCILE_EVERY_MS, graceMs: env.RECONCILE_GRACE_MS },
     ...(env.CS_SUBJECT_PREFIX ? { subjectPrefix: env.CS_SUBJECT_PREFIX } : {}),

@@ -14,6 +14,10 @@ export type WritePathOptions = {
   maxFutureSkewMs?: number;
   maxAttempts?: number;
   snapshotEvery?: number;
+  /** Streams whose latest state is kept to decide without loading (see `createCommandHandler`). */
+  stateCacheSize?: number;
+  /** Decide on an unknown stream as on a new one (see `createCommandHandler`). */
+  assumeNewStreams?: boolean;
   maxPayloadBytes?: number;
   /** Subject prefix (tests sharing a NATS server use their own). */
   subjectPrefix?: string;
@@ -60,6 +64,8 @@ export const startWritePath = async (options: WritePathOptions): Promise<WritePa
     ...(options.maxFutureSkewMs !== undefined ? { maxFutureSkewMs: options.maxFutureSkewMs } : {}),
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
     ...(options.snapshotEvery !== undefined ? { snapshotEvery: options.snapshotEvery } : {}),
+    ...(options.stateCacheSize !== undefined ? { stateCacheSize: options.stateCacheSize } : {}),
+    ...(options.assumeNewStreams !== undefined ? { assumeNewStreams: options.assumeNewStreams } : {}),
     ...(afterAppend ? { afterAppend } : {}),
   });
   const service = await startCommandService(nc, {
