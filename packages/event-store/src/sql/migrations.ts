@@ -76,6 +76,85 @@ ${o.notify ? '        PERFORM pg_notify(p_channel, p_stream);\n' : ''}        v_
       END
       $fn$`;
 
+/**
+ * `append_events` as of migration 4 (same signature, same results as migration 3), cheaper per
+ * call: both advisory locks in one statement; the head is read, checked, then moved with a plain
+ * INSERT (new stream) or UPDATE instead of an upsert (under the stream lock, and the shared
+ * store lock that keeps `appendBatch` out, no one else can write the head row meanwhile); a
+ * single event is inserted with VALUES instead of unnest + ORDER BY + a CTE with array_agg
+ * (measured inside PostgreSQL: about a third of the function's time for one event).
+ */
+const appendEventsSqlV4 = (s: string): string => `
+      CREATE OR REPLACE FUNCTION ${s}.append_events(
+        p_stream text, p_stream_lock text, p_all_lock text, p_channel text,
+        p_head_version int, p_head_hash text,
+        p_command_id text, p_request_hash text, p_reply text, p_tokens text[], p_recorded_at text,
+        p_ids text[], p_types text[], p_schema_versions int[], p_data text[], p_metadata text[], p_hashes text[], p_prev_hashes text[]
+      ) RETURNS jsonb LANGUAGE plpgsql VOLATILE AS $fn$
+      DECLARE
+        v_version int;
+        v_hash text;
+        v_kept record;
+        v_seq bigint;
+        v_seqs bigint[];
+        v_tx text;
+        v_reply text;
+        n int := cardinality(p_ids);
+      BEGIN
+        -- The locks come before any write: the transaction id (and so the position) is taken under them.
+        PERFORM pg_advisory_xact_lock(hashtextextended(p_stream_lock, 0)), pg_advisory_xact_lock_shared(hashtextextended(p_all_lock, 0));
+        IF p_command_id IS NOT NULL THEN
+          INSERT INTO ${s}.command_outcomes (command_id, request_hash, reply, recorded_at, recorded_ts)
+          VALUES (p_command_id, p_request_hash, NULL, p_recorded_at, p_recorded_at::timestamptz)
+          ON CONFLICT (command_id) DO NOTHING;
+          IF NOT FOUND THEN
+            SELECT request_hash, reply, recorded_at INTO v_kept FROM ${s}.command_outcomes WHERE command_id = p_command_id;
+            IF NOT FOUND THEN
+              RETURN jsonb_build_object('status', 'vanished');
+            END IF;
+            RETURN jsonb_build_object('status', 'kept', 'requestHash', v_kept.request_hash, 'reply', v_kept.reply, 'recordedAt', v_kept.recorded_at);
+          END IF;
+        END IF;
+        SELECT version, last_hash INTO v_version, v_hash FROM ${s}.streams WHERE stream_id = p_stream;
+        IF NOT FOUND THEN
+          v_version := 0;
+          v_hash := NULL;
+        END IF;
+        IF v_version <> p_head_version OR (v_version > 0 AND v_hash IS DISTINCT FROM p_head_hash) THEN
+          RAISE EXCEPTION 'stream head moved' USING ERRCODE = 'CS409', DETAIL = jsonb_build_object('version', v_version, 'hash', v_hash)::text;
+        END IF;
+        IF v_version = 0 THEN
+          INSERT INTO ${s}.streams (stream_id, version, last_hash) VALUES (p_stream, n, p_hashes[n]);
+        ELSE
+          UPDATE ${s}.streams SET version = v_version + n, last_hash = p_hashes[n], updated_at = now() WHERE stream_id = p_stream;
+        END IF;
+        IF n = 1 THEN
+          INSERT INTO ${s}.events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash, prev_hash)
+          VALUES (p_ids[1]::uuid, p_stream, v_version + 1, p_types[1], p_schema_versions[1], p_data[1]::jsonb, p_metadata[1]::jsonb, p_recorded_at::timestamptz, p_hashes[1], p_prev_hashes[1])
+          RETURNING global_seq INTO v_seq;
+          v_seqs := ARRAY[v_seq];
+        ELSE
+          WITH ins AS (
+            INSERT INTO ${s}.events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash, prev_hash)
+            SELECT u.id::uuid, p_stream, v_version + u.n::int, u.t, u.sv, u.d::jsonb, u.m::jsonb, p_recorded_at::timestamptz, u.h, u.p
+            FROM unnest(p_ids, p_types, p_schema_versions, p_data, p_metadata, p_hashes, p_prev_hashes) WITH ORDINALITY AS u(id, t, sv, d, m, h, p, n)
+            ORDER BY u.n
+            RETURNING global_seq, stream_version
+          )
+          SELECT array_agg(global_seq ORDER BY stream_version) INTO v_seqs FROM ins;
+        END IF;
+        v_tx := pg_current_xact_id()::text;
+        IF p_command_id IS NOT NULL THEN
+          v_reply := p_reply;
+          FOR i IN 1..n LOOP
+            v_reply := replace(v_reply, p_tokens[i], lpad(v_tx, 20, '0') || ':' || lpad(v_seqs[i]::text, 20, '0'));
+          END LOOP;
+          UPDATE ${s}.command_outcomes SET reply = v_reply::jsonb WHERE command_id = p_command_id;
+        END IF;
+        RETURN jsonb_build_object('status', 'ok', 'tx', v_tx, 'seqs', to_jsonb(v_seqs::text[]));
+      END
+      $fn$`;
+
 /** The event store's schema, in order. Never edit a released step: add a new one. */
 export const migrations: readonly Migration[] = [
   {
@@ -135,6 +214,12 @@ export const migrations: readonly Migration[] = [
     name: 'append_events without pg_notify: NOTIFY serialises commits cluster-wide (no group commit); the store notifies after commit',
     single: true,
     sql: (s) => appendEventsSql(s, { replace: true, notify: false }),
+  },
+  {
+    version: 4,
+    name: 'append_events: one lock statement, plain head insert/update after the check, VALUES insert for a single event',
+    single: true,
+    sql: appendEventsSqlV4,
   },
 ];
 
