@@ -35,6 +35,55 @@ const serialize = (value: unknown, path: string): string | undefined => {
   }
 };
 
+/** Thrown by the fast serialiser on anything it would refuse; the path-tracking one then reports where. */
+const REFUSED = Symbol('refused');
+
+/**
+ * The same serialisation as `serialize`, without building a path string per value (most of its
+ * cost on small objects): used first, and `serialize` only reruns to name the offending path.
+ */
+const fast = (value: unknown): string | undefined => {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      if (!(value as string & { isWellFormed(): boolean }).isWellFormed()) throw REFUSED;
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw REFUSED;
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+    case 'bigint':
+      throw REFUSED;
+    case 'object': {
+      const withJson = value as { toJSON?: () => unknown };
+      if (typeof withJson.toJSON === 'function') return fast(withJson.toJSON());
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ',';
+          out += fast(value[i]) ?? 'null';
+        }
+        return `${out}]`;
+      }
+      const keys = Object.keys(value).sort();
+      let out = '{';
+      let first = true;
+      for (const k of keys) {
+        const v = fast((value as Record<string, unknown>)[k]);
+        if (v === undefined) continue;
+        out += `${first ? '' : ','}${JSON.stringify(k)}:${v}`;
+        first = false;
+      }
+      return `${out}}`;
+    }
+  }
+};
+
 /**
  * RFC 8785 (JSON Canonicalization Scheme) serialisation: keys sorted by UTF-16 code units, no
  * whitespace, ECMAScript number formatting, minimal string escaping. `undefined` properties are
@@ -45,7 +94,13 @@ const serialize = (value: unknown, path: string): string | undefined => {
  * canonicalJson({ b: 1, a: [1e21, 'é'] }); // '{"a":[1e+21,"é"],"b":1}'
  */
 export const canonicalJson = (value: unknown): string => {
-  const out = serialize(value, '$');
+  let out: string | undefined;
+  try {
+    out = fast(value);
+  } catch (e) {
+    if (e !== REFUSED) throw e;
+    out = serialize(value, '$'); // throws with the path of the refused value
+  }
   if (out === undefined) throw new EventStoreError('invalid_event', '$: value is not JSON');
   return out;
 };

@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.ts';
 import type { RecordedEvent } from './port.ts';
@@ -23,7 +24,11 @@ export type HashableEvent = {
  * @example
  * sha256Hex('abc'); // 'ba7816bf...'
  */
-export const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+export const sha256Hex: (text: string) => string =
+  // One-shot crypto.hash (Node 20.12+, 21.7+) skips the Hash object; same digest.
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (text) => (crypto as unknown as { hash(alg: string, data: string, enc: 'hex'): string }).hash('sha256', text, 'hex')
+    : (text) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /**
  * The hash-chain link of one event: sha-256 over the RFC 8785 canonical JSON of
@@ -85,6 +90,9 @@ export const verifyChain = (events: readonly RecordedEvent[], options: { prevHas
   return { ok: true, checked, head: prev };
 };
 
+// Namespace: the RFC 4122 URL namespace, so ids do not collide with other v5 users' DNS names.
+const UUID_NAMESPACE = Buffer.from('6ba7b8119dad11d180b400c04fd430c8', 'hex');
+
 /**
  * A deterministic UUID (version 5 layout, sha-1 based) from a name: event ids derived from
  * the command id, stream and index are identical on a retry, so stores can recognise it.
@@ -93,9 +101,7 @@ export const verifyChain = (events: readonly RecordedEvent[], options: { prevHas
  * deterministicUuid('cmd-1|Order-42|0'); // always the same 'xxxxxxxx-xxxx-5xxx-yxxx-xxxxxxxxxxxx'
  */
 export const deterministicUuid = (name: string): string => {
-  // Namespace: the RFC 4122 URL namespace, so ids do not collide with other v5 users' DNS names.
-  const ns = Buffer.from('6ba7b8119dad11d180b400c04fd430c8', 'hex');
-  const bytes = createHash('sha1').update(ns).update(name, 'utf8').digest().subarray(0, 16);
+  const bytes = createHash('sha1').update(UUID_NAMESPACE).update(name, 'utf8').digest().subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x50;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const h = bytes.toString('hex');

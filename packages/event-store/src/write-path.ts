@@ -57,22 +57,27 @@ export const validateAppend = (streamId: unknown, events: unknown, expected: unk
   if (!okExpected) throw new EventStoreError('invalid_event', `invalid expectedVersion ${String(expected)}`);
 };
 
+/** Prepared events with their data and metadata as the canonical JSON text that was hashed. */
+export type PreparedJson = { events: PreparedEvent[]; data: string[]; metadata: string[] };
+
 /**
- * The one write path shared by every adapter: validates the new events, normalises their
- * JSON (what is hashed is exactly what is read back), derives ids from the command id when
- * absent, stamps `recordedAt` (ISO, milliseconds) into the metadata and links the hash chain.
+ * `prepareEvents`, also returning each event's data and metadata as canonical JSON text (what
+ * was hashed), so an adapter can store that text instead of serialising the values again.
  *
  * @example
- * const prepared = prepareEvents('Order-1', events, { version: 0, hash: ZERO_HASH }, new Date().toISOString());
+ * const { events, data, metadata } = prepareEventsJson('Order-1', events, { version: 0, hash: ZERO_HASH }, recordedAt);
  */
-export const prepareEvents = (
+export const prepareEventsJson = (
   streamId: string,
   events: readonly NewEvent[],
   head: { version: number; hash: string },
   recordedAt: string,
-): PreparedEvent[] => {
+): PreparedJson => {
   let prevHash = head.hash;
-  return events.map((raw, index) => {
+  const data: string[] = [];
+  const metadata: string[] = [];
+  const streamJson = events.length > 0 ? canonicalJson(streamId) : '';
+  const prepared = events.map((raw, index) => {
     const parsed = newEventSchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -89,7 +94,7 @@ export const prepareEvents = (
     // eventHash's canonical form, assembled from the parts already canonicalised (keys in
     // RFC 8785 order): the data is serialised once instead of three times.
     const hash = sha256Hex(
-      `{"data":${dataJson},"id":${canonicalJson(id)},"metadata":${metadataJson},"prevHash":${canonicalJson(prevHash)},"schemaVersion":${schemaVersion},"streamId":${canonicalJson(streamId)},"streamVersion":${streamVersion},"type":${canonicalJson(e.type)}}`,
+      `{"data":${dataJson},"id":${canonicalJson(id)},"metadata":${metadataJson},"prevHash":${canonicalJson(prevHash)},"schemaVersion":${schemaVersion},"streamId":${streamJson},"streamVersion":${streamVersion},"type":${canonicalJson(e.type)}}`,
     );
     const event: PreparedEvent = {
       id,
@@ -103,10 +108,28 @@ export const prepareEvents = (
       prevHash,
       hash,
     };
+    data.push(dataJson);
+    metadata.push(metadataJson);
     prevHash = hash;
     return event;
   });
+  return { events: prepared, data, metadata };
 };
+
+/**
+ * The one write path shared by every adapter: validates the new events, normalises their
+ * JSON (what is hashed is exactly what is read back), derives ids from the command id when
+ * absent, stamps `recordedAt` (ISO, milliseconds) into the metadata and links the hash chain.
+ *
+ * @example
+ * const prepared = prepareEvents('Order-1', events, { version: 0, hash: ZERO_HASH }, new Date().toISOString());
+ */
+export const prepareEvents = (
+  streamId: string,
+  events: readonly NewEvent[],
+  head: { version: number; hash: string },
+  recordedAt: string,
+): PreparedEvent[] => prepareEventsJson(streamId, events, head, recordedAt).events;
 
 /**
  * `recordedAt` as stored: ISO 8601 UTC with milliseconds.

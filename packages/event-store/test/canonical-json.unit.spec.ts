@@ -27,6 +27,18 @@ describe('canonicalJson (RFC 8785)', () => {
   it('drops undefined properties like JSON.stringify, nulls undefined array items', () => {
     expect(canonicalJson({ a: undefined, b: [undefined, 1], c: null })).toBe('{"b":[null,1],"c":null}');
   });
+  it('names the path of a refused value, however deep', () => {
+    const cases: [unknown, string][] = [
+      [{ a: [1, { b: Number.NaN }] }, '$.a[1].b'],
+      [{ z: 1, y: { x: [0n] } }, '$.y.x[0]'],
+      [[{ s: 'ok' }, { s: '\udc00' }], '$[1].s'],
+      [{ d: { toJSON: () => ({ e: Number.NEGATIVE_INFINITY }) } }, '$.d.e'],
+    ];
+    for (const [bad, path] of cases) {
+      expect(() => canonicalJson(bad)).toThrow(EventStoreError);
+      expect(() => canonicalJson(bad)).toThrow(path);
+    }
+  });
   it('refuses what JSON cannot hold, with a coded error', () => {
     for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, { a: 10n }, { s: '\ud800' }, undefined]) {
       const err = (() => {

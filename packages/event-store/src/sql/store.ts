@@ -15,7 +15,7 @@ import type {
 } from '../port.ts';
 import { pollingSubscription } from '../subscription.ts';
 import { noUpcasters, type Upcasters } from '../upcasting.ts';
-import { checkExpectedVersion, checkOutcome, prepareEvents, recordedAtNow, validateAppend, type PreparedEvent } from '../write-path.ts';
+import { checkExpectedVersion, checkOutcome, prepareEventsJson, recordedAtNow, validateAppend, type PreparedEvent, type PreparedJson } from '../write-path.ts';
 import type { SqlExecutor } from './executor.ts';
 import { migrate, quoteSchema } from './migrations.ts';
 import { translateSqlError } from './translate.ts';
@@ -161,7 +161,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
   };
   const out = (e: RecordedEvent, raw?: boolean): RecordedEvent => (raw ? e : upcasters.apply(e));
 
-  const insertEvents = async (q: Query, prepared: PreparedEvent[], recordedAt: string): Promise<RecordedEvent[]> => {
+  const insertEvents = async (q: Query, { events: prepared, data, metadata }: PreparedJson, recordedAt: string): Promise<RecordedEvent[]> => {
     // Typed arrays (unnest) instead of one jsonb array unpacked per row.
     const rows = await q<{ event_id: string; seq: string; tx: string }>(
       `INSERT INTO ${s}.events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash, prev_hash)
@@ -176,8 +176,8 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
         prepared.map((p) => p.streamVersion),
         prepared.map((p) => p.type),
         prepared.map((p) => p.storedSchemaVersion),
-        prepared.map((p) => JSON.stringify(p.data)),
-        prepared.map((p) => JSON.stringify(p.metadata)),
+        data,
+        metadata,
         prepared.map((p) => p.hash),
         prepared.map((p) => p.prevHash),
       ],
@@ -235,8 +235,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
           if (idempotency) await claimOutcome(tx.query, idempotency.commandId, idempotency.requestHash, recordedAt, null);
           const head = (await readHeads(tx.query, [streamId])).get(streamId) ?? { version: 0, hash: ZERO_HASH };
           checkExpectedVersion(streamId, expectedVersion, head.version);
-          const prepared = prepareEvents(streamId, events, head, recordedAt);
-          const recorded = await insertEvents(tx.query, prepared, recordedAt);
+          const recorded = await insertEvents(tx.query, prepareEventsJson(streamId, events, head, recordedAt), recordedAt);
           const last = recorded[recorded.length - 1]!;
           await upsertHeads(tx.query, [{ streamId, version: last.streamVersion, hash: last.hash }]);
           await tx.query('SELECT pg_notify($1, $2)', [channel, streamId]);
@@ -330,7 +329,8 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
       // still claims the outcome first (a duplicate wins over a conflict), then reports the head.
       const usable = satisfies(expectedVersion, guess.version);
       const recordedAt = recordedAtNow(options.clock);
-      const prepared = prepareEvents(streamId, events, guess, recordedAt);
+      const json = prepareEventsJson(streamId, events, guess, recordedAt);
+      const prepared = json.events;
       const template = idempotency ? replyTemplate(idempotency, streamId, prepared) : undefined;
       if (idempotency && template === undefined) {
         const r = await appendInTransaction(streamId, events, expectedVersion, idempotency);
@@ -356,8 +356,8 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
             prepared.map((p) => p.id),
             prepared.map((p) => p.type),
             prepared.map((p) => p.storedSchemaVersion),
-            prepared.map((p) => JSON.stringify(p.data)),
-            prepared.map((p) => JSON.stringify(p.metadata)),
+            json.data,
+            json.metadata,
             prepared.map((p) => p.hash),
             prepared.map((p) => p.prevHash),
           ],
@@ -419,15 +419,22 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
           await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`cs-es:${schemaName}:all`]);
           const heads = await readHeads(tx.query, [...new Set(batch.map((b) => b.streamId))]);
           const recordedAt = recordedAtNow(options.clock);
+          const all: PreparedJson = { events: [], data: [], metadata: [] };
           const prepared: PreparedEvent[][] = batch.map((b) => {
             const head = heads.get(b.streamId) ?? { version: 0, hash: ZERO_HASH };
             checkExpectedVersion(b.streamId, b.expectedVersion, head.version);
-            const p = prepareEvents(b.streamId, b.events, head, recordedAt);
+            const j = prepareEventsJson(b.streamId, b.events, head, recordedAt);
+            const p = j.events;
+            for (let i = 0; i < p.length; i++) {
+              all.events.push(p[i]!);
+              all.data.push(j.data[i]!);
+              all.metadata.push(j.metadata[i]!);
+            }
             const last = p[p.length - 1]!;
             heads.set(b.streamId, { version: last.streamVersion, hash: last.hash });
             return p;
           });
-          const recorded = await insertEvents(tx.query, prepared.flat(), recordedAt);
+          const recorded = await insertEvents(tx.query, all, recordedAt);
           await upsertHeads(tx.query, [...heads].map(([streamId, h]) => ({ streamId, ...h })));
           await tx.query('SELECT pg_notify($1, $2)', [channel, '*']);
           let i = 0;
