@@ -72,6 +72,18 @@ const upsertStatement = (schema: string, spec: TableSpec): [string, string] => {
   const join = spec.key.map((k) => `t.${k.name} = (e.j->>'${k.name}')::${k.type}`).join(' AND ');
   const select = [...spec.key.map((k) => `(e.j->>'${k.name}')::${k.type}`), ...spec.columns.map((c) => columnSql(c, keys[0]!))];
   const update = spec.columns.map((c) => `${c.name} = excluded.${c.name}`);
+  if (spec.columns.every((c) => c.merge === 'insert' && c.absent === undefined)) {
+    // Every column is written only when the row is created (an append-only table): an
+    // INSERT of the creating writes that leaves existing rows alone, no read of them needed.
+    return [
+      `INSERT INTO ${schema}.${spec.table} (${all.join(', ')})
+    SELECT ${spec.key.map((k) => `(e.j->>'${k.name}')::${k.type}`).concat(spec.columns.map((c) => `(e.j->>'${c.name}')::${c.type}`)).join(', ')}
+    FROM jsonb_array_elements(`,
+      `::jsonb) AS e(j)
+    WHERE (e.j->>'$create')::boolean
+    ON CONFLICT (${keys.join(', ')}) DO NOTHING`,
+    ];
+  }
   return [
     `INSERT INTO ${schema}.${spec.table} AS target (${all.join(', ')})
     SELECT ${select.join(',\n      ')}

@@ -72,6 +72,7 @@ beforeAll(async () => {
     await sql.raw(`CREATE SCHEMA ${s}`).execute(db);
     await sql.raw(`CREATE TABLE ${s}.t (k text PRIMARY KEY, owner text NOT NULL DEFAULT 'none', at timestamptz, note text,
       first_at timestamptz, resolved_at timestamptz, count integer NOT NULL DEFAULT 0)`).execute(db);
+    await sql.raw(`CREATE TABLE ${s}.p (k text PRIMARY KEY, kind text NOT NULL, at timestamptz NOT NULL)`).execute(db);
   }
 });
 afterAll(async () => {
@@ -99,10 +100,30 @@ describe('merged writes', () => {
         expect(w.size()).toBe(0);
         expect(await rows('merged')).toEqual(await rows('ref'));
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
     // An update-only write before a creating one for the same row opens a second generation.
     expect(generations).toBeGreaterThan(0);
+  });
+
+  it('an append-only table (every column written on creation only) keeps the first creating write per row', async () => {
+    const points: TableSpec = { table: 'p', key: [{ name: 'k', type: 'text' }], columns: [{ name: 'kind', type: 'text', merge: 'insert' }, { name: 'at', type: 'timestamptz', merge: 'insert' }] };
+    const pointArb = fc.record({ k: fc.constantFrom('e1', 'e2', 'e3'), create: fc.boolean(), kind: fc.constantFrom('dispatch', 'update'), at: time });
+    await fc.assert(
+      fc.asyncProperty(fc.array(pointArb, { maxLength: 4 }), fc.array(pointArb, { minLength: 1, maxLength: 15 }), async (stored, batch) => {
+        for (const s of ['ref', 'merged']) await sql.raw(`TRUNCATE ${s}.p`).execute(db);
+        const insert = (s: string, p: { k: string; kind: string; at: string }) =>
+          sql`INSERT INTO ${sql.raw(s)}.p (k, kind, at) VALUES (${p.k}, ${p.kind}, ${p.at}::timestamptz) ON CONFLICT (k) DO NOTHING`.execute(db);
+        for (const p of stored) for (const s of ['ref', 'merged']) await insert(s, p);
+        for (const p of batch) if (p.create) await insert('ref', p);
+        const w = mergedTable(points);
+        for (const p of batch) w.upsert({ k: p.k, kind: p.kind, at: p.at }, p.create);
+        await w.flush(db, 'merged');
+        const read = async (s: string) => (await sql`SELECT * FROM ${sql.raw(s)}.p ORDER BY k`.execute(db)).rows;
+        expect(await read('merged')).toEqual(await read('ref'));
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('quotes values: a value with quotes and a key with SQL in it are stored verbatim', async () => {

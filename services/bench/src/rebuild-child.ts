@@ -6,7 +6,9 @@ import { kpiProjection } from '@cs/projection-kpi';
 import { createProjectionRuntime } from '@cs/projection-runtime';
 import { createReadModelDatabase } from '@cs/read-model';
 
-const args = JSON.parse(process.argv[2] ?? '{}') as { url: string; schema: string; rssAt: number[]; batchSize: number };
+const args = JSON.parse(process.argv[2] ?? '{}') as { url: string; schema: string; rssAt: number[]; batchSize: number; catchUpBatchSize?: number };
+/** A lag-probe size no batch uses, so the counter below can tell the probe's reads apart. */
+const LAG_PROBE_LIMIT = 10_007;
 const store = await createPostgresEventStore({ connectionString: args.url, schema: args.schema, max: 4 });
 const db = createReadModelDatabase<any>({ kind: 'postgres', url: args.url, max: 4, applicationName: 'bench-projector' });
 const mb = () => Math.round((process.memoryUsage().rss / 1024 / 1024) * 10) / 10;
@@ -21,14 +23,25 @@ const sampler = setInterval(() => {
 const counting: EventStore = Object.assign(Object.create(store) as EventStore, {
   readAll: async (o?: Parameters<EventStore['readAll']>[0]) => {
     const page = await store.readAll(o);
-    if (o?.limit !== undefined && o.limit > args.batchSize) return page; // the lag probe, not the batch loop
+    if (o?.limit === LAG_PROBE_LIMIT) return page; // the lag probe, not the batch loop
     read += page.events.length;
     while (pending.length > 0 && read >= pending[0]!) rss.push({ events: pending.shift()!, rssMb: mb() });
     return page;
   },
 });
 const started = performance.now();
-const runtime = createProjectionRuntime({ db, store: counting, projections: [kpiProjection], batchSize: args.batchSize, pollMs: 50, lagProbeMs: 60_000 });
+// As services/projector runs it: live batches of `batchSize`, catch-up batches of
+// `catchUpBatchSize` (the runtime's default when not given) read ahead of the one applied.
+const runtime = createProjectionRuntime({
+  db,
+  store: counting,
+  projections: [kpiProjection],
+  batchSize: args.batchSize,
+  ...(args.catchUpBatchSize === undefined ? {} : { catchUpBatchSize: args.catchUpBatchSize }),
+  pollMs: 50,
+  lagProbeMs: 60_000,
+  lagProbeLimit: LAG_PROBE_LIMIT,
+});
 await runtime.caughtUp();
 const ms = performance.now() - started;
 const finalRssMb = mb();
