@@ -40,7 +40,7 @@ export { createUpcasters, noUpcasters, type Upcaster, type Upcasters } from './u
 export { checkExpectedVersion, checkOutcome, prepareEvents, prepareEventsJson, type PreparedEvent, type PreparedJson } from './write-path.ts';
 export { pollingSubscription } from './subscription.ts';
 export { createInMemoryEventStore, type InMemoryEventStoreOptions } from './memory.ts';
-export { pgExecutor, pgliteExecutor, type SqlExecutor } from './sql/executor.ts';
+export { pgExecutor, pgliteExecutor, type QueryOptions, type SqlExecutor } from './sql/executor.ts';
 export { migrate, migrations, type Migration } from './sql/migrations.ts';
 export { translateSqlError } from './sql/translate.ts';
 export { createSqlEventStore, type SqlEventStore, type SqlEventStoreOptions } from './sql/store.ts';

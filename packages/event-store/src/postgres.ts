@@ -2,7 +2,10 @@ import pg from 'pg';
 import { pgExecutor } from './sql/executor.ts';
 import { createSqlEventStore, type SqlEventStore, type SqlEventStoreOptions } from './sql/store.ts';
 
-export type PostgresEventStoreOptions = SqlEventStoreOptions & ({ connectionString: string; pool?: undefined; max?: number } | { pool: pg.Pool; connectionString?: undefined });
+export type PostgresEventStoreOptions = SqlEventStoreOptions & {
+  /** Run the append call as a named prepared statement (default true); false behind a transaction-mode pooler without prepared-statement support. */
+  preparedStatements?: boolean;
+} & ({ connectionString: string; pool?: undefined; max?: number } | { pool: pg.Pool; connectionString?: undefined });
 
 /**
  * The event store on PostgreSQL (13+). With `connectionString` it owns a pool (closed by
@@ -17,7 +20,7 @@ export const createPostgresEventStore = async (options: PostgresEventStoreOption
   // An idle client losing its connection must not crash the process; the next query reports it.
   if (owns) pool.on('error', () => undefined);
   try {
-    return await createSqlEventStore(pgExecutor(pool, { ownsPool: owns }), options);
+    return await createSqlEventStore(pgExecutor(pool, { ownsPool: owns, preparedStatements: options.preparedStatements }), options);
   } catch (e) {
     if (owns) await pool.end().catch(() => undefined);
     throw e;

@@ -1,10 +1,31 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
+
+const statementNames = new Map<string, string>();
+/** A short name per statement text (the server truncates names at 63 bytes; a hash cannot collide there). */
+const statementName = (text: string): string => {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `cs-es-${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+};
+
+/** Per-statement hints; an executor may ignore them. */
+export type QueryOptions = {
+  /**
+   * Reuse the server-side parse and plan of this statement on each connection (a named
+   * prepared statement): for the hot, fixed statements (the append call). Same text, same name.
+   */
+  prepare?: boolean;
+};
 
 /** The one thing the SQL adapter needs from a driver: run a statement, run a transaction. */
 export interface SqlExecutor {
   readonly dialect: 'postgres' | 'pglite';
-  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<R[]>;
   /** Runs `fn` in one transaction on one connection; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Pick<SqlExecutor, 'query'>) => Promise<T>): Promise<T>;
   /** LISTEN on a channel (optional): calls `onNotify` per NOTIFY; resolves to an unlisten function. */
@@ -14,14 +35,20 @@ export interface SqlExecutor {
 
 /**
  * A `SqlExecutor` over a `pg` Pool: statements on any pooled connection, a dedicated client
- * per transaction. `ownsPool` makes `close()` end the pool.
+ * per transaction. `ownsPool` makes `close()` end the pool. Statements marked `prepare` run as
+ * named prepared statements unless `preparedStatements` is false (set it false behind a pooler
+ * in transaction mode that does not track prepared statements, e.g. PgBouncer before 1.21).
  *
  * @example
  * const executor = pgExecutor(new pg.Pool({ connectionString }), { ownsPool: true });
  */
-export const pgExecutor = (pool: pg.Pool, options: { ownsPool?: boolean } = {}): SqlExecutor => ({
+export const pgExecutor = (pool: pg.Pool, options: { ownsPool?: boolean; preparedStatements?: boolean } = {}): SqlExecutor => ({
   dialect: 'postgres',
-  query: async <R,>(text: string, params: readonly unknown[] = []) => (await pool.query(text, params as unknown[])).rows as R[],
+  query: async <R,>(text: string, params: readonly unknown[] = [], o?: QueryOptions) =>
+    (o?.prepare && options.preparedStatements !== false
+      ? await pool.query({ name: statementName(text), text, values: params as unknown[] })
+      : await pool.query(text, params as unknown[])
+    ).rows as R[],
   transaction: async (fn) => {
     const client = await pool.connect();
     let broken: unknown;

@@ -361,6 +361,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
             prepared.map((p) => p.hash),
             prepared.map((p) => p.prevHash),
           ],
+          { prepare: true },
         );
         call = row!.r;
       } catch (e) {
