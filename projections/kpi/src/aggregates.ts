@@ -144,9 +144,16 @@ export const refreshAggregates = async (db: Kysely<any>, schema: string, touched
   await add(db, s, filter);
 };
 
+const factRowTables = ['indicator_fact_rows', 'duration_fact_rows'] as const;
+const factTables = ['order_facts', 'order_lines', 'order_tracking_points', 'order_damage_reports', 'complaint_facts', 'return_facts', 'customer_attributes', 'standard_targets'];
+
 /**
  * Recomputes every fact row and total of a KPI schema from its fact tables (after a change
- * of the time zone or tracking interval, or to backfill). Call inside a transaction.
+ * of the time zone or tracking interval, to backfill, or to settle a rebuild). Set-based: the
+ * fact tables' statistics are refreshed first (a rebuild has just filled them), the fact rows
+ * are inserted without their secondary indexes (rebuilt once afterwards, sorted, instead of
+ * a million random index insertions) and the totals are grouped from the whole fact-row
+ * tables. Call inside a transaction (it holds the fact-row tables exclusively until commit).
  *
  * @example
  * await db.transaction().execute((trx) => recomputeAggregates(trx, 'kpi_v1'));
@@ -154,6 +161,28 @@ export const refreshAggregates = async (db: Kysely<any>, schema: string, touched
 export const recomputeAggregates = async (db: Kysely<any>, schema: string): Promise<void> => {
   const s = safeIdentifier(schema);
   await sql`SET LOCAL jit = off`.execute(db);
+  // Sorts and hash aggregates over every fact row: in memory, not in temporary files.
+  await sql`SET LOCAL work_mem = '128MB'`.execute(db);
+  await sql.raw(`ANALYZE ${factTables.map((t) => `${s}.${t}`).join(', ')}`).execute(db);
   await sql.raw(`TRUNCATE ${s}.indicator_fact_rows, ${s}.duration_fact_rows, ${s}.indicator_totals, ${s}.duration_totals`).execute(db);
-  await add(db, s, sql`true`);
+  // The secondary indexes of the fact-row tables, as the migrations created them.
+  const indexes = await sql<{ name: string; definition: string }>`
+    SELECT i.indexname AS name, i.indexdef AS definition FROM pg_indexes i
+    JOIN pg_class c ON c.relname = i.indexname JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = i.schemaname
+    JOIN pg_index x ON x.indexrelid = c.oid
+    WHERE i.schemaname = ${s} AND i.tablename IN (${sql.join([...factRowTables])}) AND NOT x.indisprimary AND NOT x.indisunique`.execute(db);
+  for (const i of indexes.rows) await sql.raw(`DROP INDEX ${s}.${safeIdentifier(i.name)}`).execute(db);
+  const st = sql.raw(`(SELECT time_zone FROM kpi_config.settings WHERE id)`);
+  await sql`INSERT INTO ${sql.raw(`${s}.indicator_fact_rows`)} (${sql.raw(indicatorCols)})
+      SELECT f.source_kind, f.source_id, f.indicator, f.subject_kind, f.subject_id, f.customer_id, f.classification,
+        f.standard_column, f.region, f.fact_at, (f.fact_at AT TIME ZONE ${st})::date, f.numerator, f.denominator
+      FROM ${sql.raw(`${s}.indicator_fact_source`)} f`.execute(db);
+  await sql`INSERT INTO ${sql.raw(`${s}.duration_fact_rows`)} (${sql.raw(durationCols)})
+      SELECT f.source_kind, f.source_id, f.metric, f.subject_kind, f.subject_id, f.customer_id, f.classification,
+        f.standard_column, f.region, f.category, f.fact_at, (f.fact_at AT TIME ZONE ${st})::date, f.hours
+      FROM ${sql.raw(`${s}.duration_fact_source`)} f`.execute(db);
+  for (const i of indexes.rows) await sql.raw(i.definition).execute(db);
+  await sql.raw(indicatorTotalsUpsert(s, `${s}.indicator_fact_rows`, '')).execute(db);
+  await sql.raw(durationTotalsUpsert(s, `${s}.duration_fact_rows`, '')).execute(db);
+  await sql.raw(`ANALYZE ${s}.indicator_fact_rows, ${s}.duration_fact_rows, ${s}.indicator_totals, ${s}.duration_totals`).execute(db);
 };
