@@ -47,6 +47,16 @@ export const customerAttributeChanges = (event: KpiEvent): CustomerAttributeChan
   }
 };
 
+/** The records `handleCompanyRecord` writes at once (a few events in a history). */
+const directRecordTypes = [
+  'CustomerEvaluationRecorded',
+  'ServiceStandardPublished',
+  'ServiceImprovementOpened',
+  'ServiceImprovementResultRecorded',
+  'ServiceImprovementConfirmed',
+  'ServiceImprovementClosed',
+] as const;
+
 /** The company-record event types this module reads. */
 export const companyRecordEventTypes: readonly string[] = [
   'CustomerAccountOpened',
@@ -54,22 +64,10 @@ export const companyRecordEventTypes: readonly string[] = [
   'CustomerRegionalGradeChanged',
   'CustomerTypeChanged',
   'CustomerSurveyRecorded',
-  'CustomerEvaluationRecorded',
-  'ServiceStandardPublished',
-  'ServiceImprovementOpened',
-  'ServiceImprovementResultRecorded',
-  'ServiceImprovementConfirmed',
-  'ServiceImprovementClosed',
+  ...directRecordTypes,
 ];
 
-const directRecords = new Set([
-  'CustomerEvaluationRecorded',
-  'ServiceStandardPublished',
-  'ServiceImprovementOpened',
-  'ServiceImprovementResultRecorded',
-  'ServiceImprovementConfirmed',
-  'ServiceImprovementClosed',
-]);
+const directRecords = new Set<string>(directRecordTypes);
 
 /**
  * Whether `handleCompanyRecord` writes anything for an event type (evaluations, standards,
