@@ -138,8 +138,11 @@ export const analyticsViews = (schema: string): AnalyticsView[] => {
       WHERE dimension_kind = 'standard_column' AND facts > 0
     UNION SELECT period_kind, period_start, dimension_value FROM ${s}.duration_totals
       WHERE dimension_kind = 'standard_column' AND count > 0
-    UNION SELECT p.period_kind, p.period_start, a.standard_column FROM ${s}.survey_answers a
-      ${periods(`a.surveyed_at AT TIME ZONE ${tz}`)})
+    -- the local days with survey answers first (a few thousand rows), then their periods
+    UNION SELECT p.period_kind, p.period_start, a.standard_column
+      FROM (SELECT DISTINCT (x.surveyed_at AT TIME ZONE ${tz})::date AS day, x.standard_column
+        FROM (SELECT DISTINCT sa.surveyed_at, sa.standard_column FROM ${s}.survey_answers sa) x) a
+      ${periodsOfDay('a.day')})
   SELECT pc.period_kind, pc.period_start, ${labelOf('pc')} AS period_label, pc.standard_column, v.standard_id,
     v.version AS standard_version, v.effective_from AS standard_effective_from, t.department, t.indicator, t.unit, t.direction,
     t.weight_bp, t.target, a.actual, coalesce(a.basis, 0) AS basis, m.met,
