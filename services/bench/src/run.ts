@@ -59,7 +59,7 @@ export const smokeSizes: BenchSizes = {
   simulatedDays: 30,
 };
 
-/** The full run: under 20 minutes on a two-core machine. */
+/** The full run: about 5 minutes on a quiet two-core machine (the 1,000,000-event history is most of it). */
 export const fullSizes: BenchSizes = {
   natsSequential: 5000,
   natsInFlight: 20_000,
