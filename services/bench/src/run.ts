@@ -203,6 +203,7 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
     log('Emmett peer');
     const emmett = await emmettFigures(db.url, { sequential: s.emmettSequential, inFlight: s.emmettInFlight, batches: s.emmettBatches });
     if (!emmett.ok) findings.push(`Emmett peer not measured: ${emmett.error}`);
+    else if (emmett.catchUpError) findings.push(`Emmett's catch-up not measured: ${emmett.catchUpError}.`);
 
     log('embedded start');
     const start = o.skipStart ? ({ ok: false, error: 'skipped in this mode' } as const) : await startFigure(o.repoRoot, 300_000);
@@ -287,7 +288,7 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
       ...(start.ok ? {} : { note: start.error }),
     });
     row({ id: 'catch_up', figure: `catch-up: store.subscribe from START, no-op handler (${catchUp.events.toLocaleString('en-US')} events)`, value: catchUp.perSecond, unit: 'events/s', baseline: 'raw PG keyset read', baselineValue: keyset.perSecond, ratio: catchUp.perSecond / keyset.perSecond, goal: 'reported' });
-    const peer = (id: string, figure: string, ours: number, theirs: number | null, rawValue: number) =>
+    const peer = (id: string, figure: string, ours: number, theirs: number | null, rawValue: number, why?: string) =>
       row({
         id,
         figure: `peer: ${figure}, ours / Emmett`,
@@ -297,12 +298,12 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
         baselineValue: theirs,
         ratio: theirs === null ? null : ours / theirs,
         goal: 'reported (> 1 is ahead)',
-        ...(theirs === null && !emmett.ok ? { note: emmett.error } : {}),
+        ...(theirs === null ? { note: emmett.ok ? (why ?? 'not measured') : emmett.error } : {}),
       });
     peer('peer_append_seq', 'single-event appends, sequential', appends.sequential.perSecond, emmett.ok ? emmett.sequential.perSecond : null, raw.pgInsertSequential.perSecond);
     peer('peer_append_32', 'single-event appends, 32 in flight', appends.inFlight32.perSecond, emmett.ok ? emmett.inFlight32.perSecond : null, raw.pgInsert32.perSecond);
     peer('peer_append_b100', '100-event batches', appends.batch100.perSecond, emmett.ok ? emmett.batch100.perSecond : null, raw.pgMultiRow100.perSecond);
-    peer('peer_catch_up', 'catch-up from the beginning', catchUp.perSecond, emmett.ok ? emmett.catchUp.perSecond : null, keyset.perSecond);
+    peer('peer_catch_up', 'catch-up from the beginning', catchUp.perSecond, emmett.ok ? (emmett.catchUp?.perSecond ?? null) : null, keyset.perSecond, emmett.ok ? emmett.catchUpError : undefined);
 
     for (const r of rows) {
       if (r.met !== false) continue;
