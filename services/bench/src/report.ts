@@ -85,14 +85,17 @@ ${report.findings.length === 0 ? 'Every goal was met.' : report.findings.map((f)
   multi-row inserts of 100 and 1,000 rows per committed statement; keyset read
   (\`WHERE global_seq > $1 ORDER BY global_seq LIMIT 1000\`, all columns) of the loaded events table.
 - Command round trip: \`sendCommand\` of \`order.place\` over NATS to \`startCommandService\` in front of
-  \`createCommandHandler\` (validation, idempotency lookup, load, decide, append with the outcome) on
+  \`createCommandHandler\` (validation, decide on the kept state or, for a new stream, the empty one, append with the
+  outcome claim; a stale guess is a conflict that loads and decides again) on
   the PostgreSQL store with 20 connections, as services/command-handler wires it.
 - Appends: \`store.append\` of one event to a new stream (sequential; 32 in flight on a pool of 32)
   and of 100 events to a new stream, the same event bytes as the raw rows.
 - History: the simulator's commands decided by the domain's deciders (with the cross-aggregate
   steps of the application) and loaded with \`appendBatch\` of about 2,000 events per call.
 - Rebuild: the projection runtime with the KPI projection, in a child process (its RSS is the
-  projector's alone), from the first event until caught up; events read per second.
+  projector's alone), from the first event until caught up, as services/projector runs it (live
+  batches of 500, catch-up batches of 5,000 read ahead, the fact rows and totals of the not yet
+  serving version computed once when it reaches the end); events read per second.
 - Aggregate load: \`loadAggregate\` (snapshot + events after it, as the command handler loads) of a
   CustomerAccount with 10,000 and with 100 events of credit reservations and releases.
 - Analyst queries: as listed in services/bench/src/analyst.ts, over the read model of the history.
