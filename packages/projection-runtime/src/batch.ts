@@ -100,14 +100,24 @@ export const applyBatch = async (
 export const settleBatch = async (db: Kysely<RuntimeDatabase>, args: { projection: Projection; lease: Lease }): Promise<void> => {
   const { projection, lease } = args;
   if (!projection.settle) return;
+  await fencedTransaction(db, lease, schemaOf(projection), (trx) => runSettle(trx, projection, 'settle'));
+};
+
+/**
+ * Runs the projection's `settle` (if any) inside `trx`; its failure is `handler_failed`,
+ * `when` naming where it ran.
+ *
+ * @example
+ * await runSettle(trx, projection, 'settle before promotion');
+ */
+export const runSettle = async (trx: Transaction<any>, projection: Projection, when: string): Promise<void> => {
+  if (!projection.settle) return;
   const schema = schemaOf(projection);
-  await fencedTransaction(db, lease, schema, async (trx) => {
-    try {
-      await projection.settle!({ db: trx.withSchema(schema) as Transaction<any>, trx, schema, name: projection.name, version: projection.version });
-    } catch (e) {
-      throw new ProjectionError('handler_failed', `${projection.name} v${projection.version}: settle: ${describeError(e)}`, { schema }, { cause: e });
-    }
-  });
+  try {
+    await projection.settle({ db: trx.withSchema(schema) as Transaction<any>, trx, schema, name: projection.name, version: projection.version });
+  } catch (e) {
+    throw new ProjectionError('handler_failed', `${projection.name} v${projection.version}: ${when}: ${describeError(e)}`, { schema }, { cause: e });
+  }
 };
 
 /**

@@ -1,6 +1,7 @@
 import type { RuntimeDatabase } from '@cs/read-model';
 import { projectionSchema, safeIdentifier } from '@cs/read-model';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { runSettle } from './batch.ts';
 import { describeError, ProjectionError } from './errors.ts';
 import { holdsLease, type Lease } from './lease.ts';
 import { type Projection, schemaOf } from './projection.ts';
@@ -52,13 +53,7 @@ export const promote = async (
     if (!options.force && Number(target.events_behind) > 0) {
       throw new ProjectionError('not_caught_up', `${projection.name} v${projection.version} is ${target.events_behind} events behind`);
     }
-    if (projection.settle) {
-      try {
-        await projection.settle({ db: trx.withSchema(schema) as Transaction<any>, trx, schema, name: projection.name, version: projection.version });
-      } catch (e) {
-        throw new ProjectionError('handler_failed', `${projection.name} v${projection.version}: settle before promotion: ${describeError(e)}`, { schema }, { cause: e });
-      }
-    }
+    await runSettle(trx, projection, 'settle before promotion');
     const old = rows.find((r) => r.serving && r.version !== projection.version);
     const newNames = new Set(views.map((v) => safeIdentifier(v.name)));
     await sql.raw(`CREATE SCHEMA IF NOT EXISTS ${ANALYTICS_SCHEMA}`).execute(trx);
