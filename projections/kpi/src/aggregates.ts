@@ -108,22 +108,23 @@ const subtract = async (db: Kysely<any>, s: string, filter: RawBuilder<unknown>)
     ${sql.raw(durationTotalsUpsert(s, 'gone', '-'))}`.execute(db);
 };
 
+const localDay = (at: string) => `(${at} AT TIME ZONE (SELECT time_zone FROM kpi_config.settings WHERE id))::date`;
+
+/** INSERT of the selected facts (from the fact-source views) into the fact-row tables. */
+const insertIndicatorRows = (s: string, filter: RawBuilder<unknown>) => sql`INSERT INTO ${sql.raw(`${s}.indicator_fact_rows`)} (${sql.raw(indicatorCols)})
+      SELECT f.source_kind, f.source_id, f.indicator, f.subject_kind, f.subject_id, f.customer_id, f.classification,
+        f.standard_column, f.region, f.fact_at, ${sql.raw(localDay('f.fact_at'))}, f.numerator, f.denominator
+      FROM ${sql.raw(`${s}.indicator_fact_source`)} f WHERE ${filter}`;
+const insertDurationRows = (s: string, filter: RawBuilder<unknown>) => sql`INSERT INTO ${sql.raw(`${s}.duration_fact_rows`)} (${sql.raw(durationCols)})
+      SELECT f.source_kind, f.source_id, f.metric, f.subject_kind, f.subject_id, f.customer_id, f.classification,
+        f.standard_column, f.region, f.category, f.fact_at, ${sql.raw(localDay('f.fact_at'))}, f.hours
+      FROM ${sql.raw(`${s}.duration_fact_source`)} f WHERE ${filter}`;
+
 /** Computes the selected facts again from the fact tables, stores them and adds them to the totals. */
 const add = async (db: Kysely<any>, s: string, filter: RawBuilder<unknown>) => {
-  const st = sql.raw(`(SELECT time_zone FROM kpi_config.settings WHERE id)`);
-  await sql`WITH added AS (
-      INSERT INTO ${sql.raw(`${s}.indicator_fact_rows`)} (${sql.raw(indicatorCols)})
-      SELECT f.source_kind, f.source_id, f.indicator, f.subject_kind, f.subject_id, f.customer_id, f.classification,
-        f.standard_column, f.region, f.fact_at, (f.fact_at AT TIME ZONE ${st})::date, f.numerator, f.denominator
-      FROM ${sql.raw(`${s}.indicator_fact_source`)} f WHERE ${filter}
-      RETURNING *)
+  await sql`WITH added AS (${insertIndicatorRows(s, filter)} RETURNING *)
     ${sql.raw(indicatorTotalsUpsert(s, 'added', ''))}`.execute(db);
-  await sql`WITH added AS (
-      INSERT INTO ${sql.raw(`${s}.duration_fact_rows`)} (${sql.raw(durationCols)})
-      SELECT f.source_kind, f.source_id, f.metric, f.subject_kind, f.subject_id, f.customer_id, f.classification,
-        f.standard_column, f.region, f.category, f.fact_at, (f.fact_at AT TIME ZONE ${st})::date, f.hours
-      FROM ${sql.raw(`${s}.duration_fact_source`)} f WHERE ${filter}
-      RETURNING *)
+  await sql`WITH added AS (${insertDurationRows(s, filter)} RETURNING *)
     ${sql.raw(durationTotalsUpsert(s, 'added', ''))}`.execute(db);
 };
 
@@ -172,15 +173,8 @@ export const recomputeAggregates = async (db: Kysely<any>, schema: string): Prom
     JOIN pg_index x ON x.indexrelid = c.oid
     WHERE i.schemaname = ${s} AND i.tablename IN (${sql.join([...factRowTables])}) AND NOT x.indisprimary AND NOT x.indisunique`.execute(db);
   for (const i of indexes.rows) await sql.raw(`DROP INDEX ${s}.${safeIdentifier(i.name)}`).execute(db);
-  const st = sql.raw(`(SELECT time_zone FROM kpi_config.settings WHERE id)`);
-  await sql`INSERT INTO ${sql.raw(`${s}.indicator_fact_rows`)} (${sql.raw(indicatorCols)})
-      SELECT f.source_kind, f.source_id, f.indicator, f.subject_kind, f.subject_id, f.customer_id, f.classification,
-        f.standard_column, f.region, f.fact_at, (f.fact_at AT TIME ZONE ${st})::date, f.numerator, f.denominator
-      FROM ${sql.raw(`${s}.indicator_fact_source`)} f`.execute(db);
-  await sql`INSERT INTO ${sql.raw(`${s}.duration_fact_rows`)} (${sql.raw(durationCols)})
-      SELECT f.source_kind, f.source_id, f.metric, f.subject_kind, f.subject_id, f.customer_id, f.classification,
-        f.standard_column, f.region, f.category, f.fact_at, (f.fact_at AT TIME ZONE ${st})::date, f.hours
-      FROM ${sql.raw(`${s}.duration_fact_source`)} f`.execute(db);
+  await insertIndicatorRows(s, sql`true`).execute(db);
+  await insertDurationRows(s, sql`true`).execute(db);
   for (const i of indexes.rows) await sql.raw(i.definition).execute(db);
   await sql.raw(indicatorTotalsUpsert(s, `${s}.indicator_fact_rows`, '')).execute(db);
   await sql.raw(durationTotalsUpsert(s, `${s}.duration_fact_rows`, '')).execute(db);

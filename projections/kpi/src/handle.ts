@@ -113,18 +113,8 @@ export type KpiWrites = { readonly [K in keyof typeof specs]: MergedTable } & { 
  * const w = newKpiWrites('kpi_v2'); for (const e of events) await applyKpiEvent(db, e, w); await flushKpiWrites(db, w);
  */
 export const newKpiWrites = (schema: string): KpiWrites => {
-  const s = safeIdentifier(schema);
-  return {
-    schema: s,
-    orders: mergedTable(specs.orders),
-    lines: mergedTable(specs.lines),
-    points: mergedTable(specs.points),
-    damage: mergedTable(specs.damage),
-    complaints: mergedTable(specs.complaints),
-    returns: mergedTable(specs.returns),
-    attributes: mergedTable(specs.attributes),
-    surveys: mergedTable(specs.surveys),
-  };
+  const tables = Object.fromEntries(Object.entries(specs).map(([key, spec]) => [key, mergedTable(spec)])) as { [K in keyof typeof specs]: MergedTable };
+  return { ...tables, schema: safeIdentifier(schema) };
 };
 
 /**

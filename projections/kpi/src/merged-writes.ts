@@ -24,13 +24,12 @@ type Pending = { row: Record<string, unknown>; create: boolean };
 
 const timeOf = (v: unknown): number => Date.parse(String(v));
 
-const combine = (merge: Merge, held: unknown, value: unknown): unknown => {
+/** An event's value merged into the pending row's (`insert` columns never get here: see `upsert`). */
+const combine = (merge: Exclude<Merge, 'insert'>, held: unknown, value: unknown): unknown => {
   if (held === undefined) return value;
   switch (merge) {
     case 'set':
       return value;
-    case 'insert':
-      return held;
     case 'first':
       return held ?? value;
     case 'least':
@@ -44,8 +43,11 @@ const combine = (merge: Merge, held: unknown, value: unknown): unknown => {
   }
 };
 
+/** The value a row of the jsonb parameter carries for a column (NULL when absent). */
+const valueOf = (c: { name: string; type: string }): string => `(e.j->>'${c.name}')::${c.type}`;
+
 const columnSql = (c: ColumnSpec, presentKey: string): string => {
-  const v = `(e.j->>'${c.name}')::${c.type}`;
+  const v = valueOf(c);
   const has = `(e.j ? '${c.name}')`;
   const t = `t.${c.name}`;
   const merged = ((): string => {
@@ -69,15 +71,15 @@ const columnSql = (c: ColumnSpec, presentKey: string): string => {
 const upsertStatement = (schema: string, spec: TableSpec): [string, string] => {
   const keys = spec.key.map((k) => k.name);
   const all = [...keys, ...spec.columns.map((c) => c.name)];
-  const join = spec.key.map((k) => `t.${k.name} = (e.j->>'${k.name}')::${k.type}`).join(' AND ');
-  const select = [...spec.key.map((k) => `(e.j->>'${k.name}')::${k.type}`), ...spec.columns.map((c) => columnSql(c, keys[0]!))];
+  const join = spec.key.map((k) => `t.${k.name} = ${valueOf(k)}`).join(' AND ');
+  const select = [...spec.key.map(valueOf), ...spec.columns.map((c) => columnSql(c, keys[0]!))];
   const update = spec.columns.map((c) => `${c.name} = excluded.${c.name}`);
   if (spec.columns.every((c) => c.merge === 'insert' && c.absent === undefined)) {
     // Every column is written only when the row is created (an append-only table): an
     // INSERT of the creating writes that leaves existing rows alone, no read of them needed.
     return [
       `INSERT INTO ${schema}.${spec.table} (${all.join(', ')})
-    SELECT ${spec.key.map((k) => `(e.j->>'${k.name}')::${k.type}`).concat(spec.columns.map((c) => `(e.j->>'${c.name}')::${c.type}`)).join(', ')}
+    SELECT ${[...spec.key, ...spec.columns].map(valueOf).join(', ')}
     FROM jsonb_array_elements(`,
       `::jsonb) AS e(j)
     WHERE (e.j->>'$create')::boolean
@@ -85,7 +87,7 @@ const upsertStatement = (schema: string, spec: TableSpec): [string, string] => {
     ];
   }
   return [
-    `INSERT INTO ${schema}.${spec.table} AS target (${all.join(', ')})
+    `INSERT INTO ${schema}.${spec.table} (${all.join(', ')})
     SELECT ${select.join(',\n      ')}
     FROM jsonb_array_elements(`,
     `::jsonb) AS e(j)
@@ -93,6 +95,16 @@ const upsertStatement = (schema: string, spec: TableSpec): [string, string] => {
     WHERE (e.j->>'$create')::boolean OR t.${keys[0]} IS NOT NULL
     ON CONFLICT (${keys.join(', ')}) DO ${update.length === 0 ? 'NOTHING' : `UPDATE SET ${update.join(', ')}`}`,
   ];
+};
+
+// Built once per table spec and schema, not once per batch.
+const statements = new WeakMap<TableSpec, Map<string, [string, string]>>();
+const statementFor = (schema: string, spec: TableSpec): [string, string] => {
+  let bySchema = statements.get(spec);
+  if (!bySchema) statements.set(spec, (bySchema = new Map()));
+  let statement = bySchema.get(schema);
+  if (!statement) bySchema.set(schema, (statement = upsertStatement(schema, spec)));
+  return statement;
 };
 
 /**
@@ -109,18 +121,13 @@ export const mergedTable = (spec: TableSpec) => {
   // after the previous one: never on a stream's own order, where the creating event is first.
   let generations: Map<string, Pending>[] = [new Map()];
   const merges = new Map(spec.columns.map((c) => [c.name, c.merge ?? 'set'] as const));
-  const statements = new Map<string, [string, string]>();
   const keyNames = spec.key.map((k) => k.name);
   const keyOf = (row: Record<string, unknown>) => (keyNames.length === 1 ? String(row[keyNames[0]!]) : keyNames.map((k) => String(row[k])).join('\u0000'));
   const flush = async (db: Kysely<any>, schema: string): Promise<void> => {
     const pending = generations.filter((g) => g.size > 0);
     generations = [new Map()];
     if (pending.length === 0) return;
-    let statement = statements.get(schema);
-    if (!statement) {
-      statement = upsertStatement(schema, spec);
-      statements.set(schema, statement);
-    }
+    const statement = statementFor(schema, spec);
     for (const generation of pending) {
       const rows: Record<string, unknown>[] = [];
       for (const p of generation.values()) {

@@ -45,16 +45,17 @@ const deferredTotals = async (db: Kysely<any>, s: string): Promise<boolean> => {
 
 /**
  * Computes the fact rows and totals of `schema` once if a replay deferred them (see
- * `handleKpiEvents`); a no-op otherwise. Inside ONE transaction.
+ * `handleKpiEvents`) and says whether it did; a no-op otherwise. Inside ONE transaction.
  *
  * @example
  * await db.transaction().execute((trx) => settleKpiTotals(trx, 'kpi_v2'));
  */
-export const settleKpiTotals = async (db: Kysely<any>, schema: string): Promise<void> => {
+export const settleKpiTotals = async (db: Kysely<any>, schema: string): Promise<boolean> => {
   const s = safeIdentifier(schema);
-  if (!(await deferredTotals(db, s))) return;
+  if (!(await deferredTotals(db, s))) return false;
   await recomputeAggregates(db, schema);
   await sql`UPDATE ${sql.raw(s)}.totals_state SET deferred = false, deferred_since = NULL WHERE id`.execute(db);
+  return true;
 };
 
 /**
@@ -89,8 +90,8 @@ export const handleKpiEvents = async (db: Kysely<any>, schema: string, events: r
     await sql`UPDATE ${sql.raw(s)}.totals_state SET deferred = true, deferred_since = coalesce(deferred_since, now()) WHERE id AND NOT deferred`.execute(db);
     return;
   }
-  if (await deferredTotals(db, s)) await settleKpiTotals(db, s);
-  else await refreshAggregates(db, s, touched);
+  // Deferred by an earlier replaying batch: one recompute covers this batch too.
+  if (!(await settleKpiTotals(db, s))) await refreshAggregates(db, s, touched);
 };
 
 /**
@@ -107,7 +108,7 @@ export const kpiProjection: Projection<KpiDatabase> = defineProjection<KpiDataba
   eventTypes: kpiEventTypes,
   migrations: kpiMigrations,
   handle: (events, { trx, schema, replaying }) => handleKpiEvents(trx, schema, events, { replaying }),
-  settle: ({ trx, schema }) => settleKpiTotals(trx, schema),
+  settle: async ({ trx, schema }) => void (await settleKpiTotals(trx, schema)),
   views: (schema) => analyticsViews(schema).map(({ name, select }) => ({ name, select })),
   viewReaders: [ANALYST_ROLE],
 });
