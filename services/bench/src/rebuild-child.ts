@@ -6,7 +6,7 @@ import { kpiProjection } from '@cs/projection-kpi';
 import { createProjectionRuntime } from '@cs/projection-runtime';
 import { createReadModelDatabase } from '@cs/read-model';
 
-const args = JSON.parse(process.argv[2] ?? '{}') as { url: string; schema: string; rssAt: number[]; batchSize: number; catchUpBatchSize?: number };
+const args = JSON.parse(process.argv[2] ?? '{}') as { url: string; schema: string; rssAt: number[]; batchSize: number };
 /** A lag-probe size no batch uses, so the counter below can tell the probe's reads apart. */
 const LAG_PROBE_LIMIT = 10_007;
 const store = await createPostgresEventStore({ connectionString: args.url, schema: args.schema, max: 4 });
@@ -30,14 +30,13 @@ const counting: EventStore = Object.assign(Object.create(store) as EventStore, {
   },
 });
 const started = performance.now();
-// As services/projector runs it: live batches of `batchSize`, catch-up batches of
-// `catchUpBatchSize` (the runtime's default when not given) read ahead of the one applied.
+// As services/projector runs it: live batches of `batchSize`, the runtime's default catch-up
+// batches read ahead of the one applied.
 const runtime = createProjectionRuntime({
   db,
   store: counting,
   projections: [kpiProjection],
   batchSize: args.batchSize,
-  ...(args.catchUpBatchSize === undefined ? {} : { catchUpBatchSize: args.catchUpBatchSize }),
   pollMs: 50,
   lagProbeMs: 60_000,
   lagProbeLimit: LAG_PROBE_LIMIT,

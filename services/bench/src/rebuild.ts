@@ -14,7 +14,7 @@ const here = dirname(fileURLToPath(import.meta.url));
  * @example
  * const r = await rebuildKpi({ url, schema: 'event_store', rssAt: [100_000], batchSize: 500 });
  */
-export const rebuildKpi = (args: { url: string; schema: string; rssAt: number[]; batchSize: number; catchUpBatchSize?: number; cpuProfDir?: string | undefined }): Promise<RebuildResult> =>
+export const rebuildKpi = (args: { url: string; schema: string; rssAt: number[]; batchSize: number; cpuProfDir?: string | undefined }): Promise<RebuildResult> =>
   new Promise((resolve, reject) => {
     const flags = ['--import', 'tsx', ...(args.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${args.cpuProfDir}`] : [])];
     const child = spawn(process.execPath, [...flags, join(here, 'rebuild-child.ts'), JSON.stringify(args)], { cwd: join(here, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
