@@ -155,6 +155,108 @@ const appendEventsSqlV4 = (s: string): string => `
       END
       $fn$`;
 
+/**
+ * `append_events_group` (migration 5): the appends of several callers to distinct streams in
+ * one transaction (group commit). Same checks and results per append as `append_events`, but a
+ * moved head is reported as that append's result ('moved', with the actual head) instead of
+ * raising, so one stale guess does not roll back the others; its outcome claim is removed with
+ * it. Every stream lock is taken first, in one sorted order (no deadlock between groups), then
+ * the shared store lock, so the transaction id (and so every position) is taken under all of
+ * them. Per-event arrays are flat; `p_counts[i]` events belong to append i, in order.
+ */
+const appendEventsGroupSql = (s: string): string => `
+      CREATE FUNCTION ${s}.append_events_group(
+        p_streams text[], p_stream_locks text[], p_all_lock text,
+        p_head_versions int[], p_head_hashes text[],
+        p_command_ids text[], p_request_hashes text[], p_replies text[], p_recorded_at text[], p_counts int[],
+        p_tokens text[], p_ids text[], p_types text[], p_schema_versions int[], p_data text[], p_metadata text[], p_hashes text[], p_prev_hashes text[]
+      ) RETURNS jsonb LANGUAGE plpgsql VOLATILE AS $fn$
+      DECLARE
+        v_key bigint;
+        v_version int;
+        v_hash text;
+        v_kept record;
+        v_seq bigint;
+        v_seqs bigint[];
+        v_tx text;
+        v_reply text;
+        v_results jsonb[] := '{}';
+        m int := cardinality(p_streams);
+        n int;
+        o int := 0;
+      BEGIN
+        FOR v_key IN SELECT DISTINCT hashtextextended(x, 0) FROM unnest(p_stream_locks) AS x ORDER BY 1 LOOP
+          PERFORM pg_advisory_xact_lock(v_key);
+        END LOOP;
+        PERFORM pg_advisory_xact_lock_shared(hashtextextended(p_all_lock, 0));
+        FOR i IN 1..m LOOP
+          n := p_counts[i];
+          <<one>>
+          BEGIN
+            IF p_command_ids[i] IS NOT NULL THEN
+              INSERT INTO ${s}.command_outcomes (command_id, request_hash, reply, recorded_at, recorded_ts)
+              VALUES (p_command_ids[i], p_request_hashes[i], NULL, p_recorded_at[i], p_recorded_at[i]::timestamptz)
+              ON CONFLICT (command_id) DO NOTHING;
+              IF NOT FOUND THEN
+                SELECT request_hash, reply, recorded_at INTO v_kept FROM ${s}.command_outcomes WHERE command_id = p_command_ids[i];
+                IF NOT FOUND THEN
+                  v_results := v_results || jsonb_build_object('status', 'vanished');
+                ELSE
+                  v_results := v_results || jsonb_build_object('status', 'kept', 'requestHash', v_kept.request_hash, 'reply', v_kept.reply, 'recordedAt', v_kept.recorded_at);
+                END IF;
+                EXIT one;
+              END IF;
+            END IF;
+            SELECT version, last_hash INTO v_version, v_hash FROM ${s}.streams WHERE stream_id = p_streams[i];
+            IF NOT FOUND THEN
+              v_version := 0;
+              v_hash := NULL;
+            END IF;
+            IF v_version <> p_head_versions[i] OR (v_version > 0 AND v_hash IS DISTINCT FROM p_head_hashes[i]) THEN
+              IF p_command_ids[i] IS NOT NULL THEN
+                DELETE FROM ${s}.command_outcomes WHERE command_id = p_command_ids[i];
+              END IF;
+              v_results := v_results || jsonb_build_object('status', 'moved', 'version', v_version, 'hash', v_hash);
+              EXIT one;
+            END IF;
+            IF v_version = 0 THEN
+              INSERT INTO ${s}.streams (stream_id, version, last_hash) VALUES (p_streams[i], n, p_hashes[o + n]);
+            ELSE
+              UPDATE ${s}.streams SET version = v_version + n, last_hash = p_hashes[o + n], updated_at = now() WHERE stream_id = p_streams[i];
+            END IF;
+            IF n = 1 THEN
+              INSERT INTO ${s}.events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash, prev_hash)
+              VALUES (p_ids[o + 1]::uuid, p_streams[i], v_version + 1, p_types[o + 1], p_schema_versions[o + 1], p_data[o + 1]::jsonb, p_metadata[o + 1]::jsonb,
+                      p_recorded_at[i]::timestamptz, p_hashes[o + 1], p_prev_hashes[o + 1])
+              RETURNING global_seq INTO v_seq;
+              v_seqs := ARRAY[v_seq];
+            ELSE
+              WITH ins AS (
+                INSERT INTO ${s}.events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash, prev_hash)
+                SELECT u.id::uuid, p_streams[i], v_version + u.n::int, u.t, u.sv, u.d::jsonb, u.m::jsonb, p_recorded_at[i]::timestamptz, u.h, u.p
+                FROM unnest(p_ids[o + 1:o + n], p_types[o + 1:o + n], p_schema_versions[o + 1:o + n], p_data[o + 1:o + n], p_metadata[o + 1:o + n],
+                            p_hashes[o + 1:o + n], p_prev_hashes[o + 1:o + n]) WITH ORDINALITY AS u(id, t, sv, d, m, h, p, n)
+                ORDER BY u.n
+                RETURNING global_seq, stream_version
+              )
+              SELECT array_agg(global_seq ORDER BY stream_version) INTO v_seqs FROM ins;
+            END IF;
+            v_tx := pg_current_xact_id()::text;
+            IF p_command_ids[i] IS NOT NULL THEN
+              v_reply := p_replies[i];
+              FOR k IN 1..n LOOP
+                v_reply := replace(v_reply, p_tokens[o + k], lpad(v_tx, 20, '0') || ':' || lpad(v_seqs[k]::text, 20, '0'));
+              END LOOP;
+              UPDATE ${s}.command_outcomes SET reply = v_reply::jsonb WHERE command_id = p_command_ids[i];
+            END IF;
+            v_results := v_results || jsonb_build_object('status', 'ok', 'tx', v_tx, 'seqs', to_jsonb(v_seqs::text[]));
+          END;
+          o := o + n;
+        END LOOP;
+        RETURN to_jsonb(v_results);
+      END
+      $fn$`;
+
 /** The event store's schema, in order. Never edit a released step: add a new one. */
 export const migrations: readonly Migration[] = [
   {
@@ -220,6 +322,12 @@ export const migrations: readonly Migration[] = [
     name: 'append_events: one lock statement, plain head insert/update after the check, VALUES insert for a single event',
     single: true,
     sql: appendEventsSqlV4,
+  },
+  {
+    version: 5,
+    name: 'append_events_group: the appends of several callers to distinct streams in one transaction (group commit), a moved head reported per append',
+    single: true,
+    sql: appendEventsGroupSql,
   },
 ];
 

@@ -26,6 +26,17 @@ export type SqlEventStoreOptions = {
   upcasters?: Upcasters;
   /** Source of `recordedAt` (tests); default the system clock. */
   clock?: () => Date;
+  /**
+   * Group commit of concurrent appends (default on). At most `maxInFlight` append calls run
+   * at once (default 4 on PostgreSQL, 1 on PGlite's single connection); appends that arrive
+   * meanwhile wait and go together in the next call, one transaction for up to `maxAppends`
+   * appends to distinct streams (default 64) and `maxEvents` events (default 2,000). An
+   * append alone is sent at once, as before. Each append still gets its own result: a stale
+   * head guess or a kept outcome is reported for that append only, and a group that the
+   * server refuses as a whole is retried one append at a time. `false` sends every append on
+   * its own.
+   */
+  groupCommit?: false | { maxInFlight?: number; maxAppends?: number; maxEvents?: number };
 };
 
 /** The SQL event store: the port plus SQL-only maintenance. */
@@ -301,18 +312,158 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
     return swapped === b ? a : undefined;
   };
 
-  type AppendCall = { status: 'ok'; tx: string; seqs: string[] } | { status: 'kept'; requestHash: string; reply: unknown; recordedAt: string } | { status: 'vanished' };
-  const movedHead = (e: unknown): { version: number; hash: string } | undefined => {
+  type AppendCall =
+    | { status: 'ok'; tx: string; seqs: string[] }
+    | { status: 'kept'; requestHash: string; reply: unknown; recordedAt: string }
+    | { status: 'vanished' }
+    | { status: 'moved'; version: number; hash: string | null };
+  const movedHead = (e: unknown): AppendCall | undefined => {
     const err = e as { code?: unknown; detail?: unknown };
     if (err?.code !== 'CS409' || typeof err.detail !== 'string') return undefined;
     const d = JSON.parse(err.detail) as { version: number; hash: string | null };
-    return { version: Number(d.version), hash: d.hash ?? ZERO_HASH };
+    return { status: 'moved', version: Number(d.version), hash: d.hash };
+  };
+
+  /** One append's arguments to `append_events` / `append_events_group`. */
+  type AppendArgs = {
+    streamId: string;
+    headVersion: number;
+    headHash: string;
+    commandId: string | null;
+    requestHash: string | null;
+    reply: string | null;
+    recordedAt: string;
+    tokens: string[];
+    ids: string[];
+    types: string[];
+    schemaVersions: number[];
+    data: string[];
+    metadata: string[];
+    hashes: string[];
+    prevHashes: string[];
+  };
+  type Queued = AppendArgs & { resolve: (r: AppendCall) => void; reject: (e: unknown) => void };
+
+  const callOne = async (a: AppendArgs): Promise<AppendCall> => {
+    try {
+      const [row] = await executor.query<{ r: AppendCall }>(
+        `SELECT ${s}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11, $12::text[], $13::text[], $14::int[], $15::text[], $16::text[], $17::text[], $18::text[]) AS r`,
+        [
+          a.streamId, `cs-es:${schemaName}:s:${a.streamId}`, `cs-es:${schemaName}:all`, channel, a.headVersion, a.headHash,
+          a.commandId, a.requestHash, a.reply, a.tokens, a.recordedAt, a.ids, a.types, a.schemaVersions, a.data, a.metadata, a.hashes, a.prevHashes,
+        ],
+        { prepare: true },
+      );
+      return row!.r;
+    } catch (e) {
+      const moved = movedHead(e);
+      if (moved) return moved;
+      throw e;
+    }
+  };
+
+  const flat = <K extends keyof AppendArgs>(group: AppendArgs[], k: K): unknown[] => group.flatMap((a) => a[k] as unknown[]);
+  const callGroup = async (group: AppendArgs[]): Promise<AppendCall[]> => {
+    const [row] = await executor.query<{ r: AppendCall[] }>(
+      `SELECT ${s}.append_events_group($1::text[], $2::text[], $3, $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[],
+         $11::text[], $12::text[], $13::text[], $14::int[], $15::text[], $16::text[], $17::text[], $18::text[]) AS r`,
+      [
+        group.map((a) => a.streamId),
+        group.map((a) => `cs-es:${schemaName}:s:${a.streamId}`),
+        `cs-es:${schemaName}:all`,
+        group.map((a) => a.headVersion),
+        group.map((a) => a.headHash),
+        group.map((a) => a.commandId),
+        group.map((a) => a.requestHash),
+        group.map((a) => a.reply),
+        group.map((a) => a.recordedAt),
+        group.map((a) => a.ids.length),
+        flat(group, 'tokens'),
+        flat(group, 'ids'),
+        flat(group, 'types'),
+        flat(group, 'schemaVersions'),
+        flat(group, 'data'),
+        flat(group, 'metadata'),
+        flat(group, 'hashes'),
+        flat(group, 'prevHashes'),
+      ],
+      { prepare: true },
+    );
+    const results = row?.r;
+    if (!Array.isArray(results) || results.length !== group.length) throw new EventStoreError('internal', 'append_events_group returned no result per append');
+    return results;
+  };
+  /** A server error raised while executing (the whole transaction rolled back), not a lost connection: each append can be retried alone. */
+  const rolledBack = (e: unknown): boolean => {
+    const code = (e as { code?: unknown })?.code;
+    return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P') && code !== '53300';
+  };
+
+  const group = options.groupCommit === false ? undefined : options.groupCommit ?? {};
+  const maxInFlight = Math.max(1, group?.maxInFlight ?? (executor.dialect === 'pglite' ? 1 : 4));
+  const maxAppends = Math.max(1, group?.maxAppends ?? 64);
+  const maxEvents = Math.max(1, group?.maxEvents ?? 2000);
+  const queue: Queued[] = [];
+  let running = 0;
+  /** Takes the next group off the queue: in arrival order, one append per stream, within the limits. */
+  const takeGroup = (): Queued[] => {
+    const taken: Queued[] = [];
+    const streams = new Set<string>();
+    let events = 0;
+    for (let i = 0; i < queue.length && taken.length < maxAppends; ) {
+      const q = queue[i]!;
+      if (streams.has(q.streamId) || (taken.length > 0 && events + q.ids.length > maxEvents)) {
+        i++;
+        continue;
+      }
+      streams.add(q.streamId);
+      events += q.ids.length;
+      taken.push(q);
+      queue.splice(i, 1);
+    }
+    return taken;
+  };
+  const runGroup = async (taken: Queued[]): Promise<void> => {
+    if (taken.length === 1) {
+      const [q] = taken as [Queued];
+      await callOne(q).then(q.resolve, q.reject);
+      return;
+    }
+    try {
+      const results = await callGroup(taken);
+      taken.forEach((q, i) => q.resolve(results[i]!));
+    } catch (e) {
+      if (!rolledBack(e)) {
+        for (const q of taken) q.reject(e);
+        return;
+      }
+      // e.g. one append reuses an event id: the others must not fail with it.
+      await Promise.all(taken.map((q) => callOne(q).then(q.resolve, q.reject)));
+    }
+  };
+  const pump = (): void => {
+    while (running < maxInFlight && queue.length > 0) {
+      running++;
+      void runGroup(takeGroup()).finally(() => {
+        running--;
+        pump();
+      });
+    }
+  };
+  const submit = (a: AppendArgs): Promise<AppendCall> => {
+    if (!group) return callOne(a);
+    return new Promise<AppendCall>((resolve, reject) => {
+      queue.push({ ...a, resolve, reject });
+      pump();
+    });
   };
 
   /**
    * One round trip per append (two when the head is not known): `append_events` takes the
    * locks, claims the outcome, checks the head the hash chain was prepared against, inserts,
-   * moves the head, notifies and keeps the reply, all in the statement's own transaction.
+   * moves the head and keeps the reply, all in the statement's own transaction. Under load,
+   * appends that wait for a free call go together through `append_events_group` (see
+   * `groupCommit`); the store notifies other processes after commit.
    */
   const append = async (streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion, idempotency?: Idempotency): Promise<AppendResult> => {
     open();
@@ -339,34 +490,28 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
       }
       let call: AppendCall;
       try {
-        const [row] = await executor.query<{ r: AppendCall }>(
-          `SELECT ${s}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11, $12::text[], $13::text[], $14::int[], $15::text[], $16::text[], $17::text[], $18::text[]) AS r`,
-          [
-            streamId,
-            `cs-es:${schemaName}:s:${streamId}`,
-            `cs-es:${schemaName}:all`,
-            channel,
-            usable ? guess.version : -1,
-            guess.hash,
-            idempotency?.commandId ?? null,
-            idempotency?.requestHash ?? null,
-            template ?? null,
-            prepared.map((_, i) => TOKEN_A(i + 1)),
-            recordedAt,
-            prepared.map((p) => p.id),
-            prepared.map((p) => p.type),
-            prepared.map((p) => p.storedSchemaVersion),
-            json.data,
-            json.metadata,
-            prepared.map((p) => p.hash),
-            prepared.map((p) => p.prevHash),
-          ],
-          { prepare: true },
-        );
-        call = row!.r;
+        call = await submit({
+          streamId,
+          headVersion: usable ? guess.version : -1,
+          headHash: guess.hash,
+          commandId: idempotency?.commandId ?? null,
+          requestHash: idempotency?.requestHash ?? null,
+          reply: template ?? null,
+          recordedAt,
+          tokens: prepared.map((_, i) => TOKEN_A(i + 1)),
+          ids: prepared.map((p) => p.id),
+          types: prepared.map((p) => p.type),
+          schemaVersions: prepared.map((p) => p.storedSchemaVersion),
+          data: json.data,
+          metadata: json.metadata,
+          hashes: prepared.map((p) => p.hash),
+          prevHashes: prepared.map((p) => p.prevHash),
+        });
       } catch (e) {
-        const actual = movedHead(e);
-        if (!actual) throw translateSqlError(e, { streamId, expected: expectedVersion });
+        throw translateSqlError(e, { streamId, expected: expectedVersion });
+      }
+      if (call.status === 'moved') {
+        const actual = { version: call.version, hash: call.hash ?? ZERO_HASH };
         remember(streamId, actual.version, actual.hash);
         checkExpectedVersion(streamId, expectedVersion, actual.version);
         if (attempt >= 50) throw new ConcurrencyError(streamId, expectedVersion, actual.version);
