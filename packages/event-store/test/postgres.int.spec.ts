@@ -12,6 +12,7 @@ import {
   pgExecutor,
   START,
   verifyChain,
+  ZERO_HASH,
   type SqlEventStore,
 } from '../src/index.ts';
 import { contractUpcasters, eventStoreContract } from './contract.ts';
@@ -198,6 +199,36 @@ describe('postgres adapter specifics', () => {
       await writer.close();
     }
   }, 30_000);
+
+  it('a long transaction that writes no events (here in another database) does not stall readers; an append in progress does, until it commits', async () => {
+    const store = await createPostgresEventStore({ connectionString: db.url, schema: 'stall' });
+    const other = await createTestDatabase('event_store_stall_other');
+    const long = new pg.Client({ connectionString: other.url });
+    const appender = new pg.Client({ connectionString: db.url });
+    await long.connect();
+    await appender.connect();
+    try {
+      await store.append('St-1', [{ type: 'A', data: {}, metadata: meta }], { expectedVersion: 'no_stream' });
+      await long.query('BEGIN');
+      await long.query('CREATE TABLE t (n int)'); // holds a transaction id until it ends
+      await store.append('St-2', [{ type: 'A', data: {}, metadata: { ...meta, commandId: 'st2' } }], { expectedVersion: 'no_stream' });
+      expect((await store.readAll({ after: START })).events.map((e) => e.streamId)).toEqual(['St-1', 'St-2']);
+      // An appender in progress (it holds the store lock and an id): nothing after its position is served yet.
+      await appender.query('BEGIN');
+      await appender.query(`SELECT stall.append_events('St-3', 'cs-es:stall:s:St-3', 'cs-es:stall:all', 'x', 0, $1, NULL, NULL, NULL, ARRAY['t'], '2024-01-01T00:00:00.000Z',
+        ARRAY['00000000-0000-4000-8000-0000000000a3'], ARRAY['A'], ARRAY[1], ARRAY['{}'], ARRAY[$2], ARRAY['h3'], ARRAY[$1])`, [ZERO_HASH, JSON.stringify(meta)]);
+      await store.append('St-4', [{ type: 'A', data: {}, metadata: { ...meta, commandId: 'st4' } }], { expectedVersion: 'no_stream' });
+      expect((await store.readAll({ after: START })).events.map((e) => e.streamId)).toEqual(['St-1', 'St-2']);
+      await appender.query('COMMIT');
+      expect((await store.readAll({ after: START })).events.map((e) => e.streamId)).toEqual(['St-1', 'St-2', 'St-3', 'St-4']);
+      await long.query('ROLLBACK');
+    } finally {
+      await long.end();
+      await appender.end();
+      await store.close();
+      await other.drop();
+    }
+  });
 
   it('pruneOutcomes deletes outcomes older than the given time only', async () => {
     let now = new Date('2024-01-01T00:00:00.000Z');

@@ -532,6 +532,34 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
     }
   };
 
+  /**
+   * The transaction id below which every event is either visible to this statement or will
+   * never exist: a reader that has passed a position never sees an event commit behind it.
+   * PGlite (one connection, no overlapping transactions): the snapshot's xmin. PostgreSQL: the
+   * oldest transaction that was running at the statement's snapshot and may be writing events.
+   * `pg_snapshot_xmin` alone would let any long transaction anywhere in the cluster (another
+   * database, a report, a migration) stall every reader; instead a running transaction that
+   * holds an id but not the store-wide lock is left out, because every writer of events takes
+   * that lock (shared by appends, exclusive by batches) before its first write, so before it has
+   * an id, and holds it to the end. pg_locks is read once (one consistent view of both lock
+   * kinds) after the snapshot was taken: a transaction counts as not writing only if it was
+   * running at the snapshot and, still running at the lock read, holds no store lock.
+   */
+  const allLock = `cs-es:${schemaName}:all`;
+  const visibleBelow =
+    executor.dialect === 'pglite'
+      ? 'pg_snapshot_xmin(pg_current_snapshot())'
+      : `(WITH sn AS (SELECT pg_current_snapshot() AS s),
+              lk AS MATERIALIZED (SELECT locktype, transactionid, virtualtransaction, classid, objid, objsubid FROM pg_locks
+                                  WHERE locktype IN ('transactionid', 'advisory')),
+              k AS (SELECT hashtextextended('${allLock}', 0) AS v)
+          SELECT COALESCE((
+            SELECT min(x) FROM pg_snapshot_xip(sn.s) AS x
+            WHERE NOT EXISTS (
+              SELECT 1 FROM lk t WHERE t.locktype = 'transactionid' AND t.transactionid = x::xid
+                AND NOT EXISTS (SELECT 1 FROM lk a, k WHERE a.locktype = 'advisory' AND a.virtualtransaction = t.virtualtransaction
+                                  AND a.classid = ((k.v >> 32) & 4294967295)::oid AND a.objid = (k.v & 4294967295)::oid AND a.objsubid = 1))
+          ), pg_snapshot_xmax(sn.s)) FROM sn)`;
   const readAll = async (o: ReadAllOptions = {}): Promise<ReadAllResult> => {
     open();
     const after = o.after ?? '';
@@ -542,9 +570,10 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
       executor.query<EventRow>(
         `SELECT ${COLUMNS} FROM ${s}.events
          WHERE (transaction_id, global_seq) > ($1::text::xid8, $2::bigint)
-           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+           AND transaction_id < ${visibleBelow}
          ORDER BY transaction_id, global_seq LIMIT $3`,
         [tx, seq, limit],
+        { prepare: true },
       ),
     );
     const events = rows.map((r) => out(toRecorded(r), o.raw));
