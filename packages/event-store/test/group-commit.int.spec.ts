@@ -164,6 +164,21 @@ const groupCommitSuite = (name: string, open: Open): void => {
       }
     });
 
+    it('close() lets the appends it accepted before closing finish; later ones are refused', async () => {
+      const store = await open(`${name}_close`, { maxInFlight: 1 });
+      const pending = Array.from({ length: 30 }, (_, i) => store.append(`C-${i}`, [ev(`c${i}`)], { expectedVersion: 'no_stream' }));
+      await store.close();
+      const results = await Promise.all(pending);
+      expect(results.map((r) => r.nextVersion)).toEqual(results.map(() => 1));
+      await expect(store.append('C-late', [ev('late')], { expectedVersion: 'no_stream' })).rejects.toMatchObject({ code: 'unavailable' });
+      const again = await open(`${name}_close`, { maxInFlight: 1 });
+      try {
+        await checkLog(again, new Map(results.map((r) => [r.streamId, 1])));
+      } finally {
+        await again.close();
+      }
+    });
+
     it('groupCommit false: every append in its own transaction', async () => {
       const store = await open(`${name}_off`, false);
       try {

@@ -405,6 +405,8 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
   const maxEvents = Math.max(1, group?.maxEvents ?? 2000);
   const queue: Queued[] = [];
   let running = 0;
+  /** `close()` waits here for the appends it accepted before closing. */
+  const drainWaiters: (() => void)[] = [];
   /** Takes the next group off the queue: in arrival order, one append per stream, within the limits. */
   const takeGroup = (): Queued[] => {
     const taken: Queued[] = [];
@@ -447,6 +449,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
       void runGroup(takeGroup()).finally(() => {
         running--;
         pump();
+        if (running === 0 && queue.length === 0) for (const w of drainWaiters.splice(0)) w();
       });
     }
   };
@@ -736,6 +739,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
     close: async () => {
       if (closed) return;
       closed = true;
+      if (running > 0 || queue.length > 0) await new Promise<void>((r) => drainWaiters.push(r));
       for (const w of wakers) w();
       if (notifyTimer) clearTimeout(notifyTimer);
       await notifying;
