@@ -16,6 +16,11 @@ const Env = z
      * DATABASE_URL itself: postgres://user@localhost/db?host=/var/run/postgresql
      */
     PG_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(20),
+    /**
+     * Group commit (EVENT_STORE=postgres): at most this many append calls at once; appends that
+     * arrive meanwhile go together in one transaction. 0 sends every append on its own.
+     */
+    APPEND_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(1000).default(4),
     /** Streams whose latest state the handler keeps to decide without loading (0: load every command first). */
     STATE_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
     /** Decide a command on a stream the handler keeps no state of as on a new stream (no load; a conflict reloads). */

@@ -12,7 +12,11 @@ import { readEnv, type CommandHandlerEnv } from './env.ts';
 const openStore = async (env: CommandHandlerEnv): Promise<EventStore> => {
   switch (env.EVENT_STORE) {
     case 'postgres':
-      return createPostgresEventStore({ connectionString: env.DATABASE_URL!, max: env.PG_POOL_MAX });
+      return createPostgresEventStore({
+        connectionString: env.DATABASE_URL!,
+        max: env.PG_POOL_MAX,
+        groupCommit: env.APPEND_MAX_IN_FLIGHT === 0 ? false : { maxInFlight: env.APPEND_MAX_IN_FLIGHT },
+      });
     case 'eventstoredb':
       return createEventStoreDbEventStore({ connectionString: env.EVENTSTORE_URL! });
     case 'pglite': {
