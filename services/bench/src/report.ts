@@ -87,9 +87,12 @@ ${report.findings.length === 0 ? 'Every goal was met.' : report.findings.map((f)
 - Command round trip: \`sendCommand\` of \`order.place\` over NATS to \`startCommandService\` in front of
   \`createCommandHandler\` (validation, decide on the kept state or, for a new stream, the empty one, append with the
   outcome claim; a stale guess is a conflict that loads and decides again) on
-  the PostgreSQL store with 20 connections, as services/command-handler wires it.
+  the PostgreSQL store with 20 connections and its default group commit, as services/command-handler wires it.
 - Appends: \`store.append\` of one event to a new stream (sequential; 32 in flight on a pool of 32)
-  and of 100 events to a new stream, the same event bytes as the raw rows.
+  and of 100 events to a new stream, the same event bytes as the raw rows. The store's default
+  group commit is on: at most 4 append calls at once, appends arriving meanwhile share one
+  transaction, each resolved only after its commit (docs/event-store.md); sequentially every
+  append is its own call.
 - History: the simulator's commands decided by the domain's deciders (with the cross-aggregate
   steps of the application) and loaded with \`appendBatch\` of about 2,000 events per call.
 - Rebuild: the projection runtime with the KPI projection, in a child process (its RSS is the
