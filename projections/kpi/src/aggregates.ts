@@ -145,8 +145,32 @@ export const refreshAggregates = async (db: Kysely<any>, schema: string, touched
   await add(db, s, filter);
 };
 
+/**
+ * The local days with survey answers per standard column (`survey_days`: answers and the sum
+ * of their scores), which the scorecard reads instead of every answer. Maintained by
+ * difference like the totals: `sign` '-' takes the stored answers of `surveyIds` out (call it
+ * before their new rows are written), '' adds them back (after); days left with no answers are
+ * removed. Inside the batch transaction.
+ *
+ * @example
+ * await moveSurveyDays(trx, 'kpi_v2', ['s1'], '-'); await flushKpiWrites(trx, w); await moveSurveyDays(trx, 'kpi_v2', ['s1'], '');
+ */
+export const moveSurveyDays = async (db: Kysely<any>, schema: string, surveyIds: Iterable<string>, sign: '' | '-'): Promise<void> => {
+  const s = safeIdentifier(schema);
+  await sql`INSERT INTO ${sql.raw(`${s}.survey_days`)} AS t (standard_column, day, answers, score_sum)
+    SELECT a.standard_column, ${sql.raw(localDay('a.surveyed_at'))}, ${sql.raw(sign)}count(*), ${sql.raw(sign)}sum(a.score)
+    FROM ${sql.raw(`${s}.survey_answers`)} a WHERE a.survey_id = ANY(${textArray(surveyIds)})
+    GROUP BY 1, 2
+    ON CONFLICT (standard_column, day) DO UPDATE SET answers = t.answers + excluded.answers, score_sum = t.score_sum + excluded.score_sum`.execute(db);
+  if (sign === '') await sql`DELETE FROM ${sql.raw(`${s}.survey_days`)} WHERE answers = 0`.execute(db);
+};
+
+/** INSERT of every survey day from the survey answers (into an empty `survey_days`). */
+const insertSurveyDays = (s: string) => `INSERT INTO ${s}.survey_days (standard_column, day, answers, score_sum)
+  SELECT a.standard_column, ${localDay('a.surveyed_at')}, count(*), sum(a.score) FROM ${s}.survey_answers a GROUP BY 1, 2`;
+
 const factRowTables = ['indicator_fact_rows', 'duration_fact_rows'] as const;
-const factTables = ['order_facts', 'order_lines', 'order_tracking_points', 'order_damage_reports', 'complaint_facts', 'return_facts', 'customer_attributes', 'standard_targets'];
+const factTables = ['order_facts', 'order_lines', 'order_tracking_points', 'order_damage_reports', 'complaint_facts', 'return_facts', 'customer_attributes', 'standard_targets', 'survey_answers'];
 
 /**
  * Recomputes every fact row and total of a KPI schema from its fact tables (after a change
@@ -165,7 +189,8 @@ export const recomputeAggregates = async (db: Kysely<any>, schema: string): Prom
   // Sorts and hash aggregates over every fact row: in memory, not in temporary files.
   await sql`SET LOCAL work_mem = '128MB'`.execute(db);
   await sql.raw(`ANALYZE ${factTables.map((t) => `${s}.${t}`).join(', ')}`).execute(db);
-  await sql.raw(`TRUNCATE ${s}.indicator_fact_rows, ${s}.duration_fact_rows, ${s}.indicator_totals, ${s}.duration_totals`).execute(db);
+  await sql.raw(`TRUNCATE ${s}.indicator_fact_rows, ${s}.duration_fact_rows, ${s}.indicator_totals, ${s}.duration_totals, ${s}.survey_days`).execute(db);
+  await sql.raw(insertSurveyDays(s)).execute(db);
   // The secondary indexes of the fact-row tables, as the migrations created them.
   const indexes = await sql<{ name: string; definition: string }>`
     SELECT i.indexname AS name, i.indexdef AS definition FROM pg_indexes i
@@ -178,5 +203,5 @@ export const recomputeAggregates = async (db: Kysely<any>, schema: string): Prom
   for (const i of indexes.rows) await sql.raw(i.definition).execute(db);
   await sql.raw(indicatorTotalsUpsert(s, `${s}.indicator_fact_rows`, '')).execute(db);
   await sql.raw(durationTotalsUpsert(s, `${s}.duration_fact_rows`, '')).execute(db);
-  await sql.raw(`ANALYZE ${s}.indicator_fact_rows, ${s}.duration_fact_rows, ${s}.indicator_totals, ${s}.duration_totals`).execute(db);
+  await sql.raw(`ANALYZE ${s}.indicator_fact_rows, ${s}.duration_fact_rows, ${s}.indicator_totals, ${s}.duration_totals, ${s}.survey_days`).execute(db);
 };
