@@ -170,6 +170,47 @@ const insertSurveyDays = (s: string) => `INSERT INTO ${s}.survey_days (standard_
   SELECT a.standard_column, ${localDay('a.surveyed_at')}, count(*), sum(a.score) FROM ${s}.survey_answers a GROUP BY 1, 2`;
 
 const factRowTables = ['indicator_fact_rows', 'duration_fact_rows'] as const;
+
+/** The fact tables a replaying batch writes; only their primary keys serve those writes (ON CONFLICT, the merged rows' join). */
+const replayedTables = ['order_facts', 'order_lines', 'order_tracking_points', 'order_damage_reports', 'complaint_facts', 'return_facts', 'customer_attributes', 'survey_answers'];
+
+/** The secondary (not unique, not primary-key) indexes of `tables` in schema `s`: name and definition. */
+const secondaryIndexes = async (db: Kysely<any>, s: string, tables: readonly string[]) =>
+  (
+    await sql<{ name: string; definition: string }>`
+    SELECT i.indexname AS name, i.indexdef AS definition FROM pg_indexes i
+    JOIN pg_class c ON c.relname = i.indexname JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = i.schemaname
+    JOIN pg_index x ON x.indexrelid = c.oid
+    WHERE i.schemaname = ${s} AND i.tablename IN (${sql.join([...tables])}) AND NOT x.indisprimary AND NOT x.indisunique
+    ORDER BY i.indexname`.execute(db)
+  ).rows;
+
+/**
+ * Drops the secondary indexes of the fact tables a replay writes and keeps their definitions
+ * in `totals_state.deferred_indexes`, so that a rebuild's batches maintain only the primary
+ * keys; `recomputeAggregates` creates them again (sorted, once) before it reads the tables.
+ * Call in the batch transaction that first defers the totals.
+ *
+ * @example
+ * await deferFactIndexes(trx, 'kpi_v2');
+ */
+export const deferFactIndexes = async (db: Kysely<any>, schema: string): Promise<void> => {
+  const s = safeIdentifier(schema);
+  const indexes = await secondaryIndexes(db, s, replayedTables);
+  if (indexes.length === 0) return;
+  for (const i of indexes) await sql.raw(`DROP INDEX ${s}.${safeIdentifier(i.name)}`).execute(db);
+  await sql`UPDATE ${sql.raw(s)}.totals_state SET deferred_indexes = deferred_indexes || ${JSON.stringify(indexes.map((i) => i.definition))}::jsonb WHERE id`.execute(db);
+};
+
+/** Creates the fact-table indexes a replay deferred (see `deferFactIndexes`), if any. */
+const restoreFactIndexes = async (db: Kysely<any>, s: string): Promise<void> => {
+  const r = await sql<{ d: string[] }>`SELECT deferred_indexes AS d FROM ${sql.raw(s)}.totals_state WHERE id FOR UPDATE`.execute(db);
+  const definitions = r.rows[0]?.d ?? [];
+  if (definitions.length === 0) return;
+  // IF NOT EXISTS: a migration run meanwhile may have created one of them again.
+  for (const d of definitions) await sql.raw(d.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS ')).execute(db);
+  await sql`UPDATE ${sql.raw(s)}.totals_state SET deferred_indexes = '[]'::jsonb WHERE id`.execute(db);
+};
 const factTables = ['order_facts', 'order_lines', 'order_tracking_points', 'order_damage_reports', 'complaint_facts', 'return_facts', 'customer_attributes', 'standard_targets', 'survey_answers'];
 
 /**
@@ -188,19 +229,16 @@ export const recomputeAggregates = async (db: Kysely<any>, schema: string): Prom
   await sql`SET LOCAL jit = off`.execute(db);
   // Sorts and hash aggregates over every fact row: in memory, not in temporary files.
   await sql`SET LOCAL work_mem = '128MB'`.execute(db);
+  await restoreFactIndexes(db, s);
   await sql.raw(`ANALYZE ${factTables.map((t) => `${s}.${t}`).join(', ')}`).execute(db);
   await sql.raw(`TRUNCATE ${s}.indicator_fact_rows, ${s}.duration_fact_rows, ${s}.indicator_totals, ${s}.duration_totals, ${s}.survey_days`).execute(db);
   await sql.raw(insertSurveyDays(s)).execute(db);
   // The secondary indexes of the fact-row tables, as the migrations created them.
-  const indexes = await sql<{ name: string; definition: string }>`
-    SELECT i.indexname AS name, i.indexdef AS definition FROM pg_indexes i
-    JOIN pg_class c ON c.relname = i.indexname JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = i.schemaname
-    JOIN pg_index x ON x.indexrelid = c.oid
-    WHERE i.schemaname = ${s} AND i.tablename IN (${sql.join([...factRowTables])}) AND NOT x.indisprimary AND NOT x.indisunique`.execute(db);
-  for (const i of indexes.rows) await sql.raw(`DROP INDEX ${s}.${safeIdentifier(i.name)}`).execute(db);
+  const indexes = await secondaryIndexes(db, s, factRowTables);
+  for (const i of indexes) await sql.raw(`DROP INDEX ${s}.${safeIdentifier(i.name)}`).execute(db);
   await insertIndicatorRows(s, sql`true`).execute(db);
   await insertDurationRows(s, sql`true`).execute(db);
-  for (const i of indexes.rows) await sql.raw(i.definition).execute(db);
+  for (const i of indexes) await sql.raw(i.definition).execute(db);
   await sql.raw(indicatorTotalsUpsert(s, `${s}.indicator_fact_rows`, '')).execute(db);
   await sql.raw(durationTotalsUpsert(s, `${s}.duration_fact_rows`, '')).execute(db);
   await sql.raw(`ANALYZE ${s}.indicator_fact_rows, ${s}.duration_fact_rows, ${s}.indicator_totals, ${s}.duration_totals, ${s}.survey_days`).execute(db);

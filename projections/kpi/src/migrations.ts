@@ -484,4 +484,12 @@ export const kpiMigrations: ProjectionMigrations = {
         FROM ${s}.survey_answers a GROUP BY 1, 2`).execute(db);
     },
   },
+  // The definitions of the fact tables' secondary indexes a rebuild dropped while replaying
+  // (its batches maintain only the primary keys); the recompute creates them again.
+  '202612012200_kpi_deferred_indexes': {
+    up: async (db, schema) => {
+      const s = safeIdentifier(schema);
+      await sql.raw(`ALTER TABLE ${s}.totals_state ADD COLUMN deferred_indexes jsonb NOT NULL DEFAULT '[]'::jsonb`).execute(db);
+    },
+  },
 };

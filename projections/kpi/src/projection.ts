@@ -5,7 +5,7 @@ import { companyRecordEventTypes } from './company-records.ts';
 import type { KpiDatabase } from './database.ts';
 import { type KpiEvent, reader } from './event-data.ts';
 import { applyKpiEvent, flushKpiWrites, newKpiWrites } from './handle.ts';
-import { moveSurveyDays, noneTouched, recomputeAggregates, refreshAggregates, touchedBy } from './aggregates.ts';
+import { deferFactIndexes, moveSurveyDays, noneTouched, recomputeAggregates, refreshAggregates, touchedBy } from './aggregates.ts';
 import { safeIdentifier } from '@cs/read-model';
 import { ANALYST_ROLE } from './install.ts';
 import { kpiMigrations } from './migrations.ts';
@@ -94,13 +94,19 @@ export const handleKpiEvents = async (db: Kysely<any>, schema: string, events: r
   }
   // The survey days move by difference around the survey answers' write (deferred like the
   // totals while replaying: the recompute rebuilds them).
+  if (options.replaying) {
+    // The first replaying batch defers the totals and the fact tables' secondary indexes
+    // (the recompute creates both once); later ones find them deferred.
+    if (!(await deferredTotals(db, s))) {
+      await deferFactIndexes(db, s);
+      await sql`UPDATE ${sql.raw(s)}.totals_state SET deferred = true, deferred_since = now() WHERE id`.execute(db);
+    }
+    await flushKpiWrites(db, writes);
+    return;
+  }
   if (surveys.size > 0) await moveSurveyDays(db, s, surveys, '-');
   await flushKpiWrites(db, writes);
   if (surveys.size > 0) await moveSurveyDays(db, s, surveys, '');
-  if (options.replaying) {
-    await sql`UPDATE ${sql.raw(s)}.totals_state SET deferred = true, deferred_since = coalesce(deferred_since, now()) WHERE id AND NOT deferred`.execute(db);
-    return;
-  }
   // Deferred by an earlier replaying batch: one recompute covers this batch too.
   if (!(await settleKpiTotals(db, s))) await refreshAggregates(db, s, touched);
 };
