@@ -95,6 +95,11 @@ export const handleKpiEvents = async (db: Kysely<any>, schema: string, events: r
   // The survey days move by difference around the survey answers' write (deferred like the
   // totals while replaying: the recompute rebuilds them).
   if (options.replaying) {
+    // A replaying batch's commit does not wait for its WAL to reach the disk: a database
+    // crash may lose the last few committed batches, each whole with its checkpoint (one
+    // transaction), so the rebuild re-applies them from the checkpoint that survived; nobody
+    // reads a version that is not serving yet. (The serving version's batches stay durable.)
+    await sql`SET LOCAL synchronous_commit = off`.execute(db);
     // The first replaying batch defers the totals and the fact tables' secondary indexes
     // (the recompute creates both once); later ones find them deferred.
     if (!(await deferredTotals(db, s))) {
