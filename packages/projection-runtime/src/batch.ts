@@ -18,6 +18,9 @@ const fenced = (lease: Lease, why: string): ProjectionError =>
     epoch: lease.epoch,
   });
 
+/** A fenced transaction that ran this long gives its lease back the time it had left when it began. */
+const LONG_TRANSACTION_MS = 100;
+
 /** Opens the fenced batch transaction: lease row locked and checked, search_path on the projection's schema. */
 const fencedTransaction = async <T>(
   db: Kysely<RuntimeDatabase>,
@@ -28,7 +31,22 @@ const fencedTransaction = async <T>(
   db.transaction().execute(async (trx) => {
     if (!(await holdsLease(trx, lease))) throw fenced(lease, 'the lease is no longer held');
     await sql.raw(`SET LOCAL search_path TO ${schema}, public`).execute(trx);
-    return body(trx);
+    const started = performance.now();
+    const result = await body(trx);
+    if (performance.now() - started < LONG_TRANSACTION_MS) return result;
+    // Nobody could take the lease over while this transaction held its row FOR UPDATE: give
+    // it back the time it had left when the transaction began, counted from now, so that a
+    // batch longer than the lease (a rebuild's settle) does not expire it under its leader
+    // (who would step down and wait a lease period for nothing).
+    await trx
+      .updateTable('projection_runtime.projection_leases')
+      .set({ expires_at: sql<Date>`greatest(expires_at, clock_timestamp() + (expires_at - now()))` })
+      .where('name', '=', lease.name)
+      .where('version', '=', lease.version)
+      .where('owner', '=', lease.owner)
+      .where('epoch', '=', lease.epoch)
+      .execute();
+    return result;
   });
 
 const checkOrder = (from: Position, events: readonly RecordedEvent[]): Position => {

@@ -52,16 +52,20 @@ export const acquireLease = async (
  */
 export const renewLease = async (db: Kysely<RuntimeDatabase>, lease: Lease, ms: number): Promise<boolean> => {
   const interval = `${Math.max(1, Math.round(ms))} milliseconds`;
-  const result = await db
+  // Whether the lease is still valid is decided on the row as it is when the UPDATE gets it
+  // (clock_timestamp), not in the WHERE: a renewal that waited behind a long batch of its
+  // own leader (which holds the row FOR UPDATE and gives the lease its time back, see
+  // batch.ts) would otherwise judge the row version it saw before waiting.
+  const row = await db
     .updateTable(table)
-    .set({ expires_at: sql<Date>`now() + ${interval}::interval` })
+    .set({ expires_at: sql<Date>`CASE WHEN expires_at > clock_timestamp() THEN greatest(expires_at, clock_timestamp() + ${interval}::interval) ELSE expires_at END` })
     .where('name', '=', lease.name)
     .where('version', '=', lease.version)
     .where('owner', '=', lease.owner)
     .where('epoch', '=', lease.epoch)
-    .where(sql<boolean>`expires_at > now()`)
+    .returning(sql<boolean>`expires_at > clock_timestamp()`.as('valid'))
     .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+  return row?.valid === true;
 };
 
 /**

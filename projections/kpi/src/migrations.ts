@@ -466,4 +466,30 @@ export const kpiMigrations: ProjectionMigrations = {
       await sql.raw(`INSERT INTO ${s}.totals_state (id) VALUES (true)`).execute(db);
     },
   },
+  // The local days (company time zone) with survey answers per standard column, with their
+  // count and score sum: the scorecard reads these few thousand rows instead of every answer.
+  // Filled here from the answers already stored; kept by the batches and the recompute.
+  '202612012130_kpi_survey_days': {
+    up: async (db, schema) => {
+      const s = safeIdentifier(schema);
+      await sql.raw(`CREATE TABLE ${s}.survey_days (
+          standard_column text NOT NULL,
+          day date NOT NULL,
+          answers bigint NOT NULL,
+          score_sum bigint NOT NULL,
+          PRIMARY KEY (standard_column, day)
+        )`).execute(db);
+      await sql.raw(`INSERT INTO ${s}.survey_days (standard_column, day, answers, score_sum)
+        SELECT a.standard_column, (a.surveyed_at AT TIME ZONE (SELECT time_zone FROM kpi_config.settings WHERE id))::date, count(*), sum(a.score)
+        FROM ${s}.survey_answers a GROUP BY 1, 2`).execute(db);
+    },
+  },
+  // The definitions of the fact tables' secondary indexes a rebuild dropped while replaying
+  // (its batches maintain only the primary keys); the recompute creates them again.
+  '202612012200_kpi_deferred_indexes': {
+    up: async (db, schema) => {
+      const s = safeIdentifier(schema);
+      await sql.raw(`ALTER TABLE ${s}.totals_state ADD COLUMN deferred_indexes jsonb NOT NULL DEFAULT '[]'::jsonb`).execute(db);
+    },
+  },
 };

@@ -3,9 +3,9 @@ import { type Kysely, sql } from 'kysely';
 import { analyticsViews } from './analytics.ts';
 import { companyRecordEventTypes } from './company-records.ts';
 import type { KpiDatabase } from './database.ts';
-import type { KpiEvent } from './event-data.ts';
+import { type KpiEvent, reader } from './event-data.ts';
 import { applyKpiEvent, flushKpiWrites, newKpiWrites } from './handle.ts';
-import { noneTouched, recomputeAggregates, refreshAggregates, touchedBy } from './aggregates.ts';
+import { deferFactIndexes, moveSurveyDays, noneTouched, recomputeAggregates, refreshAggregates, touchedBy } from './aggregates.ts';
 import { safeIdentifier } from '@cs/read-model';
 import { ANALYST_ROLE } from './install.ts';
 import { kpiMigrations } from './migrations.ts';
@@ -78,18 +78,40 @@ export const handleKpiEvents = async (db: Kysely<any>, schema: string, events: r
   const s = safeIdentifier(schema);
   const scoped = db.withSchema(s) as Kysely<KpiDatabase>;
   const touched = noneTouched();
+  const surveys = new Set<string>();
   // The batch's fact-table writes are merged per row and sent as one statement per table.
   const writes = newKpiWrites(s);
   for (const event of events) {
     const direct = applyKpiEvent(scoped, event, writes);
     if (direct) await direct;
-    if (!options.replaying) touchedBy(touched, event);
+    if (!options.replaying) {
+      touchedBy(touched, event);
+      if (event.type === 'CustomerSurveyRecorded') {
+        const id = reader(event).optStr('surveyId');
+        if (id !== null) surveys.add(id);
+      }
+    }
   }
-  await flushKpiWrites(db, writes);
+  // The survey days move by difference around the survey answers' write (deferred like the
+  // totals while replaying: the recompute rebuilds them).
   if (options.replaying) {
-    await sql`UPDATE ${sql.raw(s)}.totals_state SET deferred = true, deferred_since = coalesce(deferred_since, now()) WHERE id AND NOT deferred`.execute(db);
+    // A replaying batch's commit does not wait for its WAL to reach the disk: a database
+    // crash may lose the last few committed batches, each whole with its checkpoint (one
+    // transaction), so the rebuild re-applies them from the checkpoint that survived; nobody
+    // reads a version that is not serving yet. (The serving version's batches stay durable.)
+    await sql`SET LOCAL synchronous_commit = off`.execute(db);
+    // The first replaying batch defers the totals and the fact tables' secondary indexes
+    // (the recompute creates both once); later ones find them deferred.
+    if (!(await deferredTotals(db, s))) {
+      await deferFactIndexes(db, s);
+      await sql`UPDATE ${sql.raw(s)}.totals_state SET deferred = true, deferred_since = now() WHERE id`.execute(db);
+    }
+    await flushKpiWrites(db, writes);
     return;
   }
+  if (surveys.size > 0) await moveSurveyDays(db, s, surveys, '-');
+  await flushKpiWrites(db, writes);
+  if (surveys.size > 0) await moveSurveyDays(db, s, surveys, '');
   // Deferred by an earlier replaying batch: one recompute covers this batch too.
   if (!(await settleKpiTotals(db, s))) await refreshAggregates(db, s, touched);
 };

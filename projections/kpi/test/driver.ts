@@ -18,6 +18,7 @@ export const kpiTables = [
   'return_facts',
   'customer_attributes',
   'survey_answers',
+  'survey_days',
   'evaluation_items',
   'standard_targets',
   'improvements',

@@ -151,6 +151,8 @@ export const historyArb = fc.record({
   batchSize: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 20, max: 80 })),
   /** Replayed as a rebuild (fact rows and totals deferred to the end) or applied as live batches. */
   rebuild: fc.boolean(),
+  /** Settings changed once projected (recomputes every fact row, total and survey day). */
+  later: fc.option(settingsArb, { nil: undefined }),
 });
 
 export type Hist = typeof historyArb extends fc.Arbitrary<infer T> ? T : never;

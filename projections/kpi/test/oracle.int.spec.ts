@@ -92,7 +92,7 @@ describe('analytics views equal the in-memory oracle', () => {
     let withDeliveries = 0;
     let total = 0;
     let refused = 0;
-    const reached = { rebuilds: 0, scorecardMet: 0, withinTarget: 0, lateDamage: 0, typeChanges: 0, revisions: 0, closedImprovements: 0 };
+    const reached = { settingsChanges: 0, rebuilds: 0, scorecardMet: 0, withinTarget: 0, lateDamage: 0, typeChanges: 0, revisions: 0, closedImprovements: 0 };
     await fc.assert(
       fc.asyncProperty(historyArb, async (h) => {
         const built = build(h);
@@ -110,6 +110,14 @@ describe('analytics views equal the in-memory oracle', () => {
         const expected = oracleRows(events, h.settings);
         if (process.env.KPI_TIMING) console.info(`run ${runs}: ${built.events.length} events, batch ${h.batchSize}: settings ${t0 - ts} ms, project ${t1 - t0} ms, views ${Date.now() - t1} ms`);
         for (const view of compared) expect({ view, rows: actual[view] }).toEqual({ view, rows: expected[view] });
+        if (h.later !== undefined) {
+          // A settings change recomputes everything the buckets depend on, in one transaction.
+          await setKpiSettings(t.db, h.later);
+          const again = await viewRows();
+          const expectedAgain = oracleRows(events, h.later);
+          for (const view of compared) expect({ view, after: h.later, rows: again[view] }).toEqual({ view, after: h.later, rows: expectedAgain[view] });
+          reached.settingsChanges += 1;
+        }
         const o = computeKpiOracle(events, h.settings);
         if (h.rebuild) reached.rebuilds += 1;
         if (o.scorecard.some((r) => r.met !== null)) reached.scorecardMet += 1;

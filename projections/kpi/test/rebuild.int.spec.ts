@@ -2,7 +2,8 @@ import { defineProjection, schemaOf } from '@cs/projection-runtime';
 import fc from 'fast-check';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kpiProjection, setKpiSettings } from '../src/index.ts';
+import { migrateSchema } from '@cs/read-model';
+import { kpiMigrations, kpiProjection, setKpiSettings } from '../src/index.ts';
 import { kpiTestDatabase, tableContents } from './driver.ts';
 import { build, historyArb } from './generated-history.ts';
 
@@ -46,6 +47,14 @@ describe('rebuild', () => {
     await t.run(store, [kpiProjection, next], recorded, 50);
     const after = await tableContents(t.db, schemaOf(next));
     for (const table of Object.keys(before)) expect({ table, rows: after[table] }).toEqual({ table, rows: before[table] });
+    // The rebuild dropped the fact tables' secondary indexes while replaying; they are back.
+    const indexes = async (schema: string) =>
+      (await sql<{ d: string }>`SELECT replace(indexdef, ${`${schema}.`}, '') AS d FROM pg_indexes WHERE schemaname = ${schema} ORDER BY 1`.execute(t.db)).rows.map((r) => r.d);
+    await migrateSchema(t.db, 'kpi_fresh', kpiMigrations);
+    expect(await indexes(schemaOf(next))).toEqual(await indexes('kpi_fresh'));
+    expect(await indexes(schemaOf(kpiProjection))).toEqual(await indexes('kpi_fresh'));
+    const state = await sql<{ deferred: boolean; n: number }>`SELECT deferred, jsonb_array_length(deferred_indexes) AS n FROM ${sql.table(`${schemaOf(next)}.totals_state`)}`.execute(t.db);
+    expect(state.rows).toEqual([{ deferred: false, n: 0 }]);
 
     const status = await sql<{ version: number; serving: boolean }>`SELECT version, serving FROM projection_runtime.projection_status
       WHERE name = 'kpi' ORDER BY version`.execute(t.db);
