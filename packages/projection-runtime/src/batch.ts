@@ -2,7 +2,7 @@ import type { Position, RecordedEvent } from '@cs/event-store';
 import type { RuntimeDatabase } from '@cs/read-model';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { describeError, ProjectionError } from './errors.ts';
-import { holdsLease, type Lease } from './lease.ts';
+import { extendHeldLease, holdsLease, type Lease } from './lease.ts';
 import { type Projection, schemaOf } from './projection.ts';
 
 const status = 'projection_runtime.projection_status' as const;
@@ -18,7 +18,7 @@ const fenced = (lease: Lease, why: string): ProjectionError =>
     epoch: lease.epoch,
   });
 
-/** A fenced transaction that ran this long gives its lease back the time it had left when it began. */
+/** A fenced transaction that ran this long gives its lease back the time it had left when it began (`extendHeldLease`). */
 const LONG_TRANSACTION_MS = 100;
 
 /** Opens the fenced batch transaction: lease row locked and checked, search_path on the projection's schema. */
@@ -33,19 +33,7 @@ const fencedTransaction = async <T>(
     await sql.raw(`SET LOCAL search_path TO ${schema}, public`).execute(trx);
     const started = performance.now();
     const result = await body(trx);
-    if (performance.now() - started < LONG_TRANSACTION_MS) return result;
-    // Nobody could take the lease over while this transaction held its row FOR UPDATE: give
-    // it back the time it had left when the transaction began, counted from now, so that a
-    // batch longer than the lease (a rebuild's settle) does not expire it under its leader
-    // (who would step down and wait a lease period for nothing).
-    await trx
-      .updateTable('projection_runtime.projection_leases')
-      .set({ expires_at: sql<Date>`greatest(expires_at, clock_timestamp() + (expires_at - now()))` })
-      .where('name', '=', lease.name)
-      .where('version', '=', lease.version)
-      .where('owner', '=', lease.owner)
-      .where('epoch', '=', lease.epoch)
-      .execute();
+    if (performance.now() - started >= LONG_TRANSACTION_MS) await extendHeldLease(trx, lease);
     return result;
   });
 

@@ -6,6 +6,15 @@ export type Lease = { name: string; version: number; owner: string; epoch: numbe
 
 const table = 'projection_runtime.projection_leases' as const;
 
+/** An UPDATE of `lease`'s own row (same projection version, owner and epoch). */
+const updateHeld = (db: Kysely<RuntimeDatabase>, lease: Lease) =>
+  db
+    .updateTable(table)
+    .where('name', '=', lease.name)
+    .where('version', '=', lease.version)
+    .where('owner', '=', lease.owner)
+    .where('epoch', '=', lease.epoch);
+
 /**
  * Takes the lease of a projection version if it is free or expired (by the database's
  * clock); returns it with a new epoch, or undefined when someone else holds it.
@@ -55,14 +64,9 @@ export const renewLease = async (db: Kysely<RuntimeDatabase>, lease: Lease, ms: 
   // Whether the lease is still valid is decided on the row as it is when the UPDATE gets it
   // (clock_timestamp), not in the WHERE: a renewal that waited behind a long batch of its
   // own leader (which holds the row FOR UPDATE and gives the lease its time back, see
-  // batch.ts) would otherwise judge the row version it saw before waiting.
-  const row = await db
-    .updateTable(table)
+  // `extendHeldLease`) would otherwise judge the row version it saw before waiting.
+  const row = await updateHeld(db, lease)
     .set({ expires_at: sql<Date>`CASE WHEN expires_at > clock_timestamp() THEN greatest(expires_at, clock_timestamp() + ${interval}::interval) ELSE expires_at END` })
-    .where('name', '=', lease.name)
-    .where('version', '=', lease.version)
-    .where('owner', '=', lease.owner)
-    .where('epoch', '=', lease.epoch)
     .returning(sql<boolean>`expires_at > clock_timestamp()`.as('valid'))
     .executeTakeFirst();
   return row?.valid === true;
@@ -75,14 +79,20 @@ export const renewLease = async (db: Kysely<RuntimeDatabase>, lease: Lease, ms: 
  * await releaseLease(db, lease);
  */
 export const releaseLease = async (db: Kysely<RuntimeDatabase>, lease: Lease): Promise<void> => {
-  await db
-    .updateTable(table)
-    .set({ expires_at: sql<Date>`now()` })
-    .where('name', '=', lease.name)
-    .where('version', '=', lease.version)
-    .where('owner', '=', lease.owner)
-    .where('epoch', '=', lease.epoch)
-    .execute();
+  await updateHeld(db, lease).set({ expires_at: sql<Date>`now()` }).execute();
+};
+
+/**
+ * Inside a transaction that locked the lease row with `holdsLease` at its start: gives the
+ * lease back the time it had left then, counted from now. Nobody could take the lease over
+ * while the row was locked, so a batch longer than the lease (a rebuild's settle) does not
+ * expire it under its leader (who would step down and wait a lease period for nothing).
+ *
+ * @example
+ * if (slow) await extendHeldLease(trx, lease);
+ */
+export const extendHeldLease = async (trx: Kysely<RuntimeDatabase>, lease: Lease): Promise<void> => {
+  await updateHeld(trx, lease).set({ expires_at: sql<Date>`greatest(expires_at, clock_timestamp() + (expires_at - now()))` }).execute();
 };
 
 /**
