@@ -114,6 +114,9 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
   let closed = false;
   /** NOTIFY channel: subscribers in other processes wake at once instead of waiting for their poll. */
   const channel = `cs_es_${schemaName}`.slice(0, 63);
+  /** Advisory-lock keys: one per stream, and the store-wide one every writer of events takes (shared; `appendBatch` exclusive). */
+  const allLock = `cs-es:${schemaName}:all`;
+  const streamLock = (streamId: string): string => `cs-es:${schemaName}:s:${streamId}`;
   let listening: Promise<(() => Promise<void>) | undefined> | undefined;
   const startListening = (): void => {
     if (listening || !executor.listen) return;
@@ -240,8 +243,8 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
       () =>
         executor.transaction(async (tx) => {
           // The lock comes before any write: the transaction id (and so the position) is taken under it.
-          await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`cs-es:${schemaName}:s:${streamId}`]);
-          await tx.query('SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))', [`cs-es:${schemaName}:all`]);
+          await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [streamLock(streamId)]);
+          await tx.query('SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))', [allLock]);
           const recordedAt = recordedAtNow(options.clock);
           if (idempotency) await claimOutcome(tx.query, idempotency.commandId, idempotency.requestHash, recordedAt, null);
           const head = (await readHeads(tx.query, [streamId])).get(streamId) ?? { version: 0, hash: ZERO_HASH };
@@ -349,7 +352,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
       const [row] = await executor.query<{ r: AppendCall }>(
         `SELECT ${s}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11, $12::text[], $13::text[], $14::int[], $15::text[], $16::text[], $17::text[], $18::text[]) AS r`,
         [
-          a.streamId, `cs-es:${schemaName}:s:${a.streamId}`, `cs-es:${schemaName}:all`, channel, a.headVersion, a.headHash,
+          a.streamId, streamLock(a.streamId), allLock, channel, a.headVersion, a.headHash,
           a.commandId, a.requestHash, a.reply, a.tokens, a.recordedAt, a.ids, a.types, a.schemaVersions, a.data, a.metadata, a.hashes, a.prevHashes,
         ],
         { prepare: true },
@@ -369,8 +372,8 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
          $11::text[], $12::text[], $13::text[], $14::int[], $15::text[], $16::text[], $17::text[], $18::text[]) AS r`,
       [
         group.map((a) => a.streamId),
-        group.map((a) => `cs-es:${schemaName}:s:${a.streamId}`),
-        `cs-es:${schemaName}:all`,
+        group.map((a) => streamLock(a.streamId)),
+        allLock,
         group.map((a) => a.headVersion),
         group.map((a) => a.headHash),
         group.map((a) => a.commandId),
@@ -548,7 +551,6 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
    * kinds) after the snapshot was taken: a transaction counts as not writing only if it was
    * running at the snapshot and, still running at the lock read, holds no store lock.
    */
-  const allLock = `cs-es:${schemaName}:all`;
   const visibleBelow =
     executor.dialect === 'pglite'
       ? 'pg_snapshot_xmin(pg_current_snapshot())'
@@ -594,7 +596,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
       const results = await wrap(() =>
         executor.transaction(async (tx) => {
           // Bulk loads take the store-wide lock exclusively instead of one lock per stream.
-          await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`cs-es:${schemaName}:all`]);
+          await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [allLock]);
           const heads = await readHeads(tx.query, [...new Set(batch.map((b) => b.streamId))]);
           const recordedAt = recordedAtNow(options.clock);
           const all: PreparedJson = { events: [], data: [], metadata: [] };
