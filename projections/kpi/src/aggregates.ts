@@ -219,7 +219,8 @@ const restoreFactIndexes = async (db: Kysely<any>, s: string): Promise<void> => 
   for (const d of definitions) await sql.raw(d.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS ')).execute(db);
   await sql`UPDATE ${sql.raw(s)}.totals_state SET deferred_indexes = '[]'::jsonb WHERE id`.execute(db);
 };
-const factTables = ['order_facts', 'order_lines', 'order_tracking_points', 'order_damage_reports', 'complaint_facts', 'return_facts', 'customer_attributes', 'standard_targets', 'survey_answers'];
+/** Every fact table the fact-source views read: the replayed ones and the standards' targets. */
+const factTables = [...replayedTables, 'standard_targets'];
 
 /**
  * Recomputes every fact row and total of a KPI schema from its fact tables (after a change
