@@ -1,6 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { safeIdentifier } from '@cs/read-model';
-import { dimensionsOf, periodsOfDay } from './fact-sql.ts';
+import { dimensionsOf, localDay, periodsOfDay } from './fact-sql.ts';
 import type { KpiEvent } from './event-data.ts';
 
 // The aggregate tables the analytics views read: per (indicator, period, dimension) the
@@ -115,8 +115,6 @@ const subtract = async (db: Kysely<any>, s: string, filter: RawBuilder<unknown>)
   await sql`WITH gone AS (DELETE FROM ${sql.raw(`${s}.duration_fact_rows`)} f WHERE ${filter} RETURNING f.*)
     ${sql.raw(durationTotalsUpsert(s, 'gone', '-'))}`.execute(db);
 };
-
-const localDay = (at: string) => `(${at} AT TIME ZONE (SELECT time_zone FROM kpi_config.settings WHERE id))::date`;
 
 /** INSERT of the selected facts (from the fact-source views) into the fact-row tables. */
 const insertIndicatorRows = (s: string, filter: RawBuilder<unknown>) => sql`INSERT INTO ${sql.raw(`${s}.indicator_fact_rows`)} (${sql.raw(indicatorCols)})

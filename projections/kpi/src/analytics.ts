@@ -1,10 +1,10 @@
 import { safeIdentifier } from '@cs/read-model';
-import { dimensionsOf, periodsOfDay } from './fact-sql.ts';
+import { dimensionsOf, periodsOfDay, settingsTimeZone } from './fact-sql.ts';
 
 /** An analysts' view: its name in schema `analytics` and its query over the projection's schema. */
 export type AnalyticsView = { name: string; select: string; description: string };
 
-const tz = `(SELECT time_zone FROM kpi_config.settings WHERE id)`;
+const tz = settingsTimeZone;
 
 /** Period buckets of a local timestamp (period_kind, period_start). */
 const periods = (local: string) => `CROSS JOIN LATERAL (VALUES

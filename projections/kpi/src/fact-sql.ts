@@ -6,6 +6,11 @@
 
 const dimensionAttributes = ['classification', 'standard_column', 'region'] as const;
 
+/** The reports' time zone, as a scalar subquery on the settings row. */
+export const settingsTimeZone = '(SELECT time_zone FROM kpi_config.settings WHERE id)';
+/** The local date (in the reports' time zone) of the timestamp `at`. */
+export const localDay = (at: string): string => `(${at} AT TIME ZONE ${settingsTimeZone})::date`;
+
 /** The value of a customer attribute in force at `at` (later event wins a tie), 'unknown' if none. */
 const attributeAt = (s: string, attribute: string, customer: string, at: string): string =>
   `coalesce((SELECT a.value FROM ${s}.customer_attributes a
@@ -104,7 +109,7 @@ export const indicatorSourceView = (s: string): string => `CREATE VIEW ${s}.indi
     (extract(epoch FROM c.first_resolved_at - c.received_at) / 3600 <= t.target)::int, 1
   FROM ${s}.complaint_dim c
   CROSS JOIN LATERAL (SELECT v.standard_id, v.version FROM ${s}.standard_versions v
-    WHERE v.effective_from <= (c.received_at AT TIME ZONE (SELECT time_zone FROM kpi_config.settings WHERE id))::date
+    WHERE v.effective_from <= ${localDay('c.received_at')}
     ORDER BY v.effective_from DESC, v.version DESC, v.standard_id DESC LIMIT 1) v
   JOIN ${s}.standard_targets t ON t.standard_id = v.standard_id AND t.version = v.version
     AND t.indicator = 'complaint_handling_time' AND t.standard_column = c.standard_column
