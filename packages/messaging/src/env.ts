@@ -45,7 +45,10 @@ export type NatsEnv = z.infer<typeof NatsEnv>;
 
 /**
  * Reads and validates the NATS settings from the environment and returns connection options
- * that reconnect forever (`maxReconnectAttempts: -1`) and wait for the first server. Files
+ * that reconnect forever (`maxReconnectAttempts: -1`) and wait for the first server, without
+ * nats.js's per-request async stack traces (`noAsyncTraces`: two `Error` objects captured for
+ * every request, a tenth of a command's client-side CPU; our callers turn request failures into
+ * coded replies and never show those stacks). Files
  * (creds, nkey seed) are read here. Bad settings throw `MessagingError('invalid_config')`
  * naming the variables, never their secret values.
  *
@@ -66,6 +69,7 @@ export const natsConnectionOptionsFromEnv = (env: Record<string, string | undefi
     reconnectTimeWait: e.NATS_RECONNECT_WAIT_MS,
     waitOnFirstConnect: true,
     timeout: e.NATS_CONNECT_TIMEOUT_MS,
+    noAsyncTraces: true,
     ...(e.NATS_NAME ? { name: e.NATS_NAME } : {}),
     ...(e.NATS_INBOX_PREFIX ? { inboxPrefix: e.NATS_INBOX_PREFIX } : {}),
   };

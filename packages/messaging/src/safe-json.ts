@@ -23,7 +23,7 @@ export const parseUntrustedJson = (bytes: Uint8Array, limits: SafeJsonLimits): S
   if (bytes.length === 0) return { ok: false, code: 'validation', message: 'empty payload: expected a JSON envelope' };
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = strictUtf8.decode(bytes);
   } catch {
     return { ok: false, code: 'validation', message: 'payload is not valid UTF-8' };
   }
@@ -36,7 +36,7 @@ export const parseUntrustedJson = (bytes: Uint8Array, limits: SafeJsonLimits): S
   } catch (e) {
     return { ok: false, code: 'validation', message: `malformed JSON: ${(e as Error).message}` };
   }
-  const forbidden = findForbiddenKey(value);
+  const forbidden = mayHoldForbiddenKey(text) ? findForbiddenKey(value) : undefined;
   if (forbidden !== undefined)
     return {
       ok: false,
@@ -46,6 +46,16 @@ export const parseUntrustedJson = (bytes: Uint8Array, limits: SafeJsonLimits): S
     };
   return { ok: true, value };
 };
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * False only when no parsed key can be a forbidden one: none of them appears quoted in the text,
+ * and there is no `\u` escape (the only JSON escape that can spell a letter or '_'). Then the
+ * walk over the parsed value is skipped; otherwise it decides.
+ */
+const mayHoldForbiddenKey = (text: string): boolean =>
+  text.includes('\\u') || text.includes('"__proto__"') || text.includes('"constructor"') || text.includes('"prototype"');
 
 /** Deepest bracket nesting of a JSON text, ignoring brackets inside strings. */
 const maxNesting = (text: string): number => {
@@ -66,20 +76,27 @@ const maxNesting = (text: string): number => {
   return max;
 };
 
-/** First forbidden key in a parsed JSON value (iterative walk, so no recursion limit applies). */
+/** First forbidden key in a parsed JSON value (iterative walk, so no recursion limit applies; the path is built only for a hit). */
 const findForbiddenKey = (root: unknown): { key: string; path: string } | undefined => {
-  const stack: { value: unknown; path: string[] }[] = [{ value: root, path: [] }];
+  type Node = { value: unknown; key: string; parent: Node | undefined };
+  const pathOf = (n: Node | undefined): string => {
+    const parts: string[] = [];
+    for (let at = n; at?.parent !== undefined; at = at.parent) parts.push(at.key);
+    return parts.reverse().join('.');
+  };
+  const stack: Node[] = [{ value: root, key: '', parent: undefined }];
   while (stack.length > 0) {
-    const { value, path } = stack.pop() as { value: unknown; path: string[] };
+    const node = stack.pop()!;
+    const { value } = node;
     if (typeof value !== 'object' || value === null) continue;
     if (Array.isArray(value)) {
-      value.forEach((v, i) => stack.push({ value: v, path: [...path, String(i)] }));
+      for (let i = 0; i < value.length; i++) stack.push({ value: value[i], key: String(i), parent: node });
       continue;
     }
     for (const key of Object.keys(value)) {
-      const keyPath = [...path, key];
-      if (FORBIDDEN_KEYS.has(key)) return { key, path: keyPath.join('.') };
-      stack.push({ value: (value as Record<string, unknown>)[key], path: keyPath });
+      const child: Node = { value: (value as Record<string, unknown>)[key], key, parent: node };
+      if (FORBIDDEN_KEYS.has(key)) return { key, path: pathOf(child) };
+      stack.push(child);
     }
   }
   return undefined;

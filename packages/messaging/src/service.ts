@@ -167,7 +167,8 @@ export const startCommandService = async (nc: NatsConnection, options: CommandSe
 
   const processCommand = async (msg: ServiceMsg, entry: CatalogueEntry, endpoint: string): Promise<void> => {
     const started = performance.now();
-    const log = logger.child({ subject: msg.subject, type: entry.type });
+    // Every line this command logs names its subject and type (not a child logger per command: that costs a serialisation each).
+    const tag = (obj: object): object => ({ subject: msg.subject, type: entry.type, ...obj });
     let reply: Reply;
     let envelope: Envelope | undefined;
     try {
@@ -179,7 +180,7 @@ export const startCommandService = async (nc: NatsConnection, options: CommandSe
       }
     } catch (e) {
       // validate never throws by design; this guards against a bug turning into a hang
-      log.error({ err: e }, 'unexpected failure while validating a command');
+      logger.error(tag({ err: e }), 'unexpected failure while validating a command');
       reply = errorReply('internal', 'internal error', {});
     }
     const fields = {
@@ -189,9 +190,9 @@ export const startCommandService = async (nc: NatsConnection, options: CommandSe
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
       outcome: reply.ok ? (reply.duplicate ? 'duplicate' : 'ok') : reply.error.code,
     };
-    if (!msg.reply) log.warn(fields, 'command without a reply subject: nobody can learn its outcome');
-    else if (reply.ok) log.info(fields, 'command handled');
-    else log.info({ ...fields, error: reply.error.message }, 'command refused');
+    if (!msg.reply) logger.warn(tag(fields), 'command without a reply subject: nobody can learn its outcome');
+    else if (reply.ok) logger.info(tag(fields), 'command handled');
+    else logger.info(tag({ ...fields, error: reply.error.message }), 'command refused');
     countersOf(endpoint).processingNs += Math.round((performance.now() - started) * 1e6);
     send(msg, endpoint, reply);
 
@@ -200,13 +201,13 @@ export const startCommandService = async (nc: NatsConnection, options: CommandSe
         const result = await options.handle(env, context);
         const parsed = Reply.safeParse(result);
         if (!parsed.success) {
-          log.error({ commandId: env.commandId, issues: parsed.error.issues }, 'handler returned a malformed reply');
+          logger.error(tag({ commandId: env.commandId, issues: parsed.error.issues }), 'handler returned a malformed reply');
           return errorReply('internal', `internal error (command ${env.commandId})`, { commandId: env.commandId });
         }
         return parsed.data;
       } catch (e) {
         if (isDomainError(e) && isReplyErrorCode(e.code)) return errorReply(e.code, e.message, { commandId: env.commandId });
-        log.error({ err: e, commandId: env.commandId, correlationId: env.metadata.correlationId }, 'command handler threw');
+        logger.error(tag({ err: e, commandId: env.commandId, correlationId: env.metadata.correlationId }), 'command handler threw');
         return errorReply('internal', `internal error (command ${env.commandId})`, { commandId: env.commandId });
       }
     }

@@ -94,6 +94,11 @@ describe('parseUntrustedJson', () => {
     expect(parseUntrustedJson(enc.encode('[{"prototype":1}]'), limits)).toMatchObject({ ok: false });
     expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
+  it('refuses a forbidden key spelled with \\u escapes, and accepts the words as values', () => {
+    expect(parseUntrustedJson(enc.encode('{"a":{"\\u005f_proto__":{"x":1}}}'), limits)).toMatchObject({ ok: false, fields: [{ path: 'a.__proto__' }] });
+    expect(parseUntrustedJson(enc.encode('{"\\u0063onstructor":1}'), limits)).toMatchObject({ ok: false, fields: [{ path: 'constructor' }] });
+    expect(parseUntrustedJson(enc.encode('{"note":"constructor","tag":"__proto__","s":"\\u00e9"}'), limits)).toMatchObject({ ok: true });
+  });
   it('never throws on arbitrary bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
@@ -115,6 +120,7 @@ describe('natsConnectionOptionsFromEnv', () => {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 1000,
       waitOnFirstConnect: true,
+      noAsyncTraces: true,
       inboxPrefix: '_INBOX.order-desk',
     });
   });

@@ -1,7 +1,7 @@
 import { createCommandHandler, crossAggregateProcesses, type AnyAggregate } from '@cs/application';
 import { aggregates, streamName } from '@cs/domain';
 import { createPostgresEventStore, loadAggregate, type EventStore, type NewEvent } from '@cs/event-store';
-import { sendCommand, startCommandService, type CatalogueEntry } from '@cs/messaging';
+import { natsConnectionOptionsFromEnv, sendCommand, startCommandService, type CatalogueEntry } from '@cs/messaging';
 import { connect } from 'nats';
 import { pino } from 'pino';
 import type { z } from 'zod';
@@ -54,8 +54,9 @@ export const commandRoundTrip = async (
   const store = await createPostgresEventStore({ connectionString: url, schema: 'rt_store', max: 20 });
   const log = pino({ level: 'silent' });
   const handler = createCommandHandler({ store, aggregates, processes: crossAggregateProcesses, log });
-  const serverConn = await connect({ servers: natsUrl });
-  const clientConn = await connect({ servers: natsUrl });
+  // Both ends connect as the services do (the command handler's and a sender's options).
+  const serverConn = await connect(natsConnectionOptionsFromEnv({ NATS_URL: natsUrl }));
+  const clientConn = await connect(natsConnectionOptionsFromEnv({ NATS_URL: natsUrl }));
   const prefix = `bench${process.pid}${Math.random().toString(36).slice(2, 6)}.cmd`;
   const service = await startCommandService(serverConn, {
     name: 'cs-command-handler-bench',
