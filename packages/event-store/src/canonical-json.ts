@@ -21,7 +21,7 @@ const serialize = (value: unknown, path?: string): string | undefined => {
     case 'number':
       if (!Number.isFinite(value)) refuse(path, `${String(value)} is not a JSON number`);
       // ECMAScript Number-to-String is exactly RFC 8785's number format (and -0 becomes 0).
-      return JSON.stringify(value);
+      return String(value);
     case 'string':
       if (!(value as string & { isWellFormed(): boolean }).isWellFormed()) refuse(path, 'string contains a lone surrogate');
       return JSON.stringify(value);
