@@ -18,7 +18,7 @@ import { noUpcasters, type Upcasters } from '../upcasting.ts';
 import { checkExpectedVersion, checkOutcome, prepareEventsJson, recordedAtNow, validateAppend, type PreparedEvent, type PreparedJson } from '../write-path.ts';
 import type { SqlExecutor } from './executor.ts';
 import { migrate, quoteSchema } from './migrations.ts';
-import { translateSqlError } from './translate.ts';
+import { isConnectionLoss, translateSqlError } from './translate.ts';
 
 export type SqlEventStoreOptions = {
   /** Schema holding the store's tables; default `event_store`. */
@@ -399,7 +399,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
   /** A server error raised while executing (the whole transaction rolled back), not a lost connection: each append can be retried alone. */
   const rolledBack = (e: unknown): boolean => {
     const code = (e as { code?: unknown })?.code;
-    return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P') && code !== '53300';
+    return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !isConnectionLoss(code);
   };
 
   const group = options.groupCommit === false ? undefined : options.groupCommit ?? {};
