@@ -7,6 +7,7 @@ import {
   createSqlEventStore,
   DuplicateCommandError,
   EventStoreError,
+  IdempotencyKeyReusedError,
   migrate,
   migrations,
   pgExecutor,
@@ -134,6 +135,92 @@ describe('postgres adapter specifics', () => {
       await a.close();
       await b.close();
       await pool.end();
+    }
+  });
+
+  it('a twin that keeps the same command id on another stream first makes the append roll back and report its outcome (single call and group)', async () => {
+    // One call at a time: appends arriving while one runs go together as one group.
+    const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+    const base = pgExecutor(pool, { ownsPool: true });
+    const calls: string[] = [];
+    const store = await createSqlEventStore(
+      {
+        ...base,
+        query: <R,>(text: string, params?: readonly unknown[], o?: { prepare?: boolean }) => {
+          const m = /append_events(_group)?\(/.exec(text);
+          if (m) calls.push(m[1] ? 'group' : 'one');
+          return base.query<R>(text, params, o);
+        },
+      },
+      { schema: 'twins', groupCommit: { maxInFlight: 1 } },
+    );
+    const admin = new pg.Client({ connectionString: db.url });
+    const watcher = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    await watcher.connect();
+    try {
+      const keep = (commandId: string, requestHash: string) => ({ commandId, requestHash, reply: (r: { positions: string[] }) => ({ positions: r.positions }) });
+      const ev = (commandId: string) => [{ type: 'A', data: {}, metadata: { ...meta, commandId } }];
+      // The twin's outcome is inserted but not committed while our append looks for it.
+      const twinKeeps = async (commandId: string, requestHash: string) => {
+        await admin.query('BEGIN');
+        await admin.query(
+          `INSERT INTO twins.command_outcomes (command_id, request_hash, reply, recorded_at, recorded_ts) VALUES ($1, $2, '{"positions":["twin"]}', '2024-01-01T00:00:00.000Z', now())`,
+          [commandId, requestHash],
+        );
+      };
+      // Seen from a third connection (inside a transaction, pg_stat_activity is a snapshot taken once).
+      const waitUntilBlocked = async () => {
+        for (let i = 0; i < 300; i++) {
+          const { rows } = await watcher.query<{ n: string }>(
+            `SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%append_events%'`,
+          );
+          if (Number(rows[0]!.n) > 0) return;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        throw new Error('the append never waited for the twin');
+      };
+      // Another payload under the same id: refused as a reuse, and nothing of ours is stored.
+      await twinKeeps('tw-1', 'other-hash');
+      const reused = store.append('TW-1', ev('tw-1'), { expectedVersion: 'no_stream', idempotency: keep('tw-1', 'h') }).catch((e: unknown) => e);
+      // Our lookup ran before the twin committed: the append reaches its own outcome insert and waits there.
+      await waitUntilBlocked();
+      await admin.query('COMMIT');
+      expect(await reused).toBeInstanceOf(IdempotencyKeyReusedError);
+      expect(await store.readStream('TW-1')).toEqual([]);
+      expect(await store.streamHead('TW-1')).toEqual({ version: 0, hash: ZERO_HASH });
+      // The same payload: a duplicate with the twin's reply. Two appends at once go as one group.
+      await twinKeeps('tw-2', 'h');
+      calls.length = 0;
+      const [other, dup] = await Promise.all([
+        store.append('TW-3', ev('tw-3'), { expectedVersion: 'no_stream', idempotency: keep('tw-3', 'h') }),
+        store.append('TW-2', ev('tw-2'), { expectedVersion: 'no_stream', idempotency: keep('tw-2', 'h') }).catch((e: unknown) => e),
+        store.append('TW-4', ev('tw-4'), { expectedVersion: 'no_stream', idempotency: keep('tw-4', 'h') }),
+        store.append('TW-5', ev('tw-5'), { expectedVersion: 'no_stream', idempotency: keep('tw-5', 'h') }),
+        store.append('TW-6', ev('tw-6'), { expectedVersion: 'no_stream', idempotency: keep('tw-6', 'h') }),
+        store.append('TW-7', ev('tw-7'), { expectedVersion: 'no_stream', idempotency: keep('tw-7', 'h') }),
+        (async () => {
+          await waitUntilBlocked();
+          await admin.query('COMMIT');
+        })(),
+      ]);
+      // TW-3 alone, then the five waiting as one group, which the twin's outcome rolled back: each again alone.
+      expect(calls).toEqual(['one', 'group', 'one', 'one', 'one', 'one', 'one']);
+      expect(dup).toBeInstanceOf(DuplicateCommandError);
+      expect((dup as DuplicateCommandError).reply).toEqual({ positions: ['twin'] });
+      expect(await store.readStream('TW-2')).toEqual([]);
+      // The others in flight with it were stored once each, with their own outcomes.
+      expect((other as { nextVersion: number }).nextVersion).toBe(1);
+      for (const k of [3, 4, 5, 6, 7]) {
+        const events = await store.readStream(`TW-${k}`);
+        expect(events).toHaveLength(1);
+        expect((await store.findOutcome(`tw-${k}`))?.reply).toEqual({ positions: [events[0]!.position] });
+      }
+    } finally {
+      await admin.query('ROLLBACK').catch(() => undefined);
+      await admin.end();
+      await watcher.end();
+      await store.close();
     }
   });
 

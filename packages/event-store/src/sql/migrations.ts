@@ -257,6 +257,182 @@ const appendEventsGroupSql = (s: string): string => `
       END
       $fn$`;
 
+/**
+ * `append_events` as of migration 6 (same signature and results as migration 4), two writes
+ * fewer per append with a command id. The kept outcome is looked up (after the locks, so a twin
+ * of the same stream has committed or not started) instead of claimed with an empty row that is
+ * updated at the end: the outcome is inserted once, with its final reply, after the events. A
+ * twin on another stream that inserted the same command id meanwhile makes that insert conflict:
+ * SQLSTATE CS40D rolls the whole append back and the caller reads the twin's outcome. The head
+ * moves with one conditional INSERT (new stream) or UPDATE (expected version and hash) instead of
+ * a read, a check and a write; only when that finds no row is the actual head read for CS409.
+ */
+const appendEventsSqlV6 = (s: string): string => `
+      CREATE OR REPLACE FUNCTION ${s}.append_events(
+        p_stream text, p_stream_lock text, p_all_lock text, p_channel text,
+        p_head_version int, p_head_hash text,
+        p_command_id text, p_request_hash text, p_reply text, p_tokens text[], p_recorded_at text,
+        p_ids text[], p_types text[], p_schema_versions int[], p_data text[], p_metadata text[], p_hashes text[], p_prev_hashes text[]
+      ) RETURNS jsonb LANGUAGE plpgsql VOLATILE AS $fn$
+      DECLARE
+        v_version int;
+        v_hash text;
+        v_kept record;
+        v_seq bigint;
+        v_seqs bigint[];
+        v_tx text;
+        v_reply text;
+        n int := cardinality(p_ids);
+      BEGIN
+        -- The locks come before any write: the transaction id (and so the position) is taken under them.
+        PERFORM pg_advisory_xact_lock(hashtextextended(p_stream_lock, 0)), pg_advisory_xact_lock_shared(hashtextextended(p_all_lock, 0));
+        IF p_command_id IS NOT NULL THEN
+          SELECT request_hash, reply, recorded_at INTO v_kept FROM ${s}.command_outcomes WHERE command_id = p_command_id;
+          IF FOUND THEN
+            RETURN jsonb_build_object('status', 'kept', 'requestHash', v_kept.request_hash, 'reply', v_kept.reply, 'recordedAt', v_kept.recorded_at);
+          END IF;
+        END IF;
+        IF p_head_version = 0 THEN
+          INSERT INTO ${s}.streams (stream_id, version, last_hash) VALUES (p_stream, n, p_hashes[n]) ON CONFLICT (stream_id) DO NOTHING;
+        ELSE
+          UPDATE ${s}.streams SET version = p_head_version + n, last_hash = p_hashes[n], updated_at = now()
+          WHERE stream_id = p_stream AND version = p_head_version AND last_hash = p_head_hash;
+        END IF;
+        IF NOT FOUND THEN
+          SELECT version, last_hash INTO v_version, v_hash FROM ${s}.streams WHERE stream_id = p_stream;
+          IF NOT FOUND THEN
+            v_version := 0;
+            v_hash := NULL;
+          END IF;
+          RAISE EXCEPTION 'stream head moved' USING ERRCODE = 'CS409', DETAIL = jsonb_build_object('version', v_version, 'hash', v_hash)::text;
+        END IF;
+        IF n = 1 THEN
+          INSERT INTO ${s}.events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash, prev_hash)
+          VALUES (p_ids[1]::uuid, p_stream, p_head_version + 1, p_types[1], p_schema_versions[1], p_data[1]::jsonb, p_metadata[1]::jsonb, p_recorded_at::timestamptz, p_hashes[1], p_prev_hashes[1])
+          RETURNING global_seq INTO v_seq;
+          v_seqs := ARRAY[v_seq];
+        ELSE
+          WITH ins AS (
+            INSERT INTO ${s}.events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash, prev_hash)
+            SELECT u.id::uuid, p_stream, p_head_version + u.n::int, u.t, u.sv, u.d::jsonb, u.m::jsonb, p_recorded_at::timestamptz, u.h, u.p
+            FROM unnest(p_ids, p_types, p_schema_versions, p_data, p_metadata, p_hashes, p_prev_hashes) WITH ORDINALITY AS u(id, t, sv, d, m, h, p, n)
+            ORDER BY u.n
+            RETURNING global_seq, stream_version
+          )
+          SELECT array_agg(global_seq ORDER BY stream_version) INTO v_seqs FROM ins;
+        END IF;
+        v_tx := pg_current_xact_id()::text;
+        IF p_command_id IS NOT NULL THEN
+          v_reply := p_reply;
+          FOR i IN 1..n LOOP
+            v_reply := replace(v_reply, p_tokens[i], lpad(v_tx, 20, '0') || ':' || lpad(v_seqs[i]::text, 20, '0'));
+          END LOOP;
+          INSERT INTO ${s}.command_outcomes (command_id, request_hash, reply, recorded_at, recorded_ts)
+          VALUES (p_command_id, p_request_hash, v_reply::jsonb, p_recorded_at, p_recorded_at::timestamptz)
+          ON CONFLICT (command_id) DO NOTHING;
+          IF NOT FOUND THEN
+            RAISE EXCEPTION 'command id % was kept by a concurrent append', p_command_id USING ERRCODE = 'CS40D';
+          END IF;
+        END IF;
+        RETURN jsonb_build_object('status', 'ok', 'tx', v_tx, 'seqs', to_jsonb(v_seqs::text[]));
+      END
+      $fn$`;
+
+/**
+ * `append_events_group` as of migration 6: the same two writes fewer per append as
+ * `append_events` v6 (outcome looked up, then inserted once with its final reply; head moved by
+ * one conditional statement). An outcome insert that conflicts with a twin on another stream
+ * raises CS40D for the whole group, which the caller retries one append at a time.
+ */
+const appendEventsGroupSqlV6 = (s: string): string => `
+      CREATE OR REPLACE FUNCTION ${s}.append_events_group(
+        p_streams text[], p_stream_locks text[], p_all_lock text,
+        p_head_versions int[], p_head_hashes text[],
+        p_command_ids text[], p_request_hashes text[], p_replies text[], p_recorded_at text[], p_counts int[],
+        p_tokens text[], p_ids text[], p_types text[], p_schema_versions int[], p_data text[], p_metadata text[], p_hashes text[], p_prev_hashes text[]
+      ) RETURNS jsonb LANGUAGE plpgsql VOLATILE AS $fn$
+      DECLARE
+        v_key bigint;
+        v_version int;
+        v_hash text;
+        v_kept record;
+        v_seq bigint;
+        v_seqs bigint[];
+        v_tx text;
+        v_reply text;
+        v_results jsonb[] := '{}';
+        m int := cardinality(p_streams);
+        n int;
+        o int := 0;
+      BEGIN
+        FOR v_key IN SELECT DISTINCT hashtextextended(x, 0) FROM unnest(p_stream_locks) AS x ORDER BY 1 LOOP
+          PERFORM pg_advisory_xact_lock(v_key);
+        END LOOP;
+        PERFORM pg_advisory_xact_lock_shared(hashtextextended(p_all_lock, 0));
+        FOR i IN 1..m LOOP
+          n := p_counts[i];
+          <<one>>
+          BEGIN
+            IF p_command_ids[i] IS NOT NULL THEN
+              SELECT request_hash, reply, recorded_at INTO v_kept FROM ${s}.command_outcomes WHERE command_id = p_command_ids[i];
+              IF FOUND THEN
+                v_results := v_results || jsonb_build_object('status', 'kept', 'requestHash', v_kept.request_hash, 'reply', v_kept.reply, 'recordedAt', v_kept.recorded_at);
+                EXIT one;
+              END IF;
+            END IF;
+            IF p_head_versions[i] = 0 THEN
+              INSERT INTO ${s}.streams (stream_id, version, last_hash) VALUES (p_streams[i], n, p_hashes[o + n]) ON CONFLICT (stream_id) DO NOTHING;
+            ELSE
+              UPDATE ${s}.streams SET version = p_head_versions[i] + n, last_hash = p_hashes[o + n], updated_at = now()
+              WHERE stream_id = p_streams[i] AND version = p_head_versions[i] AND last_hash = p_head_hashes[i];
+            END IF;
+            IF NOT FOUND THEN
+              SELECT version, last_hash INTO v_version, v_hash FROM ${s}.streams WHERE stream_id = p_streams[i];
+              IF NOT FOUND THEN
+                v_version := 0;
+                v_hash := NULL;
+              END IF;
+              v_results := v_results || jsonb_build_object('status', 'moved', 'version', v_version, 'hash', v_hash);
+              EXIT one;
+            END IF;
+            IF n = 1 THEN
+              INSERT INTO ${s}.events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash, prev_hash)
+              VALUES (p_ids[o + 1]::uuid, p_streams[i], p_head_versions[i] + 1, p_types[o + 1], p_schema_versions[o + 1], p_data[o + 1]::jsonb, p_metadata[o + 1]::jsonb,
+                      p_recorded_at[i]::timestamptz, p_hashes[o + 1], p_prev_hashes[o + 1])
+              RETURNING global_seq INTO v_seq;
+              v_seqs := ARRAY[v_seq];
+            ELSE
+              WITH ins AS (
+                INSERT INTO ${s}.events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash, prev_hash)
+                SELECT u.id::uuid, p_streams[i], p_head_versions[i] + u.n::int, u.t, u.sv, u.d::jsonb, u.m::jsonb, p_recorded_at[i]::timestamptz, u.h, u.p
+                FROM unnest(p_ids[o + 1:o + n], p_types[o + 1:o + n], p_schema_versions[o + 1:o + n], p_data[o + 1:o + n], p_metadata[o + 1:o + n],
+                            p_hashes[o + 1:o + n], p_prev_hashes[o + 1:o + n]) WITH ORDINALITY AS u(id, t, sv, d, m, h, p, n)
+                ORDER BY u.n
+                RETURNING global_seq, stream_version
+              )
+              SELECT array_agg(global_seq ORDER BY stream_version) INTO v_seqs FROM ins;
+            END IF;
+            v_tx := pg_current_xact_id()::text;
+            IF p_command_ids[i] IS NOT NULL THEN
+              v_reply := p_replies[i];
+              FOR k IN 1..n LOOP
+                v_reply := replace(v_reply, p_tokens[o + k], lpad(v_tx, 20, '0') || ':' || lpad(v_seqs[k]::text, 20, '0'));
+              END LOOP;
+              INSERT INTO ${s}.command_outcomes (command_id, request_hash, reply, recorded_at, recorded_ts)
+              VALUES (p_command_ids[i], p_request_hashes[i], v_reply::jsonb, p_recorded_at[i], p_recorded_at[i]::timestamptz)
+              ON CONFLICT (command_id) DO NOTHING;
+              IF NOT FOUND THEN
+                RAISE EXCEPTION 'command id % was kept by a concurrent append', p_command_ids[i] USING ERRCODE = 'CS40D';
+              END IF;
+            END IF;
+            v_results := v_results || jsonb_build_object('status', 'ok', 'tx', v_tx, 'seqs', to_jsonb(v_seqs::text[]));
+          END;
+          o := o + n;
+        END LOOP;
+        RETURN to_jsonb(v_results);
+      END
+      $fn$`;
+
 /** The event store's schema, in order. Never edit a released step: add a new one. */
 export const migrations: readonly Migration[] = [
   {
@@ -328,6 +504,18 @@ export const migrations: readonly Migration[] = [
     name: 'append_events_group: the appends of several callers to distinct streams in one transaction (group commit), a moved head reported per append',
     single: true,
     sql: appendEventsGroupSql,
+  },
+  {
+    version: 6,
+    name: 'append_events (and _group): the outcome looked up, then inserted once with its reply; the head moved by one conditional statement',
+    single: true,
+    sql: appendEventsSqlV6,
+  },
+  {
+    version: 7,
+    name: 'append_events_group: as append_events v6',
+    single: true,
+    sql: appendEventsGroupSqlV6,
   },
 ];
 

@@ -347,6 +347,21 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
   };
   type Queued = AppendArgs & { resolve: (r: AppendCall) => void; reject: (e: unknown) => void };
 
+  /**
+   * The outcome a concurrent append kept under `commandId` after this append looked for it
+   * (SQLSTATE CS40D: that twin inserted it first, on another stream; this append rolled back).
+   */
+  const keptByTwin = async (commandId: string | null): Promise<AppendCall> => {
+    const [kept] =
+      commandId === null
+        ? []
+        : await executor.query<{ request_hash: string; reply: unknown; recorded_at: string }>(
+            `SELECT request_hash, reply, recorded_at FROM ${s}.command_outcomes WHERE command_id = $1`,
+            [commandId],
+          );
+    return kept ? { status: 'kept', requestHash: kept.request_hash, reply: kept.reply, recordedAt: kept.recorded_at } : { status: 'vanished' };
+  };
+
   const callOne = async (a: AppendArgs): Promise<AppendCall> => {
     try {
       const [row] = await executor.query<{ r: AppendCall }>(
@@ -361,6 +376,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
     } catch (e) {
       const moved = movedHead(e);
       if (moved) return moved;
+      if ((e as { code?: unknown })?.code === 'CS40D') return keptByTwin(a.commandId);
       throw e;
     }
   };
@@ -466,8 +482,9 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
 
   /**
    * One round trip per append (two when the head is not known): `append_events` takes the
-   * locks, claims the outcome, checks the head the hash chain was prepared against, inserts,
-   * moves the head and keeps the reply, all in the statement's own transaction. Under load,
+   * locks, looks for a kept outcome, moves the head only if it is the one the hash chain was
+   * prepared against, inserts, and keeps the outcome with its reply, all in the statement's own
+   * transaction. Under load,
    * appends that wait for a free call go together through `append_events_group` (see
    * `groupCommit`); the store notifies other processes after commit.
    */
