@@ -139,7 +139,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
    */
   const NOTIFY_EVERY_MS = 5;
   let notifying: Promise<void> | undefined;
-  let notifyTimer: ReturnType<typeof setTimeout> | undefined;
+  let notifyTimer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | undefined;
   let notifyPending = false;
   let lastNotify = Number.NEGATIVE_INFINITY;
   const sendNotify = (): void => {
@@ -163,12 +163,11 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
       notifyPending = true;
       return;
     }
-    const wait = lastNotify + NOTIFY_EVERY_MS - performance.now();
-    if (wait <= 0) sendNotify();
-    else {
-      notifyTimer = setTimeout(sendNotify, wait);
-      notifyTimer.unref?.();
-    }
+    // At the earliest after the current callbacks: the caller's reply (e.g. a command's, over
+    // NATS) goes out before this statement's socket write.
+    const wait = Math.max(0, lastNotify + NOTIFY_EVERY_MS - performance.now());
+    notifyTimer = wait === 0 ? setImmediate(sendNotify) : setTimeout(sendNotify, wait);
+    notifyTimer.unref?.();
   };
   const open = (): void => {
     if (closed) throw new EventStoreError('unavailable', 'the event store is closed');
@@ -760,7 +759,10 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
       closed = true;
       if (running > 0 || queue.length > 0) await new Promise<void>((r) => drainWaiters.push(r));
       for (const w of wakers) w();
-      if (notifyTimer) clearTimeout(notifyTimer);
+      if (notifyTimer) {
+        clearTimeout(notifyTimer as ReturnType<typeof setTimeout>);
+        clearImmediate(notifyTimer as ReturnType<typeof setImmediate>);
+      }
       await notifying;
       await stopListening();
       await executor.close();
