@@ -90,7 +90,7 @@ ${report.findings.length === 0 ? 'Every goal was met.' : report.findings.map((f)
   the PostgreSQL store with 20 connections and its default group commit, as services/command-handler wires it.
 - Appends: \`store.append\` of one event to a new stream (sequential; 32 in flight on a pool of 32)
   and of 100 events to a new stream, the same event bytes as the raw rows. The store's default
-  group commit is on: at most 4 append calls at once, appends arriving meanwhile share one
+  group commit is on: at most 2 append calls at once, appends arriving meanwhile share one
   transaction, each resolved only after its commit (docs/event-store.md); sequentially every
   append is its own call.
 - History: the simulator's commands decided by the domain's deciders (with the cross-aggregate

@@ -20,7 +20,7 @@ const Env = z
      * Group commit (EVENT_STORE=postgres): at most this many append calls at once; appends that
      * arrive meanwhile go together in one transaction. 0 sends every append on its own.
      */
-    APPEND_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(1000).default(4),
+    APPEND_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(1000).default(2),
     /** Streams whose latest state the handler keeps to decide without loading (0: load every command first). */
     STATE_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
     /** Decide a command on a stream the handler keeps no state of as on a new stream (no load; a conflict reloads). */

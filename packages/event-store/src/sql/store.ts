@@ -28,7 +28,7 @@ export type SqlEventStoreOptions = {
   clock?: () => Date;
   /**
    * Group commit of concurrent appends (default on). At most `maxInFlight` append calls run
-   * at once (default 4 on PostgreSQL, 1 on PGlite's single connection); appends that arrive
+   * at once (default 2 on PostgreSQL, 1 on PGlite's single connection); appends that arrive
    * meanwhile wait and go together in the next call, one transaction for up to `maxAppends`
    * appends to distinct streams (default 64) and `maxEvents` events (default 2,000). An
    * append alone is sent at once, as before. Each append still gets its own result: a stale
@@ -418,7 +418,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
   };
 
   const group = options.groupCommit === false ? undefined : options.groupCommit ?? {};
-  const maxInFlight = Math.max(1, group?.maxInFlight ?? (executor.dialect === 'pglite' ? 1 : 4));
+  const maxInFlight = Math.max(1, group?.maxInFlight ?? (executor.dialect === 'pglite' ? 1 : 2));
   const maxAppends = Math.max(1, group?.maxAppends ?? 64);
   const maxEvents = Math.max(1, group?.maxEvents ?? 2000);
   const queue: Queued[] = [];
