@@ -115,6 +115,24 @@ export const holdsLease = async (trx: Kysely<RuntimeDatabase>, lease: Lease): Pr
 };
 
 /**
+ * Inside a settle helper's transaction (while the settle's fenced transaction holds the lease
+ * row FOR UPDATE, so this reads it without a lock): whether `lease` still names the holder
+ * (owner and epoch). Expiry is not checked: the leader's renewals wait behind its own lock.
+ *
+ * @example
+ * if (!(await namesHolder(trx, lease))) throw new ProjectionError('fenced', '...');
+ */
+export const namesHolder = async (trx: Kysely<RuntimeDatabase>, lease: Lease): Promise<boolean> => {
+  const row = await trx
+    .selectFrom(table)
+    .select(['owner', 'epoch'])
+    .where('name', '=', lease.name)
+    .where('version', '=', lease.version)
+    .executeTakeFirst();
+  return row !== undefined && row.owner === lease.owner && Number(row.epoch) === lease.epoch;
+};
+
+/**
  * The current holder of a projection version's lease, if any (expired or not).
  *
  * @example

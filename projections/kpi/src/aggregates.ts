@@ -250,3 +250,106 @@ export const recomputeAggregates = async (db: Kysely<any>, schema: string): Prom
   await sql.raw(durationTotalsUpsert(s, `${s}.duration_fact_rows`, '')).execute(db);
   await sql.raw(`ANALYZE ${s}.indicator_fact_rows, ${s}.duration_fact_rows, ${s}.indicator_totals, ${s}.duration_totals, ${s}.survey_days`).execute(db);
 };
+
+/** A settle helper (see the runtime's `SettleContext.helper`): `body` in a transaction of its own, committed when it returns. */
+export type SettleHelper = <T>(body: (ctx: { trx: Kysely<any> }) => Promise<T>) => Promise<T>;
+
+/**
+ * Runs `tasks` (each in a helper transaction of its own) on up to `width` helpers at once,
+ * in the order given (longest first balances best); waits for every started task, then
+ * throws the first failure (no task is left running behind a failed settle).
+ */
+const onHelpers = async (helper: SettleHelper, width: number, tasks: readonly ((db: Kysely<any>) => Promise<void>)[]): Promise<void> => {
+  let next = 0;
+  const failures: unknown[] = [];
+  const worker = async () => {
+    while (next < tasks.length && failures.length === 0) {
+      const task = tasks[next++]!;
+      try {
+        await helper(async ({ trx }) => {
+          await sql`SET LOCAL jit = off`.execute(trx);
+          await sql`SET LOCAL work_mem = '128MB'`.execute(trx);
+          await task(trx);
+        });
+      } catch (e) {
+        failures.push(e);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, tasks.length)) }, worker));
+  if (failures.length > 0) throw failures[0];
+};
+
+/** The table an index definition (`CREATE INDEX name ON schema.table ...`) is on. */
+const tableOf = (definition: string): string | undefined => /\sON\s+(?:ONLY\s+)?(?:"?[\w]+"?\.)?"?(\w+)"?\s/i.exec(definition)?.[1];
+
+const ifNotExists = (definition: string) => definition.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS ');
+
+/** The partition filter of the fact rows' source: `n` parts by a hash of the subject id. */
+const partOf = (n: number, k: number) => sql`(hashtext(f.source_id)::bigint & 2147483647) % ${sql.lit(n)} = ${sql.lit(k)}`;
+
+/**
+ * `recomputeAggregates` split across up to `width` backends, for a rebuild's settle: the same
+ * rows, computed in helper transactions (see the runtime's `SettleContext.helper`) that commit
+ * one by one while `db` (the settle's fenced transaction) waits:
+ * 1. the replayed tables' deferred indexes and their statistics, one table per task;
+ * 2. one task empties the fact rows, totals and survey days (and writes the survey days),
+ *    and drops the fact rows' secondary indexes, keeping their definitions in
+ *    `totals_state.deferred_indexes` in the same transaction;
+ * 3. the fact rows, in `2 * width` parts by a hash of the subject (indicator and duration rows
+ *    separately);
+ * 4. the fact rows' indexes, the indicator totals and the duration totals, then statistics.
+ * The caller clears `totals_state.deferred` (and the index definitions) last, in `db`: until
+ * then any settle (this one or `recomputeAggregates`, e.g. in `promote`) redoes it all from
+ * step 1, whatever an interrupted one committed. `db` must hold `totals_state` FOR KEY SHARE
+ * (keeps any other recompute out, lets the helpers update that row) and the settings FOR SHARE.
+ *
+ * @example
+ * await recomputeAggregatesSplit(trx, 'kpi_v2', ctx.helper, 2);
+ */
+export const recomputeAggregatesSplit = async (db: Kysely<any>, schema: string, helper: SettleHelper, width: number): Promise<void> => {
+  const s = safeIdentifier(schema);
+  const stored = await sql<{ d: string[] }>`SELECT deferred_indexes AS d FROM ${sql.raw(s)}.totals_state WHERE id`.execute(db);
+  const deferred = stored.rows[0]?.d ?? [];
+  // 1. Largest tables first.
+  const sizes = await sql<{ t: string }>`SELECT c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ${s} AND c.relname IN (${sql.join(factTables)}) ORDER BY pg_relation_size(c.oid) DESC, c.relname`.execute(db);
+  await onHelpers(
+    helper,
+    width,
+    sizes.rows.map(({ t }) => async (h) => {
+      for (const d of deferred) if (tableOf(d) === t) await sql.raw(ifNotExists(d)).execute(h);
+      await sql.raw(`ANALYZE ${s}.${t}`).execute(h);
+    }),
+  );
+  // 2.
+  await onHelpers(helper, 1, [
+    async (h) => {
+      await sql.raw(`TRUNCATE ${s}.indicator_fact_rows, ${s}.duration_fact_rows, ${s}.indicator_totals, ${s}.duration_totals, ${s}.survey_days`).execute(h);
+      await sql.raw(insertSurveyDays(s)).execute(h);
+      const indexes = await secondaryIndexes(h, s, factRowTables);
+      for (const i of indexes) await sql.raw(`DROP INDEX ${s}.${safeIdentifier(i.name)}`).execute(h);
+      const fresh = indexes.map((i) => i.definition).filter((d) => !deferred.includes(d));
+      if (fresh.length > 0) await sql`UPDATE ${sql.raw(s)}.totals_state SET deferred_indexes = deferred_indexes || ${JSON.stringify(fresh)}::jsonb WHERE id`.execute(h);
+    },
+  ]);
+  // 3. Indicator parts first (the larger ones).
+  const parts = Math.max(1, 2 * width);
+  const range = Array.from({ length: parts }, (_, k) => k);
+  await onHelpers(helper, width, [
+    ...range.map((k) => async (h: Kysely<any>) => void (await insertIndicatorRows(s, partOf(parts, k)).execute(h))),
+    ...range.map((k) => async (h: Kysely<any>) => void (await insertDurationRows(s, partOf(parts, k)).execute(h))),
+  ]);
+  // 4.
+  const rowIndexes = (await sql<{ d: string[] }>`SELECT deferred_indexes AS d FROM ${sql.raw(s)}.totals_state WHERE id`.execute(db)).rows[0]?.d ?? [];
+  await onHelpers(helper, width, [
+    async (h) => void (await sql.raw(indicatorTotalsUpsert(s, `${s}.indicator_fact_rows`, '')).execute(h)),
+    ...rowIndexes.filter((d) => (factRowTables as readonly string[]).includes(tableOf(d) ?? '')).map((d) => async (h: Kysely<any>) => void (await sql.raw(ifNotExists(d)).execute(h))),
+    async (h) => void (await sql.raw(durationTotalsUpsert(s, `${s}.duration_fact_rows`, '')).execute(h)),
+  ]);
+  await onHelpers(
+    helper,
+    width,
+    ['indicator_fact_rows', 'duration_fact_rows', 'indicator_totals', 'duration_totals', 'survey_days'].map((t) => async (h) => void (await sql.raw(`ANALYZE ${s}.${t}`).execute(h))),
+  );
+};
