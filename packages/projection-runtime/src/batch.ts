@@ -29,8 +29,8 @@ const fencedTransaction = async <T>(
   body: (trx: Transaction<RuntimeDatabase>) => Promise<T>,
 ): Promise<T> =>
   db.transaction().execute(async (trx) => {
-    if (!(await holdsLease(trx, lease))) throw fenced(lease, 'the lease is no longer held');
-    await sql.raw(`SET LOCAL search_path TO ${schema}, public`).execute(trx);
+    // One round trip: the lease row locked and checked (as `holdsLease`), and the search_path set.
+    if (!(await holdsLease(trx, lease, `${schema}, public`))) throw fenced(lease, 'the lease is no longer held');
     const started = performance.now();
     const result = await body(trx);
     if (performance.now() - started >= LONG_TRANSACTION_MS) await extendHeldLease(trx, lease);

@@ -298,7 +298,9 @@ const partOf = (n: number, k: number) => sql`(hashtext(f.source_id)::bigint & 21
  *    `totals_state.deferred_indexes` in the same transaction;
  * 3. the fact rows, in `2 * width` parts by a hash of the subject (indicator and duration rows
  *    separately);
- * 4. the fact rows' indexes, the indicator totals and the duration totals, then statistics.
+ * 4. the fact rows' statistics and indexes; then the indicator and the duration totals, each
+ *    in up to `width` parts by indicator / metric (disjoint totals rows, balanced by the
+ *    statistics just taken); then the totals' statistics.
  * The caller clears `totals_state.deferred` (and the index definitions) last, in `db`: until
  * then any settle (this one or `recomputeAggregates`, e.g. in `promote`) redoes it all from
  * step 1, whatever an interrupted one committed. `db` must hold `totals_state` FOR KEY SHARE
@@ -340,16 +342,52 @@ export const recomputeAggregatesSplit = async (db: Kysely<any>, schema: string, 
     ...range.map((k) => async (h: Kysely<any>) => void (await insertIndicatorRows(s, partOf(parts, k)).execute(h))),
     ...range.map((k) => async (h: Kysely<any>) => void (await insertDurationRows(s, partOf(parts, k)).execute(h))),
   ]);
-  // 4.
+  // 4. Statistics of the fact rows first: they tell how the totals split by indicator.
   const rowIndexes = (await sql<{ d: string[] }>`SELECT deferred_indexes AS d FROM ${sql.raw(s)}.totals_state WHERE id`.execute(db)).rows[0]?.d ?? [];
   await onHelpers(helper, width, [
-    async (h) => void (await sql.raw(indicatorTotalsUpsert(s, `${s}.indicator_fact_rows`, '')).execute(h)),
+    ...factRowTables.map((t) => async (h: Kysely<any>) => void (await sql.raw(`ANALYZE ${s}.${t}`).execute(h))),
     ...rowIndexes.filter((d) => (factRowTables as readonly string[]).includes(tableOf(d) ?? '')).map((d) => async (h: Kysely<any>) => void (await sql.raw(ifNotExists(d)).execute(h))),
-    async (h) => void (await sql.raw(durationTotalsUpsert(s, `${s}.duration_fact_rows`, '')).execute(h)),
   ]);
-  await onHelpers(
-    helper,
-    width,
-    ['indicator_fact_rows', 'duration_fact_rows', 'indicator_totals', 'duration_totals', 'survey_days'].map((t) => async (h) => void (await sql.raw(`ANALYZE ${s}.${t}`).execute(h))),
+  const indicatorParts = await totalsParts(db, s, 'indicator_fact_rows', 'indicator', width);
+  const metricParts = await totalsParts(db, s, 'duration_fact_rows', 'metric', width);
+  await onHelpers(helper, width, [
+    ...indicatorParts.map((part) => async (h: Kysely<any>) => void (await sql.raw(indicatorTotalsUpsert(s, factRowsWhere(s, 'indicator_fact_rows', part), '')).execute(h))),
+    ...metricParts.map((part) => async (h: Kysely<any>) => void (await sql.raw(durationTotalsUpsert(s, factRowsWhere(s, 'duration_fact_rows', part), '')).execute(h))),
+  ]);
+  await onHelpers(helper, width, ['indicator_totals', 'duration_totals', 'survey_days'].map((t) => async (h) => void (await sql.raw(`ANALYZE ${s}.${t}`).execute(h))));
+};
+
+/** The fact rows of `table` that `filter` keeps (every row when null), as a FROM item. */
+const factRowsWhere = (s: string, table: string, filter: string | null): string =>
+  filter === null ? `${s}.${table}` : `(SELECT * FROM ${s}.${table} WHERE ${filter}) AS part`;
+
+const textList = (values: readonly string[]) => `ARRAY[${values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ')}]::text[]`;
+
+/**
+ * Splits the fact rows of `table` by `column` (indicator, metric) into at most `width` parts
+ * of about the same number of rows, as filters: the totals of two parts are disjoint rows.
+ * By the column's statistics (most common values and their frequencies; the last part also
+ * takes every value they do not list). One part (null: every row) without usable statistics.
+ */
+const totalsParts = async (db: Kysely<any>, s: string, table: string, column: string, width: number): Promise<(string | null)[]> => {
+  if (width <= 1) return [null];
+  const r = await sql<{ vals: string[] | null; freqs: number[] | null }>`SELECT most_common_vals::text::text[] AS vals, most_common_freqs AS freqs FROM pg_stats
+    WHERE schemaname = ${s} AND tablename = ${table} AND attname = ${column}`.execute(db);
+  const values = r.rows[0]?.vals ?? [];
+  const freqs = r.rows[0]?.freqs ?? [];
+  if (values.length < 2 || values.length !== freqs.length) return [null];
+  // Largest first, each to the lightest part; the last part starts with the unlisted rows.
+  const parts = Array.from({ length: Math.min(width, values.length) }, () => ({ values: [] as string[], weight: 0 }));
+  parts[parts.length - 1]!.weight = Math.max(0, 1 - freqs.reduce((a, b) => a + b, 0));
+  for (const i of values.map((_, k) => k).sort((a, b) => freqs[b]! - freqs[a]!)) {
+    const lightest = parts.reduce((a, b) => (b.weight < a.weight ? b : a));
+    lightest.values.push(values[i]!);
+    lightest.weight += freqs[i]!;
+  }
+  const c = safeIdentifier(column);
+  return parts.map((p, k) =>
+    k === parts.length - 1
+      ? `(${c} = ANY (${textList(p.values)}) OR NOT (${c} = ANY (${textList(values)})))`
+      : `${c} = ANY (${textList(p.values)})`,
   );
 };

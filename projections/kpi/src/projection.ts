@@ -88,10 +88,19 @@ export const settleKpiTotals = async (db: Kysely<any>, schema: string, split?: {
  * await db.transaction().execute((trx) => handleKpiEvents(trx, 'kpi_v2', events));
  */
 export const handleKpiEvents = async (db: Kysely<any>, schema: string, events: readonly KpiEvent[], options: { replaying?: boolean } = {}): Promise<void> => {
+  const s = safeIdentifier(schema);
   // Serialises with setKpiSettings (which recomputes every total under FOR UPDATE of this row):
   // a batch sees either the old settings and its totals get recomputed, or the new ones.
-  await sql`SELECT id FROM kpi_config.settings WHERE id FOR SHARE`.execute(db);
-  const s = safeIdentifier(schema);
+  // Replaying, the same statement (one round trip) also makes the commit not wait for its WAL
+  // flush (see below) and locks and reads totals_state, after the settings as every path does.
+  const replayState = options.replaying
+    ? (
+        await sql<{ deferred: boolean }>`WITH settings AS MATERIALIZED (SELECT id FROM kpi_config.settings WHERE id FOR SHARE)
+          SELECT set_config('synchronous_commit', 'off', true) AS synchronous_commit,
+            (SELECT deferred FROM ${sql.raw(s)}.totals_state WHERE id FOR UPDATE) AS deferred
+          FROM settings`.execute(db)
+      ).rows[0]
+    : (await sql`SELECT id FROM kpi_config.settings WHERE id FOR SHARE`.execute(db), undefined);
   const scoped = db.withSchema(s) as Kysely<KpiDatabase>;
   const touched = noneTouched();
   const surveys = new Set<string>();
@@ -115,10 +124,10 @@ export const handleKpiEvents = async (db: Kysely<any>, schema: string, events: r
     // crash may lose the last few committed batches, each whole with its checkpoint (one
     // transaction), so the rebuild re-applies them from the checkpoint that survived; nobody
     // reads a version that is not serving yet. (The serving version's batches stay durable.)
-    await sql`SET LOCAL synchronous_commit = off`.execute(db);
+    // (synchronous_commit = off for this transaction: set above.)
     // The first replaying batch defers the totals and the fact tables' secondary indexes
     // (the recompute creates both once); later ones find them deferred.
-    if (!(await deferredTotals(db, s))) {
+    if (!(replayState?.deferred ?? false)) {
       await deferFactIndexes(db, s);
       await sql`UPDATE ${sql.raw(s)}.totals_state SET deferred = true, deferred_since = now() WHERE id`.execute(db);
     }

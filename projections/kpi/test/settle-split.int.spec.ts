@@ -68,6 +68,10 @@ describe('split settle', () => {
         expect(await tableContents(t.db, SCHEMA)).toEqual(live);
         expect(await indexes(SCHEMA)).toEqual(await indexes('kpi_fresh'));
         expect(await state()).toEqual({ deferred: false, n: 0 });
+        // The totals were split by indicator (the statistics list the indicators' frequencies).
+        const mcv = await sql<{ n: number }>`SELECT cardinality(most_common_vals::text::text[]) AS n FROM pg_stats
+          WHERE schemaname = ${SCHEMA} AND tablename = 'indicator_fact_rows' AND attname = 'indicator'`.execute(t.db);
+        expect(mcv.rows[0]?.n ?? 0).toBeGreaterThan(1);
         // Settled: the next settle is a no-op that runs no helper.
         const again = realHelper(t.db);
         expect(await settle({ helper: again.helper, helpers: width })).toBe(false);
