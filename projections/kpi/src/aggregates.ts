@@ -1,6 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { safeIdentifier } from '@cs/read-model';
-import { dimensionsOf, localDay, periodsOfDay } from './fact-sql.ts';
+import { dimensionsOf, durationSourceView, indicatorSourceView, localDay, periodsOfDay } from './fact-sql.ts';
 import type { KpiEvent } from './event-data.ts';
 
 // The aggregate tables the analytics views read: per (indicator, period, dimension) the
@@ -126,6 +126,31 @@ const insertDurationRows = (s: string, filter: RawBuilder<unknown>) => sql`INSER
         f.standard_column, f.region, f.category, f.fact_at, ${sql.raw(localDay('f.fact_at'))}, f.hours
       FROM ${sql.raw(`${s}.duration_fact_source`)} f WHERE ${filter}`;
 
+/** The query of a `CREATE VIEW ... AS <query>` statement, reading the order dimensions from `od` instead of the `order_dim` view. */
+const overOrderDims = (s: string, createView: string): string =>
+  createView.replace(/^CREATE VIEW \S+ AS\s*/, '').replace(new RegExp(`${s}\\.order_dim\\b`, 'g'), 'od');
+
+/**
+ * ONE statement inserting every fact row (indicator and duration) of the recompute, or of the
+ * part `part` (k of n, by a hash of the subject id) of them: the same queries as the fact-source
+ * views (built from the same text, fact-sql.ts), but each order's dimensions and derived flags
+ * (customer attributes at the order's time, later damage, the largest tracking gap) computed
+ * once, in a materialized CTE, instead of once per view branch that reads them (the orders'
+ * indicators, the order lines' and the durations: three times).
+ */
+const insertFactRows = (s: string, part: { n: number; k: number } | null): string => {
+  const keep = (column: string) => (part === null ? 'true' : partOf(column, part.n, part.k));
+  return `WITH od AS MATERIALIZED (SELECT * FROM ${s}.order_dim o WHERE ${keep('o.order_id')}),
+  indicators AS (INSERT INTO ${s}.indicator_fact_rows (${indicatorCols})
+    SELECT f.source_kind, f.source_id, f.indicator, f.subject_kind, f.subject_id, f.customer_id, f.classification,
+      f.standard_column, f.region, f.fact_at, ${localDay('f.fact_at')}, f.numerator, f.denominator
+    FROM (${overOrderDims(s, indicatorSourceView(s))}) f WHERE ${keep('f.source_id')})
+  INSERT INTO ${s}.duration_fact_rows (${durationCols})
+    SELECT f.source_kind, f.source_id, f.metric, f.subject_kind, f.subject_id, f.customer_id, f.classification,
+      f.standard_column, f.region, f.category, f.fact_at, ${localDay('f.fact_at')}, f.hours
+    FROM (${overOrderDims(s, durationSourceView(s))}) f WHERE ${keep('f.source_id')}`;
+};
+
 /** Computes the selected facts again from the fact tables, stores them and adds them to the totals. */
 const add = async (db: Kysely<any>, s: string, filter: RawBuilder<unknown>) => {
   await sql`WITH added AS (${insertIndicatorRows(s, filter)} RETURNING *)
@@ -243,8 +268,7 @@ export const recomputeAggregates = async (db: Kysely<any>, schema: string): Prom
   // The secondary indexes of the fact-row tables, as the migrations created them.
   const indexes = await secondaryIndexes(db, s, factRowTables);
   for (const i of indexes) await sql.raw(`DROP INDEX ${s}.${safeIdentifier(i.name)}`).execute(db);
-  await insertIndicatorRows(s, sql`true`).execute(db);
-  await insertDurationRows(s, sql`true`).execute(db);
+  await sql.raw(insertFactRows(s, null)).execute(db);
   for (const i of indexes) await sql.raw(i.definition).execute(db);
   await sql.raw(indicatorTotalsUpsert(s, `${s}.indicator_fact_rows`, '')).execute(db);
   await sql.raw(durationTotalsUpsert(s, `${s}.duration_fact_rows`, '')).execute(db);
@@ -286,7 +310,7 @@ const tableOf = (definition: string): string | undefined => /\sON\s+(?:ONLY\s+)?
 const ifNotExists = (definition: string) => definition.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS ');
 
 /** The partition filter of the fact rows' source: `n` parts by a hash of the subject id. */
-const partOf = (n: number, k: number) => sql`(hashtext(f.source_id)::bigint & 2147483647) % ${sql.lit(n)} = ${sql.lit(k)}`;
+const partOf = (column: string, n: number, k: number) => `(hashtext(${column})::bigint & 2147483647) % ${Math.floor(n)} = ${Math.floor(k)}`;
 
 /**
  * `recomputeAggregates` split across up to `width` backends, for a rebuild's settle: the same
@@ -296,8 +320,8 @@ const partOf = (n: number, k: number) => sql`(hashtext(f.source_id)::bigint & 21
  * 2. one task empties the fact rows, totals and survey days (and writes the survey days),
  *    and drops the fact rows' secondary indexes, keeping their definitions in
  *    `totals_state.deferred_indexes` in the same transaction;
- * 3. the fact rows, in `2 * width` parts by a hash of the subject (indicator and duration rows
- *    separately);
+ * 3. the fact rows, in `2 * width` parts by a hash of the subject (one statement per part for
+ *    the indicator and the duration rows, see `insertFactRows`);
  * 4. the fact rows' statistics and indexes; then the indicator and the duration totals, each
  *    in up to `width` parts by indicator / metric (disjoint totals rows, balanced by the
  *    statistics just taken); then the totals' statistics.
@@ -335,13 +359,10 @@ export const recomputeAggregatesSplit = async (db: Kysely<any>, schema: string, 
       if (fresh.length > 0) await sql`UPDATE ${sql.raw(s)}.totals_state SET deferred_indexes = deferred_indexes || ${JSON.stringify(fresh)}::jsonb WHERE id`.execute(h);
     },
   ]);
-  // 3. Indicator parts first (the larger ones).
+  // 3.
   const parts = Math.max(1, 2 * width);
   const range = Array.from({ length: parts }, (_, k) => k);
-  await onHelpers(helper, width, [
-    ...range.map((k) => async (h: Kysely<any>) => void (await insertIndicatorRows(s, partOf(parts, k)).execute(h))),
-    ...range.map((k) => async (h: Kysely<any>) => void (await insertDurationRows(s, partOf(parts, k)).execute(h))),
-  ]);
+  await onHelpers(helper, width, range.map((k) => async (h: Kysely<any>) => void (await sql.raw(insertFactRows(s, { n: parts, k })).execute(h))));
   // 4. Statistics of the fact rows first: they tell how the totals split by indicator.
   const rowIndexes = (await sql<{ d: string[] }>`SELECT deferred_indexes AS d FROM ${sql.raw(s)}.totals_state WHERE id`.execute(db)).rows[0]?.d ?? [];
   await onHelpers(helper, width, [
