@@ -2,8 +2,8 @@ import type { Position, RecordedEvent } from '@cs/event-store';
 import type { RuntimeDatabase } from '@cs/read-model';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { describeError, ProjectionError } from './errors.ts';
-import { extendHeldLease, holdsLease, type Lease } from './lease.ts';
-import { type Projection, schemaOf } from './projection.ts';
+import { extendHeldLease, holdsLease, type Lease, namesHolder } from './lease.ts';
+import { type HelperContext, type Projection, type SettleContext, schemaOf } from './projection.ts';
 
 const status = 'projection_runtime.projection_status' as const;
 
@@ -29,8 +29,8 @@ const fencedTransaction = async <T>(
   body: (trx: Transaction<RuntimeDatabase>) => Promise<T>,
 ): Promise<T> =>
   db.transaction().execute(async (trx) => {
-    if (!(await holdsLease(trx, lease))) throw fenced(lease, 'the lease is no longer held');
-    await sql.raw(`SET LOCAL search_path TO ${schema}, public`).execute(trx);
+    // One round trip: the lease row locked and checked (as `holdsLease`), and the search_path set.
+    if (!(await holdsLease(trx, lease, `${schema}, public`))) throw fenced(lease, 'the lease is no longer held');
     const started = performance.now();
     const result = await body(trx);
     if (performance.now() - started >= LONG_TRANSACTION_MS) await extendHeldLease(trx, lease);
@@ -98,29 +98,54 @@ export const applyBatch = async (
 
 /**
  * Runs the projection's `settle` (if any) in one fenced transaction: what `handle` deferred
- * while replaying is completed before anyone reads the version as caught up.
+ * while replaying is completed before anyone reads the version as caught up. With `helpers`
+ * > 0 the settle may run up to that many helper transactions at once on other connections
+ * of the pool (see `SettleContext.helper`); the pool must have room for them besides the
+ * settle's own connection and the lease renewal's.
  *
  * @example
- * await settleBatch(db, { projection, lease });
+ * await settleBatch(db, { projection, lease, helpers: 2 });
  */
-export const settleBatch = async (db: Kysely<RuntimeDatabase>, args: { projection: Projection; lease: Lease }): Promise<void> => {
+export const settleBatch = async (db: Kysely<RuntimeDatabase>, args: { projection: Projection; lease: Lease; helpers?: number }): Promise<void> => {
   const { projection, lease } = args;
   if (!projection.settle) return;
-  await fencedTransaction(db, lease, schemaOf(projection), (trx) => runSettle(trx, projection, 'settle'));
+  const schema = schemaOf(projection);
+  const helpers = Math.max(0, Math.floor(args.helpers ?? 0));
+  const helper = <T>(body: (ctx: HelperContext) => Promise<T>): Promise<T> =>
+    db.transaction().execute(async (trx) => {
+      await sql.raw(`SET LOCAL search_path TO ${schema}, public`).execute(trx);
+      const result = await body({ db: trx.withSchema(schema) as Transaction<any>, trx });
+      // The settle's transaction holds the lease row: it names us unless the settle is gone.
+      if (!(await namesHolder(trx, lease))) throw fenced(lease, 'the lease changed hands during the settle');
+      return result;
+    });
+  await fencedTransaction(db, lease, schema, (trx) => runSettle(trx, projection, 'settle', helpers > 0 ? { helper, helpers } : undefined));
 };
 
 /**
  * Runs the projection's `settle` (if any) inside `trx`; its failure is `handler_failed`,
- * `when` naming where it ran.
+ * `when` naming where it ran. `helpers`: see `settleBatch` (none inside `promote`).
  *
  * @example
  * await runSettle(trx, projection, 'settle before promotion');
  */
-export const runSettle = async (trx: Transaction<any>, projection: Projection, when: string): Promise<void> => {
+export const runSettle = async (
+  trx: Transaction<any>,
+  projection: Projection,
+  when: string,
+  helpers?: Pick<SettleContext, 'helper' | 'helpers'>,
+): Promise<void> => {
   if (!projection.settle) return;
   const schema = schemaOf(projection);
   try {
-    await projection.settle({ db: trx.withSchema(schema) as Transaction<any>, trx, schema, name: projection.name, version: projection.version });
+    await projection.settle({
+      db: trx.withSchema(schema) as Transaction<any>,
+      trx,
+      schema,
+      name: projection.name,
+      version: projection.version,
+      ...(helpers?.helper ? { helper: helpers.helper, helpers: helpers.helpers } : { helpers: 0 }),
+    });
   } catch (e) {
     throw new ProjectionError('handler_failed', `${projection.name} v${projection.version}: ${when}: ${describeError(e)}`, { schema }, { cause: e });
   }

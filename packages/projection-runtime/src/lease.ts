@@ -98,20 +98,40 @@ export const extendHeldLease = async (trx: Kysely<RuntimeDatabase>, lease: Lease
 /**
  * Inside a transaction: locks the lease row (`FOR UPDATE`) and tells whether `lease` is still
  * the valid one (same owner and epoch, not expired by the database clock). Holding the row
- * lock until commit keeps anyone from taking the lease over mid-transaction.
+ * lock until commit keeps anyone from taking the lease over mid-transaction. `searchPath`:
+ * also sets the transaction's search_path (SET LOCAL) in the same statement.
  *
  * @example
  * if (!(await holdsLease(trx, lease))) throw new ProjectionError('fenced', '...');
  */
-export const holdsLease = async (trx: Kysely<RuntimeDatabase>, lease: Lease): Promise<boolean> => {
+export const holdsLease = async (trx: Kysely<RuntimeDatabase>, lease: Lease, searchPath?: string): Promise<boolean> => {
   const row = await trx
     .selectFrom(table)
     .select(['owner', 'epoch', sql<boolean>`expires_at > now()`.as('valid')])
+    .$if(searchPath !== undefined, (q) => q.select(sql<string>`set_config('search_path', ${searchPath ?? ''}, true)`.as('search_path')))
     .where('name', '=', lease.name)
     .where('version', '=', lease.version)
     .forUpdate()
     .executeTakeFirst();
   return row !== undefined && row.owner === lease.owner && Number(row.epoch) === lease.epoch && row.valid;
+};
+
+/**
+ * Inside a settle helper's transaction (while the settle's fenced transaction holds the lease
+ * row FOR UPDATE, so this reads it without a lock): whether `lease` still names the holder
+ * (owner and epoch). Expiry is not checked: the leader's renewals wait behind its own lock.
+ *
+ * @example
+ * if (!(await namesHolder(trx, lease))) throw new ProjectionError('fenced', '...');
+ */
+export const namesHolder = async (trx: Kysely<RuntimeDatabase>, lease: Lease): Promise<boolean> => {
+  const row = await trx
+    .selectFrom(table)
+    .select(['owner', 'epoch'])
+    .where('name', '=', lease.name)
+    .where('version', '=', lease.version)
+    .executeTakeFirst();
+  return row !== undefined && row.owner === lease.owner && Number(row.epoch) === lease.epoch;
 };
 
 /**

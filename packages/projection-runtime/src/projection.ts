@@ -22,8 +22,26 @@ export type ProjectionContext<DB = any> = {
   replaying: boolean;
 };
 
+/** What a settle helper's `body` gets: its own transaction, scoped (`db`) and unscoped (`trx`). */
+export type HelperContext<DB = any> = { db: Transaction<DB>; trx: Transaction<any> };
+
 /** What `settle` gets: the transaction and where the version's tables are. */
-export type SettleContext = Omit<ProjectionContext, 'replaying'>;
+export type SettleContext = Omit<ProjectionContext, 'replaying'> & {
+  /**
+   * Present when the runtime settles a version on its own (not inside `promote`'s switch-over
+   * transaction) with `settleHelpers` > 0: runs `body` in a transaction of its own on another
+   * connection of the pool, committed when `body` returns, while the settle's fenced
+   * transaction stays open. That transaction's lock on the lease row keeps anyone from taking
+   * the lease over meanwhile, and the helper checks before it commits that the lease is still
+   * this leader's (owner and epoch), so its work is fenced like the settle's. Its commit is
+   * visible before the settle commits and STAYS if the settle fails afterwards: use helpers
+   * only for work no reader sees (a version not serving yet) and that the settle redoes from
+   * a flag it clears last, in its own transaction. Up to `helpers` at once (one backend each).
+   */
+  helper?: <T>(body: (ctx: HelperContext) => Promise<T>) => Promise<T>;
+  /** How many helpers may run at once (0 when `helper` is absent). */
+  helpers: number;
+};
 
 /** An analysts' view in schema `analytics`: `select` is the view's query over the version's schema. */
 export type ViewDefinition = { name: string; select: string };
@@ -41,10 +59,13 @@ export type Projection<DB = any> = {
   migrations: ProjectionMigrations;
   handle: (events: readonly RecordedEvent[], ctx: ProjectionContext<DB>) => Promise<void>;
   /**
-   * Optional: completes what `handle` deferred while `replaying`, in one fenced transaction.
-   * The runtime calls it when the version has read to the end of the store after replaying,
-   * and `promote` calls it (inside the switch-over transaction) before the views switch, so
-   * the views never serve deferred work. Must be idempotent and cheap when nothing is deferred.
+   * Optional: completes what `handle` deferred while `replaying`, in one fenced transaction
+   * (which may hand work to `helper` transactions on other backends, see `SettleContext`).
+   * The runtime calls it when the version stops replaying (it has read to the end of the
+   * store, or reads a page that is not full), before it applies the next batch, and `promote`
+   * calls it (inside the switch-over transaction, without helpers) before the views switch,
+   * so the views never serve deferred work. Must be idempotent and cheap when nothing is
+   * deferred, and redo from the start whatever an interrupted settle's helpers committed.
    */
   settle?: (ctx: SettleContext) => Promise<void>;
   views?: (schema: string) => readonly ViewDefinition[];

@@ -32,6 +32,13 @@ export type RuntimeOptions = {
    * live (e.g. to test that both ways give the same tables).
    */
   deferWhileReplaying?: boolean;
+  /**
+   * Helper transactions a projection's `settle` may run at once on other connections of
+   * `db`'s pool (see `SettleContext.helper`); default 0 (PGlite has one connection). Give the
+   * pool room for them: per projection that may settle at once, 1 + settleHelpers + 1 (the
+   * lease renewal waits behind the settle).
+   */
+  settleHelpers?: number;
   /** Lease duration; renewed every third of it; default 10 000 ms. */
   leaseMs?: number;
   /** Idle poll for new events and for a stopped projection's status; default 250 ms. */
@@ -139,6 +146,7 @@ const runLoop = (
   const batchSize = args.batchSize ?? 500;
   const catchUpBatchSize = Math.max(batchSize, args.catchUpBatchSize ?? 5000);
   const deferWhileReplaying = args.deferWhileReplaying ?? true;
+  const settleHelpers = args.settleHelpers ?? 0;
   const leaseMs = args.leaseMs ?? 10_000;
   const pollMs = args.pollMs ?? 250;
   const standbyPollMs = args.standbyPollMs ?? Math.min(1000, Math.max(10, Math.floor(leaseMs / 2)));
@@ -223,7 +231,7 @@ const runLoop = (
         if (events.length === 0) {
           limit = batchSize;
           if (unsettled) {
-            await settleBatch(db, { projection, lease });
+            await settleBatch(db, { projection, lease, helpers: settleHelpers });
             unsettled = false;
           }
           reachedEnd = true;
@@ -247,6 +255,12 @@ const runLoop = (
         // Replaying: a rebuild far behind, not serving, that has not reached the end yet.
         const replaying = deferWhileReplaying && full && !reachedEnd && !status.serving;
         if (replaying) unsettled = true;
+        else if (unsettled) {
+          // Replaying has ended (a page that is not full): settle first, in its own fenced
+          // transaction (with helpers), rather than inside this batch's transaction.
+          await settleBatch(db, { projection, lease, helpers: settleHelpers });
+          unsettled = false;
+        }
         if (!full) lag = { eventsBehind: 0, secondsBehind: 0 };
         else if (Date.now() - lastProbe >= lagProbeMs) {
           lag = await probeLag(last);
@@ -289,13 +303,23 @@ const runLoop = (
       lost = false;
       logger.info({ ...log, epoch: lease.epoch }, 'leading projection');
       const held = lease;
+      // One renewal at a time: a renewal waits behind the leader's own long transaction (a
+      // settle holds the lease row), and renewals piling up there would take every
+      // connection of the pool (the settle's helpers need some).
+      let renewing = false;
       const renewal = setInterval(() => {
-        renewLease(db, held, leaseMs).then(
-          (ok) => {
-            if (!ok) lost = true;
-          },
-          (e: unknown) => logger.warn({ ...log, err: describeError(e) }, 'lease renewal failed'),
-        );
+        if (renewing) return;
+        renewing = true;
+        renewLease(db, held, leaseMs)
+          .then(
+            (ok) => {
+              if (!ok) lost = true;
+            },
+            (e: unknown) => logger.warn({ ...log, err: describeError(e) }, 'lease renewal failed'),
+          )
+          .finally(() => {
+            renewing = false;
+          });
       }, Math.max(5, Math.floor(leaseMs / 3)));
       let failed = false;
       try {

@@ -1,6 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { safeIdentifier } from '@cs/read-model';
-import { dimensionsOf, localDay, periodsOfDay } from './fact-sql.ts';
+import { dimensionsOf, durationSourceView, indicatorSourceView, localDay, periodsOfDay } from './fact-sql.ts';
 import type { KpiEvent } from './event-data.ts';
 
 // The aggregate tables the analytics views read: per (indicator, period, dimension) the
@@ -126,6 +126,31 @@ const insertDurationRows = (s: string, filter: RawBuilder<unknown>) => sql`INSER
         f.standard_column, f.region, f.category, f.fact_at, ${sql.raw(localDay('f.fact_at'))}, f.hours
       FROM ${sql.raw(`${s}.duration_fact_source`)} f WHERE ${filter}`;
 
+/** The query of a `CREATE VIEW ... AS <query>` statement, reading the order dimensions from `od` instead of the `order_dim` view. */
+const overOrderDims = (s: string, createView: string): string =>
+  createView.replace(/^CREATE VIEW \S+ AS\s*/, '').replace(new RegExp(`${s}\\.order_dim\\b`, 'g'), 'od');
+
+/**
+ * ONE statement inserting every fact row (indicator and duration) of the recompute, or of the
+ * part `part` (k of n, by a hash of the subject id) of them: the same queries as the fact-source
+ * views (built from the same text, fact-sql.ts), but each order's dimensions and derived flags
+ * (customer attributes at the order's time, later damage, the largest tracking gap) computed
+ * once, in a materialized CTE, instead of once per view branch that reads them (the orders'
+ * indicators, the order lines' and the durations: three times).
+ */
+const insertFactRows = (s: string, part: { n: number; k: number } | null): string => {
+  const keep = (column: string) => (part === null ? 'true' : partOf(column, part.n, part.k));
+  return `WITH od AS MATERIALIZED (SELECT * FROM ${s}.order_dim o WHERE ${keep('o.order_id')}),
+  indicators AS (INSERT INTO ${s}.indicator_fact_rows (${indicatorCols})
+    SELECT f.source_kind, f.source_id, f.indicator, f.subject_kind, f.subject_id, f.customer_id, f.classification,
+      f.standard_column, f.region, f.fact_at, ${localDay('f.fact_at')}, f.numerator, f.denominator
+    FROM (${overOrderDims(s, indicatorSourceView(s))}) f WHERE ${keep('f.source_id')})
+  INSERT INTO ${s}.duration_fact_rows (${durationCols})
+    SELECT f.source_kind, f.source_id, f.metric, f.subject_kind, f.subject_id, f.customer_id, f.classification,
+      f.standard_column, f.region, f.category, f.fact_at, ${localDay('f.fact_at')}, f.hours
+    FROM (${overOrderDims(s, durationSourceView(s))}) f WHERE ${keep('f.source_id')}`;
+};
+
 /** Computes the selected facts again from the fact tables, stores them and adds them to the totals. */
 const add = async (db: Kysely<any>, s: string, filter: RawBuilder<unknown>) => {
   await sql`WITH added AS (${insertIndicatorRows(s, filter)} RETURNING *)
@@ -243,10 +268,147 @@ export const recomputeAggregates = async (db: Kysely<any>, schema: string): Prom
   // The secondary indexes of the fact-row tables, as the migrations created them.
   const indexes = await secondaryIndexes(db, s, factRowTables);
   for (const i of indexes) await sql.raw(`DROP INDEX ${s}.${safeIdentifier(i.name)}`).execute(db);
-  await insertIndicatorRows(s, sql`true`).execute(db);
-  await insertDurationRows(s, sql`true`).execute(db);
+  await sql.raw(insertFactRows(s, null)).execute(db);
   for (const i of indexes) await sql.raw(i.definition).execute(db);
   await sql.raw(indicatorTotalsUpsert(s, `${s}.indicator_fact_rows`, '')).execute(db);
   await sql.raw(durationTotalsUpsert(s, `${s}.duration_fact_rows`, '')).execute(db);
   await sql.raw(`ANALYZE ${s}.indicator_fact_rows, ${s}.duration_fact_rows, ${s}.indicator_totals, ${s}.duration_totals, ${s}.survey_days`).execute(db);
+};
+
+/** A settle helper (see the runtime's `SettleContext.helper`): `body` in a transaction of its own, committed when it returns. */
+export type SettleHelper = <T>(body: (ctx: { trx: Kysely<any> }) => Promise<T>) => Promise<T>;
+
+/**
+ * Runs `tasks` (each in a helper transaction of its own) on up to `width` helpers at once,
+ * in the order given (longest first balances best); waits for every started task, then
+ * throws the first failure (no task is left running behind a failed settle).
+ */
+const onHelpers = async (helper: SettleHelper, width: number, tasks: readonly ((db: Kysely<any>) => Promise<void>)[]): Promise<void> => {
+  let next = 0;
+  const failures: unknown[] = [];
+  const worker = async () => {
+    while (next < tasks.length && failures.length === 0) {
+      const task = tasks[next++]!;
+      try {
+        await helper(async ({ trx }) => {
+          await sql`SET LOCAL jit = off`.execute(trx);
+          await sql`SET LOCAL work_mem = '128MB'`.execute(trx);
+          await task(trx);
+        });
+      } catch (e) {
+        failures.push(e);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, tasks.length)) }, worker));
+  if (failures.length > 0) throw failures[0];
+};
+
+/** The table an index definition (`CREATE INDEX name ON schema.table ...`) is on. */
+const tableOf = (definition: string): string | undefined => /\sON\s+(?:ONLY\s+)?(?:"?[\w]+"?\.)?"?(\w+)"?\s/i.exec(definition)?.[1];
+
+const ifNotExists = (definition: string) => definition.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS ');
+
+/** The partition filter of the fact rows' source: `n` parts by a hash of the subject id. */
+const partOf = (column: string, n: number, k: number) => `(hashtext(${column})::bigint & 2147483647) % ${Math.floor(n)} = ${Math.floor(k)}`;
+
+/**
+ * `recomputeAggregates` split across up to `width` backends, for a rebuild's settle: the same
+ * rows, computed in helper transactions (see the runtime's `SettleContext.helper`) that commit
+ * one by one while `db` (the settle's fenced transaction) waits:
+ * 1. the replayed tables' deferred indexes and their statistics, one table per task;
+ * 2. one task empties the fact rows, totals and survey days (and writes the survey days),
+ *    and drops the fact rows' secondary indexes, keeping their definitions in
+ *    `totals_state.deferred_indexes` in the same transaction;
+ * 3. the fact rows, in `2 * width` parts by a hash of the subject (one statement per part for
+ *    the indicator and the duration rows, see `insertFactRows`);
+ * 4. the fact rows' statistics and indexes; then the indicator and the duration totals, each
+ *    in up to `width` parts by indicator / metric (disjoint totals rows, balanced by the
+ *    statistics just taken); then the totals' statistics.
+ * The caller clears `totals_state.deferred` (and the index definitions) last, in `db`: until
+ * then any settle (this one or `recomputeAggregates`, e.g. in `promote`) redoes it all from
+ * step 1, whatever an interrupted one committed. `db` must hold `totals_state` FOR KEY SHARE
+ * (keeps any other recompute out, lets the helpers update that row) and the settings FOR SHARE.
+ *
+ * @example
+ * await recomputeAggregatesSplit(trx, 'kpi_v2', ctx.helper, 2);
+ */
+export const recomputeAggregatesSplit = async (db: Kysely<any>, schema: string, helper: SettleHelper, width: number): Promise<void> => {
+  const s = safeIdentifier(schema);
+  const stored = await sql<{ d: string[] }>`SELECT deferred_indexes AS d FROM ${sql.raw(s)}.totals_state WHERE id`.execute(db);
+  const deferred = stored.rows[0]?.d ?? [];
+  // 1. Largest tables first.
+  const sizes = await sql<{ t: string }>`SELECT c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ${s} AND c.relname IN (${sql.join(factTables)}) ORDER BY pg_relation_size(c.oid) DESC, c.relname`.execute(db);
+  await onHelpers(
+    helper,
+    width,
+    sizes.rows.map(({ t }) => async (h) => {
+      for (const d of deferred) if (tableOf(d) === t) await sql.raw(ifNotExists(d)).execute(h);
+      await sql.raw(`ANALYZE ${s}.${t}`).execute(h);
+    }),
+  );
+  // 2.
+  await onHelpers(helper, 1, [
+    async (h) => {
+      await sql.raw(`TRUNCATE ${s}.indicator_fact_rows, ${s}.duration_fact_rows, ${s}.indicator_totals, ${s}.duration_totals, ${s}.survey_days`).execute(h);
+      await sql.raw(insertSurveyDays(s)).execute(h);
+      const indexes = await secondaryIndexes(h, s, factRowTables);
+      for (const i of indexes) await sql.raw(`DROP INDEX ${s}.${safeIdentifier(i.name)}`).execute(h);
+      const fresh = indexes.map((i) => i.definition).filter((d) => !deferred.includes(d));
+      if (fresh.length > 0) await sql`UPDATE ${sql.raw(s)}.totals_state SET deferred_indexes = deferred_indexes || ${JSON.stringify(fresh)}::jsonb WHERE id`.execute(h);
+    },
+  ]);
+  // 3.
+  const parts = Math.max(1, 2 * width);
+  const range = Array.from({ length: parts }, (_, k) => k);
+  await onHelpers(helper, width, range.map((k) => async (h: Kysely<any>) => void (await sql.raw(insertFactRows(s, { n: parts, k })).execute(h))));
+  // 4. Statistics of the fact rows first: they tell how the totals split by indicator.
+  const rowIndexes = (await sql<{ d: string[] }>`SELECT deferred_indexes AS d FROM ${sql.raw(s)}.totals_state WHERE id`.execute(db)).rows[0]?.d ?? [];
+  await onHelpers(helper, width, [
+    ...factRowTables.map((t) => async (h: Kysely<any>) => void (await sql.raw(`ANALYZE ${s}.${t}`).execute(h))),
+    ...rowIndexes.filter((d) => (factRowTables as readonly string[]).includes(tableOf(d) ?? '')).map((d) => async (h: Kysely<any>) => void (await sql.raw(ifNotExists(d)).execute(h))),
+  ]);
+  const indicatorParts = await totalsParts(db, s, 'indicator_fact_rows', 'indicator', width);
+  const metricParts = await totalsParts(db, s, 'duration_fact_rows', 'metric', width);
+  await onHelpers(helper, width, [
+    ...indicatorParts.map((part) => async (h: Kysely<any>) => void (await sql.raw(indicatorTotalsUpsert(s, factRowsWhere(s, 'indicator_fact_rows', part), '')).execute(h))),
+    ...metricParts.map((part) => async (h: Kysely<any>) => void (await sql.raw(durationTotalsUpsert(s, factRowsWhere(s, 'duration_fact_rows', part), '')).execute(h))),
+  ]);
+  await onHelpers(helper, width, ['indicator_totals', 'duration_totals', 'survey_days'].map((t) => async (h) => void (await sql.raw(`ANALYZE ${s}.${t}`).execute(h))));
+};
+
+/** The fact rows of `table` that `filter` keeps (every row when null), as a FROM item. */
+const factRowsWhere = (s: string, table: string, filter: string | null): string =>
+  filter === null ? `${s}.${table}` : `(SELECT * FROM ${s}.${table} WHERE ${filter}) AS part`;
+
+const textList = (values: readonly string[]) => `ARRAY[${values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ')}]::text[]`;
+
+/**
+ * Splits the fact rows of `table` by `column` (indicator, metric) into at most `width` parts
+ * of about the same number of rows, as filters: the totals of two parts are disjoint rows.
+ * By the column's statistics (most common values and their frequencies; the last part also
+ * takes every value they do not list). One part (null: every row) without usable statistics.
+ */
+const totalsParts = async (db: Kysely<any>, s: string, table: string, column: string, width: number): Promise<(string | null)[]> => {
+  if (width <= 1) return [null];
+  const r = await sql<{ vals: string[] | null; freqs: number[] | null }>`SELECT most_common_vals::text::text[] AS vals, most_common_freqs AS freqs FROM pg_stats
+    WHERE schemaname = ${s} AND tablename = ${table} AND attname = ${column}`.execute(db);
+  const values = r.rows[0]?.vals ?? [];
+  const freqs = r.rows[0]?.freqs ?? [];
+  if (values.length < 2 || values.length !== freqs.length) return [null];
+  // Largest first, each to the lightest part; the last part starts with the unlisted rows.
+  const parts = Array.from({ length: Math.min(width, values.length) }, () => ({ values: [] as string[], weight: 0 }));
+  parts[parts.length - 1]!.weight = Math.max(0, 1 - freqs.reduce((a, b) => a + b, 0));
+  for (const i of values.map((_, k) => k).sort((a, b) => freqs[b]! - freqs[a]!)) {
+    const lightest = parts.reduce((a, b) => (b.weight < a.weight ? b : a));
+    lightest.values.push(values[i]!);
+    lightest.weight += freqs[i]!;
+  }
+  const c = safeIdentifier(column);
+  return parts.map((p, k) =>
+    k === parts.length - 1
+      ? `(${c} = ANY (${textList(p.values)}) OR NOT (${c} = ANY (${textList(values)})))`
+      : `${c} = ANY (${textList(p.values)})`,
+  );
 };

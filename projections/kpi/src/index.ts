@@ -3,7 +3,7 @@ export { customerAttributeChanges, type CustomerAttributeChange } from './compan
 export type { KpiDatabase } from './database.ts';
 export { KpiError, type KpiErrorCode } from './errors.ts';
 export type { KpiEvent } from './event-data.ts';
-export { noneTouched, recomputeAggregates, refreshAggregates, touchedBy, type Touched } from './aggregates.ts';
+export { noneTouched, recomputeAggregates, recomputeAggregatesSplit, refreshAggregates, type SettleHelper, touchedBy, type Touched } from './aggregates.ts';
 export { ANALYST_ROLE, ensureAnalystRole, installAnalyticsViews, setKpiSettings } from './install.ts';
 export { disableJitForDatabase, kpiMigrations } from './migrations.ts';
 export {

@@ -67,10 +67,10 @@ export const kpiTestDatabase = async (prefix: string) => {
     ).rows[0];
 
   /** Runs the runtime with `projections` over `store` until every one has applied `last`. */
-  const runUntil = async (store: SqlEventStore, projections: readonly Projection[], last: string, batchSize: number) => {
+  const runUntil = async (store: SqlEventStore, projections: readonly Projection[], last: string, batchSize: number, settleHelpers = 0) => {
     // Every batch (also while catching up) has `batchSize` events, so the batch boundaries
     // the caller chose are the ones the projection sees.
-    const runtime = createProjectionRuntime({ db, store, projections, batchSize, catchUpBatchSize: batchSize, pollMs: 10, leaseMs: 5_000, lagProbeMs: 0 });
+    const runtime = createProjectionRuntime({ db, store, projections, batchSize, catchUpBatchSize: batchSize, settleHelpers, pollMs: 10, leaseMs: 5_000, lagProbeMs: 0 });
     try {
       await waitFor(
         async () => {
@@ -139,9 +139,12 @@ export const kpiTestDatabase = async (prefix: string) => {
       );
       return { store, recorded };
     },
-    /** Runs the real runtime with `projections` over `store` until each has applied the last recorded event. */
-    run: (store: SqlEventStore, projections: readonly Projection[], recorded: readonly RecordedEvent[], batchSize = 50) =>
-      runUntil(store, projections, recorded.at(-1)?.position ?? START, batchSize),
+    /**
+     * Runs the real runtime with `projections` over `store` until each has applied the last
+     * recorded event; `settleHelpers` as the runtime's option (default 0: settle in one transaction).
+     */
+    run: (store: SqlEventStore, projections: readonly Projection[], recorded: readonly RecordedEvent[], batchSize = 50, settleHelpers = 0) =>
+      runUntil(store, projections, recorded.at(-1)?.position ?? START, batchSize, settleHelpers),
     /** Empties a projection version's tables and moves its checkpoint back to the start. */
     resetProjection: async (p: Projection, options: { rebuild?: boolean } = {}) => {
       const exists = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = ${schemaOf(p)}`.execute(db);

@@ -37,6 +37,9 @@ const runtime = createProjectionRuntime({
   store: counting,
   projections: [kpiProjection],
   batchSize: args.batchSize,
+  // As the projector's default: the settle's recompute on two more backends (the pool of 4
+  // holds the settle, its two helpers and the lease renewal).
+  settleHelpers: 2,
   pollMs: 50,
   lagProbeMs: 60_000,
   lagProbeLimit: LAG_PROBE_LIMIT,

@@ -13,6 +13,8 @@ const Env = z
     PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
     /** Events per batch while behind (catch-up, rebuild); at least PROJECTOR_BATCH_SIZE. */
     PROJECTOR_CATCH_UP_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(5000),
+    /** Extra read-model connections a projection's settle (a rebuild's one-time recompute) may split its work across; 0 off. */
+    PROJECTOR_SETTLE_HELPERS: z.coerce.number().int().min(0).max(8).default(2),
     PROJECTOR_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(10_000),
     PROJECTOR_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
     PROJECTOR_AUTO_PROMOTE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),

@@ -38,7 +38,8 @@ export const startProjector = async (env: ProjectorEnv, projections: readonly Pr
   const db = createReadModelDatabase<any>({
     kind: 'postgres',
     url: env.DATABASE_URL,
-    max: Math.max(4, projections.length * 2 + 2),
+    // Per projection: a batch or settle, its settle helpers, the lease renewal; and the lag probe.
+    max: Math.max(4, projections.length * (2 + env.PROJECTOR_SETTLE_HELPERS) + 2),
     applicationName: 'cs-projector',
     onIdleError: (e) => logger.warn({ err: e.message }, 'read-model connection lost'),
   });
@@ -48,6 +49,7 @@ export const startProjector = async (env: ProjectorEnv, projections: readonly Pr
     projections,
     batchSize: env.PROJECTOR_BATCH_SIZE,
     catchUpBatchSize: env.PROJECTOR_CATCH_UP_BATCH_SIZE,
+    settleHelpers: env.PROJECTOR_SETTLE_HELPERS,
     leaseMs: env.PROJECTOR_LEASE_MS,
     pollMs: env.PROJECTOR_POLL_MS,
     autoPromote: env.PROJECTOR_AUTO_PROMOTE,
