@@ -8,6 +8,17 @@ const refuse = (path: string | undefined, why: string): never => {
   throw new EventStoreError('invalid_event', `${path}: ${why}`);
 };
 
+/** JSON string of an object key, remembered: the same few keys recur in every event. */
+const keyJsonCache = new Map<string, string>();
+const keyJson = (k: string): string => {
+  let j = keyJsonCache.get(k);
+  if (j === undefined) {
+    j = JSON.stringify(k);
+    if (keyJsonCache.size < 10_000) keyJsonCache.set(k, j);
+  }
+  return j;
+};
+
 /**
  * RFC 8785 serialisation of one value. `path` (e.g. `$.lines[0]`) is built only when given:
  * building a path string per value is most of the cost on small objects, so the first pass
@@ -40,19 +51,26 @@ const serialize = (value: unknown, path?: string): string | undefined => {
           if (i > 0) out += ',';
           out += serialize(value[i], path === undefined ? undefined : `${path}[${i}]`) ?? 'null';
         }
-        return `${out}]`;
+        return out + ']';
       }
-      // RFC 8785 orders keys by their UTF-16 code units: JavaScript's default sort.
-      const keys = Object.keys(value).sort();
+      // RFC 8785 orders keys by their UTF-16 code units: JavaScript's default sort (skipped
+      // when the keys already come in that order).
+      const keys = Object.keys(value);
+      for (let i = 1; i < keys.length; i++) {
+        if (keys[i - 1]! > keys[i]!) {
+          keys.sort();
+          break;
+        }
+      }
       let out = '{';
-      let first = true;
-      for (const k of keys) {
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
         const v = serialize((value as Record<string, unknown>)[k], path === undefined ? undefined : `${path}.${k}`);
         if (v === undefined) continue;
-        out += `${first ? '' : ','}${JSON.stringify(k)}:${v}`;
-        first = false;
+        if (out.length > 1) out += ',';
+        out += keyJson(k) + ':' + v;
       }
-      return `${out}}`;
+      return out + '}';
     }
   }
 };

@@ -11,13 +11,55 @@ const metadataSchema = z.object({
   actor: z.object({ service: z.string().min(1), person: z.string().min(1).optional() }),
   occurredAt: z.string().min(1),
 });
-const newEventSchema = z.object({
+export const newEventSchema = z.object({
   id: z.uuid().optional(),
   type: z.string().min(1).max(200),
   schemaVersion: z.number().int().min(1).optional(),
   data: z.unknown(),
   metadata: metadataSchema,
 });
+
+type ParsedEvent = z.infer<typeof newEventSchema>;
+
+const UUID = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/;
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isText = (v: unknown, max = Infinity): v is string => typeof v === 'string' && v.length >= 1 && v.length <= max;
+
+/**
+ * `newEventSchema.safeParse(raw)` for the events every append sends (a tenth of an event's
+ * preparation time in zod): a plain check that accepts only what the schema accepts and
+ * returns what it would (unknown keys stripped). Anything else, wrong or unusual, goes to the
+ * schema itself, which gives the error. A property test holds the two to the same answers.
+ */
+export const parseNewEvent = (raw: unknown): { success: true; data: ParsedEvent } | { success: false; error: z.ZodError } => {
+  if (isRecord(raw)) {
+    const { id, type, schemaVersion, metadata: m } = raw;
+    if (
+      'data' in raw &&
+      (id === undefined || (typeof id === 'string' && UUID.test(id))) &&
+      isText(type, 200) &&
+      (schemaVersion === undefined || (typeof schemaVersion === 'number' && Number.isSafeInteger(schemaVersion) && schemaVersion >= 1)) &&
+      isRecord(m) &&
+      isText(m.commandId) &&
+      isText(m.correlationId) &&
+      (m.causationId === undefined || isText(m.causationId)) &&
+      isRecord(m.actor) &&
+      isText(m.actor.service) &&
+      (m.actor.person === undefined || isText(m.actor.person)) &&
+      isText(m.occurredAt)
+    ) {
+      const actor: ParsedEvent['metadata']['actor'] = { service: m.actor.service };
+      if ('person' in m.actor) actor.person = m.actor.person as string | undefined;
+      const metadata: ParsedEvent['metadata'] = { commandId: m.commandId, correlationId: m.correlationId, actor, occurredAt: m.occurredAt };
+      if ('causationId' in m) metadata.causationId = m.causationId as string | undefined;
+      const data: ParsedEvent = { type, data: raw.data, metadata };
+      if ('id' in raw) data.id = id as string | undefined;
+      if ('schemaVersion' in raw) data.schemaVersion = schemaVersion as number | undefined;
+      return { success: true, data };
+    }
+  }
+  return newEventSchema.safeParse(raw);
+};
 
 /** A validated event ready to be stored: everything but its position. */
 export type PreparedEvent = Omit<RecordedEvent, 'position'>;
@@ -78,7 +120,7 @@ export const prepareEventsJson = (
   const metadata: string[] = [];
   const streamJson = events.length > 0 ? canonicalJson(streamId) : '';
   const prepared = events.map((raw, index) => {
-    const parsed = newEventSchema.safeParse(raw);
+    const parsed = parseNewEvent(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new EventStoreError('invalid_event', `event ${index}: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`);

@@ -1,0 +1,65 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { newEventSchema, parseNewEvent } from '../src/write-path.ts';
+
+// Values of every kind a caller might put in a field: the right shape, the wrong one, and the edges.
+const anyValue = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.constant(''),
+  fc.string({ maxLength: 5 }),
+  fc.string({ minLength: 199, maxLength: 202 }),
+  fc.uuid(),
+  fc.constantFrom('00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', 'C5B8D3A0-1C1E-5D7E-9A1B-1234567890AB', 'c5b8d3a0-1c1e-0d7e-9a1b-1234567890ab', 'not-a-uuid'),
+  fc.integer({ min: -2, max: 3 }),
+  fc.constantFrom(1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, 0),
+  fc.boolean(),
+  fc.constant([]),
+  fc.constant({}),
+);
+const maybe = <T,>(arb: fc.Arbitrary<T>) => fc.oneof(arb, anyValue);
+const actor = fc.oneof(
+  fc.record({ service: maybe(fc.string({ minLength: 1, maxLength: 8 })), person: maybe(fc.string({ minLength: 1, maxLength: 8 })), extra: anyValue }, { requiredKeys: [] }),
+  anyValue,
+);
+const metadata = fc.oneof(
+  fc.record(
+    {
+      commandId: maybe(fc.string({ minLength: 1, maxLength: 8 })),
+      correlationId: maybe(fc.string({ minLength: 1, maxLength: 8 })),
+      causationId: maybe(fc.string({ minLength: 1, maxLength: 8 })),
+      actor,
+      occurredAt: maybe(fc.constant('2024-01-01T00:00:00.000Z')),
+      recordedAt: anyValue,
+    },
+    { requiredKeys: [] },
+  ),
+  anyValue,
+);
+const rawEvent = fc.oneof(
+  fc.record(
+    { id: maybe(fc.uuid()), type: maybe(fc.string({ minLength: 1, maxLength: 10 })), schemaVersion: maybe(fc.integer({ min: 1, max: 5 })), data: fc.oneof(fc.jsonValue(), anyValue), metadata, other: anyValue },
+    { requiredKeys: [] },
+  ),
+  anyValue,
+);
+
+describe('parseNewEvent (the fast path of the write path)', () => {
+  it('property: gives the schema\'s answer for any input: the same acceptance and the same parsed event', () => {
+    fc.assert(
+      fc.property(rawEvent, (raw) => {
+        const fast = parseNewEvent(raw);
+        const schema = newEventSchema.safeParse(raw);
+        expect(fast.success).toBe(schema.success);
+        if (fast.success && schema.success) expect(fast.data).toEqual(schema.data);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+  it('strips unknown keys like the schema, and refuses what it refuses', () => {
+    const ok = parseNewEvent({ type: 'A', data: { x: 1 }, extra: 1, metadata: { commandId: 'c', correlationId: 'c', actor: { service: 's', role: 'x' }, occurredAt: 't', recordedAt: 'r' } });
+    expect(ok).toEqual({ success: true, data: { type: 'A', data: { x: 1 }, metadata: { commandId: 'c', correlationId: 'c', actor: { service: 's' }, occurredAt: 't' } } });
+    expect(parseNewEvent({ type: '', data: 1, metadata: {} }).success).toBe(false);
+    expect(parseNewEvent({ type: 'A', id: 'nope', data: 1, metadata: { commandId: 'c', correlationId: 'c', actor: { service: 's' }, occurredAt: 't' } }).success).toBe(false);
+  });
+});
