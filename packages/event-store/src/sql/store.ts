@@ -220,6 +220,15 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
     return new Map(rows.map((r) => [r.stream_id, { version: Number(r.version), hash: r.last_hash }]));
   };
 
+  /** The outcome kept under a command id, if any (on `q`: the store's connection or a transaction's). */
+  const readOutcome = async (q: Query, commandId: string): Promise<CommandOutcome | undefined> => {
+    const [r] = await q<{ request_hash: string; reply: unknown; recorded_at: string }>(
+      `SELECT request_hash, reply, recorded_at FROM ${s}.command_outcomes WHERE command_id = $1`,
+      [commandId],
+    );
+    return r && { commandId, requestHash: r.request_hash, reply: r.reply, recordedAt: r.recorded_at };
+  };
+
   /** Claims the command id inside the transaction; a concurrent twin blocks here until we commit. */
   const claimOutcome = async (q: Query, commandId: string, requestHash: string, recordedAt: string, reply: unknown | null): Promise<void> => {
     const claimed = await q(
@@ -228,12 +237,9 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
       [commandId, requestHash, reply === null ? null : canonicalJson(reply), recordedAt],
     );
     if (claimed.length > 0) return;
-    const [kept] = await q<{ request_hash: string; reply: unknown; recorded_at: string }>(
-      `SELECT request_hash, reply, recorded_at FROM ${s}.command_outcomes WHERE command_id = $1`,
-      [commandId],
-    );
+    const kept = await readOutcome(q, commandId);
     if (!kept) throw new EventStoreError('internal', `command ${commandId}: outcome vanished while claiming it`, true);
-    checkOutcome({ commandId, requestHash: kept.request_hash, reply: kept.reply, recordedAt: kept.recorded_at }, commandId, requestHash);
+    checkOutcome(kept, commandId, requestHash);
   };
 
   /** The transactional path (one statement per step): kept for reply functions that do not treat positions as opaque strings. */
@@ -351,14 +357,8 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
    * (SQLSTATE CS40D: that twin inserted it first, on another stream; this append rolled back).
    */
   const keptByTwin = async (commandId: string | null): Promise<AppendCall> => {
-    const [kept] =
-      commandId === null
-        ? []
-        : await executor.query<{ request_hash: string; reply: unknown; recorded_at: string }>(
-            `SELECT request_hash, reply, recorded_at FROM ${s}.command_outcomes WHERE command_id = $1`,
-            [commandId],
-          );
-    return kept ? { status: 'kept', requestHash: kept.request_hash, reply: kept.reply, recordedAt: kept.recorded_at } : { status: 'vanished' };
+    const kept = commandId === null ? undefined : await readOutcome(executor.query.bind(executor), commandId);
+    return kept ? { status: 'kept', requestHash: kept.requestHash, reply: kept.reply, recordedAt: kept.recordedAt } : { status: 'vanished' };
   };
 
   const callOne = async (a: AppendArgs): Promise<AppendCall> => {
@@ -708,13 +708,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
       }),
     findOutcome: async (commandId) => {
       open();
-      const [r] = await wrap(() =>
-        executor.query<{ command_id: string; request_hash: string; reply: unknown; recorded_at: string }>(
-          `SELECT command_id, request_hash, reply, recorded_at FROM ${s}.command_outcomes WHERE command_id = $1`,
-          [commandId],
-        ),
-      );
-      return r && { commandId: r.command_id, requestHash: r.request_hash, reply: r.reply, recordedAt: r.recorded_at };
+      return wrap(() => readOutcome(executor.query.bind(executor), commandId));
     },
     saveOutcome: async (o) => {
       open();
