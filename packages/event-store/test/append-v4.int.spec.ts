@@ -72,6 +72,17 @@ describe('append_events as of migration 4', () => {
       const r7 = await other.append('U-1', [ev('D', 7)], { expectedVersion: 'any' });
       expect(r7.nextVersion).toBe(7);
       expect(verifyChain(await store.readStream('U-1', { raw: true }))).toMatchObject({ ok: true, checked: 7 });
+
+      // A process of the previous release (text arrays, migration 6's append_events) still appends after migrations 8-9.
+      const prev = prepareEventsJson('U-1', [ev('E', 8)], await store.streamHead('U-1'), recordedAt);
+      await pool.query(
+        `SELECT ${s}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11, $12::text[], $13::text[], $14::int[], $15::text[], $16::text[], $17::text[], $18::text[])`,
+        ['U-1', `cs-es:${schema}:s:U-1`, `cs-es:${schema}:all`, 'ch', 7, prev.events[0]!.prevHash, null, null, null, ['t1'], recordedAt,
+          prev.events.map((e) => e.id), prev.events.map((e) => e.type), [1], prev.data, prev.metadata, prev.events.map((e) => e.hash), prev.events.map((e) => e.prevHash)],
+      );
+      const r9 = await other.append('U-1', [ev('E', 9)], { expectedVersion: 8 });
+      expect(r9.nextVersion).toBe(9);
+      expect(verifyChain(await store.readStream('U-1', { raw: true }))).toMatchObject({ ok: true, checked: 9 });
     } finally {
       await pool.end();
     }

@@ -30,7 +30,7 @@ const pausingExecutor = (inner: SqlExecutor, random: () => number, enabled: () =
   return {
     ...inner,
     query: <R,>(text: string, params?: readonly unknown[]): Promise<R[]> =>
-      enabled() && /\.append_events(_group)?\(/.test(text)
+      enabled() && /\.append_events(_group)?2\(/.test(text)
         ? inner.transaction(async (tx) => {
             const rows = await tx.query<R>(text, params);
             await pauseOrAbort(tx);

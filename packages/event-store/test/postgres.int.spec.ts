@@ -147,7 +147,7 @@ describe('postgres adapter specifics', () => {
       {
         ...base,
         query: <R,>(text: string, params?: readonly unknown[], o?: { prepare?: boolean }) => {
-          const m = /append_events(_group)?\(/.exec(text);
+          const m = /append_events(_group)?2\(/.exec(text);
           if (m) calls.push(m[1] ? 'group' : 'one');
           return base.query<R>(text, params, o);
         },
@@ -302,8 +302,8 @@ describe('postgres adapter specifics', () => {
       expect((await store.readAll({ after: START })).events.map((e) => e.streamId)).toEqual(['St-1', 'St-2']);
       // An appender in progress (it holds the store lock and an id): nothing after its position is served yet.
       await appender.query('BEGIN');
-      await appender.query(`SELECT stall.append_events('St-3', 'cs-es:stall:s:St-3', 'cs-es:stall:all', 'x', 0, $1, NULL, NULL, NULL, ARRAY['t'], '2024-01-01T00:00:00.000Z',
-        ARRAY['00000000-0000-4000-8000-0000000000a3'], ARRAY['A'], ARRAY[1], ARRAY['{}'], ARRAY[$2], ARRAY['h3'], ARRAY[$1])`, [ZERO_HASH, JSON.stringify(meta)]);
+      await appender.query(`SELECT stall.append_events2('St-3', 'cs-es:stall:s:St-3', 'cs-es:stall:all', 'x', 0, $1, NULL, NULL, NULL, ARRAY['t'], '2024-01-01T00:00:00.000Z',
+        ARRAY['00000000-0000-4000-8000-0000000000a3'], ARRAY['A'], ARRAY[1], '[{}]', $2::jsonb, ARRAY['h3'], ARRAY[$1])`, [ZERO_HASH, JSON.stringify([meta])]);
       await store.append('St-4', [{ type: 'A', data: {}, metadata: { ...meta, commandId: 'st4' } }], { expectedVersion: 'no_stream' });
       expect((await store.readAll({ after: START })).events.map((e) => e.streamId)).toEqual(['St-1', 'St-2']);
       await appender.query('COMMIT');

@@ -433,6 +433,177 @@ const appendEventsGroupSqlV6 = (s: string): string => `
       END
       $fn$`;
 
+/**
+ * `append_events2` (migration 8): `append_events` v6 with the events' data and metadata as one
+ * jsonb array each (the canonical JSON texts joined) instead of text arrays. PostgreSQL parses
+ * each array once and the client sends the texts as they are: a text array element is escaped
+ * by the driver (every quote of the JSON) and unescaped, then cast, by the server, which cost
+ * ~7 µs of Node CPU and a few µs of server time per event. Same checks and results. The text-array
+ * function stays for processes of the previous release during an upgrade.
+ */
+const appendEventsSqlV8 = (s: string): string => `
+      CREATE FUNCTION ${s}.append_events2(
+        p_stream text, p_stream_lock text, p_all_lock text, p_channel text,
+        p_head_version int, p_head_hash text,
+        p_command_id text, p_request_hash text, p_reply text, p_tokens text[], p_recorded_at text,
+        p_ids text[], p_types text[], p_schema_versions int[], p_data jsonb, p_metadata jsonb, p_hashes text[], p_prev_hashes text[]
+      ) RETURNS jsonb LANGUAGE plpgsql VOLATILE AS $fn$
+      DECLARE
+        v_version int;
+        v_hash text;
+        v_kept record;
+        v_seq bigint;
+        v_seqs bigint[];
+        v_tx text;
+        v_reply text;
+        n int := cardinality(p_ids);
+      BEGIN
+        -- The locks come before any write: the transaction id (and so the position) is taken under them.
+        PERFORM pg_advisory_xact_lock(hashtextextended(p_stream_lock, 0)), pg_advisory_xact_lock_shared(hashtextextended(p_all_lock, 0));
+        IF p_command_id IS NOT NULL THEN
+          SELECT request_hash, reply, recorded_at INTO v_kept FROM ${s}.command_outcomes WHERE command_id = p_command_id;
+          IF FOUND THEN
+            RETURN jsonb_build_object('status', 'kept', 'requestHash', v_kept.request_hash, 'reply', v_kept.reply, 'recordedAt', v_kept.recorded_at);
+          END IF;
+        END IF;
+        IF p_head_version = 0 THEN
+          INSERT INTO ${s}.streams (stream_id, version, last_hash) VALUES (p_stream, n, p_hashes[n]) ON CONFLICT (stream_id) DO NOTHING;
+        ELSE
+          UPDATE ${s}.streams SET version = p_head_version + n, last_hash = p_hashes[n], updated_at = now()
+          WHERE stream_id = p_stream AND version = p_head_version AND last_hash = p_head_hash;
+        END IF;
+        IF NOT FOUND THEN
+          SELECT version, last_hash INTO v_version, v_hash FROM ${s}.streams WHERE stream_id = p_stream;
+          IF NOT FOUND THEN
+            v_version := 0;
+            v_hash := NULL;
+          END IF;
+          RAISE EXCEPTION 'stream head moved' USING ERRCODE = 'CS409', DETAIL = jsonb_build_object('version', v_version, 'hash', v_hash)::text;
+        END IF;
+        IF n = 1 THEN
+          INSERT INTO ${s}.events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash, prev_hash)
+          VALUES (p_ids[1]::uuid, p_stream, p_head_version + 1, p_types[1], p_schema_versions[1], p_data->0, p_metadata->0, p_recorded_at::timestamptz, p_hashes[1], p_prev_hashes[1])
+          RETURNING global_seq INTO v_seq;
+          v_seqs := ARRAY[v_seq];
+        ELSE
+          WITH ins AS (
+            INSERT INTO ${s}.events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash, prev_hash)
+            SELECT u.id::uuid, p_stream, p_head_version + u.n::int, u.t, u.sv, p_data->(u.n::int - 1), p_metadata->(u.n::int - 1), p_recorded_at::timestamptz, u.h, u.p
+            FROM unnest(p_ids, p_types, p_schema_versions, p_hashes, p_prev_hashes) WITH ORDINALITY AS u(id, t, sv, h, p, n)
+            ORDER BY u.n
+            RETURNING global_seq, stream_version
+          )
+          SELECT array_agg(global_seq ORDER BY stream_version) INTO v_seqs FROM ins;
+        END IF;
+        v_tx := pg_current_xact_id()::text;
+        IF p_command_id IS NOT NULL THEN
+          v_reply := p_reply;
+          FOR i IN 1..n LOOP
+            v_reply := replace(v_reply, p_tokens[i], lpad(v_tx, 20, '0') || ':' || lpad(v_seqs[i]::text, 20, '0'));
+          END LOOP;
+          INSERT INTO ${s}.command_outcomes (command_id, request_hash, reply, recorded_at, recorded_ts)
+          VALUES (p_command_id, p_request_hash, v_reply::jsonb, p_recorded_at, p_recorded_at::timestamptz)
+          ON CONFLICT (command_id) DO NOTHING;
+          IF NOT FOUND THEN
+            RAISE EXCEPTION 'command id % was kept by a concurrent append', p_command_id USING ERRCODE = 'CS40D';
+          END IF;
+        END IF;
+        RETURN jsonb_build_object('status', 'ok', 'tx', v_tx, 'seqs', to_jsonb(v_seqs::text[]));
+      END
+      $fn$`;
+
+/**
+ * `append_events_group2` (migration 9): `append_events_group` v7 with data and metadata as one
+ * jsonb array each for the whole group, as `append_events2`.
+ */
+const appendEventsGroupSqlV9 = (s: string): string => `
+      CREATE FUNCTION ${s}.append_events_group2(
+        p_streams text[], p_stream_locks text[], p_all_lock text,
+        p_head_versions int[], p_head_hashes text[],
+        p_command_ids text[], p_request_hashes text[], p_replies text[], p_recorded_at text[], p_counts int[],
+        p_tokens text[], p_ids text[], p_types text[], p_schema_versions int[], p_data jsonb, p_metadata jsonb, p_hashes text[], p_prev_hashes text[]
+      ) RETURNS jsonb LANGUAGE plpgsql VOLATILE AS $fn$
+      DECLARE
+        v_key bigint;
+        v_version int;
+        v_hash text;
+        v_kept record;
+        v_seq bigint;
+        v_seqs bigint[];
+        v_tx text;
+        v_reply text;
+        v_results jsonb[] := '{}';
+        m int := cardinality(p_streams);
+        n int;
+        o int := 0;
+      BEGIN
+        FOR v_key IN SELECT DISTINCT hashtextextended(x, 0) FROM unnest(p_stream_locks) AS x ORDER BY 1 LOOP
+          PERFORM pg_advisory_xact_lock(v_key);
+        END LOOP;
+        PERFORM pg_advisory_xact_lock_shared(hashtextextended(p_all_lock, 0));
+        FOR i IN 1..m LOOP
+          n := p_counts[i];
+          <<one>>
+          BEGIN
+            IF p_command_ids[i] IS NOT NULL THEN
+              SELECT request_hash, reply, recorded_at INTO v_kept FROM ${s}.command_outcomes WHERE command_id = p_command_ids[i];
+              IF FOUND THEN
+                v_results := v_results || jsonb_build_object('status', 'kept', 'requestHash', v_kept.request_hash, 'reply', v_kept.reply, 'recordedAt', v_kept.recorded_at);
+                EXIT one;
+              END IF;
+            END IF;
+            IF p_head_versions[i] = 0 THEN
+              INSERT INTO ${s}.streams (stream_id, version, last_hash) VALUES (p_streams[i], n, p_hashes[o + n]) ON CONFLICT (stream_id) DO NOTHING;
+            ELSE
+              UPDATE ${s}.streams SET version = p_head_versions[i] + n, last_hash = p_hashes[o + n], updated_at = now()
+              WHERE stream_id = p_streams[i] AND version = p_head_versions[i] AND last_hash = p_head_hashes[i];
+            END IF;
+            IF NOT FOUND THEN
+              SELECT version, last_hash INTO v_version, v_hash FROM ${s}.streams WHERE stream_id = p_streams[i];
+              IF NOT FOUND THEN
+                v_version := 0;
+                v_hash := NULL;
+              END IF;
+              v_results := v_results || jsonb_build_object('status', 'moved', 'version', v_version, 'hash', v_hash);
+              EXIT one;
+            END IF;
+            IF n = 1 THEN
+              INSERT INTO ${s}.events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash, prev_hash)
+              VALUES (p_ids[o + 1]::uuid, p_streams[i], p_head_versions[i] + 1, p_types[o + 1], p_schema_versions[o + 1], p_data->o, p_metadata->o,
+                      p_recorded_at[i]::timestamptz, p_hashes[o + 1], p_prev_hashes[o + 1])
+              RETURNING global_seq INTO v_seq;
+              v_seqs := ARRAY[v_seq];
+            ELSE
+              WITH ins AS (
+                INSERT INTO ${s}.events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash, prev_hash)
+                SELECT u.id::uuid, p_streams[i], p_head_versions[i] + u.n::int, u.t, u.sv, p_data->(o + u.n::int - 1), p_metadata->(o + u.n::int - 1), p_recorded_at[i]::timestamptz, u.h, u.p
+                FROM unnest(p_ids[o + 1:o + n], p_types[o + 1:o + n], p_schema_versions[o + 1:o + n], p_hashes[o + 1:o + n], p_prev_hashes[o + 1:o + n]) WITH ORDINALITY AS u(id, t, sv, h, p, n)
+                ORDER BY u.n
+                RETURNING global_seq, stream_version
+              )
+              SELECT array_agg(global_seq ORDER BY stream_version) INTO v_seqs FROM ins;
+            END IF;
+            v_tx := pg_current_xact_id()::text;
+            IF p_command_ids[i] IS NOT NULL THEN
+              v_reply := p_replies[i];
+              FOR k IN 1..n LOOP
+                v_reply := replace(v_reply, p_tokens[o + k], lpad(v_tx, 20, '0') || ':' || lpad(v_seqs[k]::text, 20, '0'));
+              END LOOP;
+              INSERT INTO ${s}.command_outcomes (command_id, request_hash, reply, recorded_at, recorded_ts)
+              VALUES (p_command_ids[i], p_request_hashes[i], v_reply::jsonb, p_recorded_at[i], p_recorded_at[i]::timestamptz)
+              ON CONFLICT (command_id) DO NOTHING;
+              IF NOT FOUND THEN
+                RAISE EXCEPTION 'command id % was kept by a concurrent append', p_command_ids[i] USING ERRCODE = 'CS40D';
+              END IF;
+            END IF;
+            v_results := v_results || jsonb_build_object('status', 'ok', 'tx', v_tx, 'seqs', to_jsonb(v_seqs::text[]));
+          END;
+          o := o + n;
+        END LOOP;
+        RETURN to_jsonb(v_results);
+      END
+      $fn$`;
+
 /** The event store's schema, in order. Never edit a released step: add a new one. */
 export const migrations: readonly Migration[] = [
   {
@@ -516,6 +687,18 @@ export const migrations: readonly Migration[] = [
     name: 'append_events_group: as append_events v6',
     single: true,
     sql: appendEventsGroupSqlV6,
+  },
+  {
+    version: 8,
+    name: 'append_events2: append_events v6 with data and metadata as one jsonb array each (parsed once, no text-array escaping)',
+    single: true,
+    sql: appendEventsSqlV8,
+  },
+  {
+    version: 9,
+    name: 'append_events_group2: append_events_group v7 with data and metadata as one jsonb array each',
+    single: true,
+    sql: appendEventsGroupSqlV9,
   },
 ];
 

@@ -71,6 +71,12 @@ const parsePosition = (p: string): [string, string] => {
   return [BigInt(m[1]!).toString(), BigInt(m[2]!).toString()];
 };
 
+/**
+ * JSON texts as one JSON array text: sent to a jsonb parameter and parsed once by the server,
+ * where a text array would have every quote escaped by the driver and unescaped by the server.
+ */
+const jsonArray = (texts: readonly string[]): string => `[${texts.join(',')}]`;
+
 const COLUMNS = 'event_id::text AS event_id, stream_id, stream_version, type, schema_version, data, metadata, hash, prev_hash, global_seq::text AS seq, transaction_id::text AS tx';
 
 const toRecorded = (r: EventRow): RecordedEvent => ({
@@ -175,11 +181,11 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
   const out = (e: RecordedEvent, raw?: boolean): RecordedEvent => (raw ? e : upcasters.apply(e));
 
   const insertEvents = async (q: Query, { events: prepared, data, metadata }: PreparedJson, recordedAt: string): Promise<RecordedEvent[]> => {
-    // Typed arrays (unnest) instead of one jsonb array unpacked per row.
+    // Typed arrays (unnest) for the scalar columns; data and metadata as one jsonb array each.
     const rows = await q<{ event_id: string; seq: string; tx: string }>(
       `INSERT INTO ${s}.events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash, prev_hash)
-       SELECT u.i::uuid, u.s, u.v, u.t, u.sv, u.d::jsonb, u.m::jsonb, $1::timestamptz, u.h, u.p
-       FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[]) WITH ORDINALITY AS u(i, s, v, t, sv, d, m, h, p, n)
+       SELECT u.i::uuid, u.s, u.v, u.t, u.sv, $7::jsonb->(u.n::int - 1), $8::jsonb->(u.n::int - 1), $1::timestamptz, u.h, u.p
+       FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::int[], $9::text[], $10::text[]) WITH ORDINALITY AS u(i, s, v, t, sv, h, p, n)
        ORDER BY u.n
        RETURNING event_id::text AS event_id, global_seq::text AS seq, transaction_id::text AS tx`,
       [
@@ -189,8 +195,8 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
         prepared.map((p) => p.streamVersion),
         prepared.map((p) => p.type),
         prepared.map((p) => p.storedSchemaVersion),
-        data,
-        metadata,
+        jsonArray(data),
+        jsonArray(metadata),
         prepared.map((p) => p.hash),
         prepared.map((p) => p.prevHash),
       ],
@@ -364,10 +370,10 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
   const callOne = async (a: AppendArgs): Promise<AppendCall> => {
     try {
       const [row] = await executor.query<{ r: AppendCall }>(
-        `SELECT ${s}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11, $12::text[], $13::text[], $14::int[], $15::text[], $16::text[], $17::text[], $18::text[]) AS r`,
+        `SELECT ${s}.append_events2($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11, $12::text[], $13::text[], $14::int[], $15::jsonb, $16::jsonb, $17::text[], $18::text[]) AS r`,
         [
           a.streamId, streamLock(a.streamId), allLock, channel, a.headVersion, a.headHash,
-          a.commandId, a.requestHash, a.reply, a.tokens, a.recordedAt, a.ids, a.types, a.schemaVersions, a.data, a.metadata, a.hashes, a.prevHashes,
+          a.commandId, a.requestHash, a.reply, a.tokens, a.recordedAt, a.ids, a.types, a.schemaVersions, jsonArray(a.data), jsonArray(a.metadata), a.hashes, a.prevHashes,
         ],
         { prepare: true },
       );
@@ -383,8 +389,8 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
   const flat = <K extends keyof AppendArgs>(group: AppendArgs[], k: K): unknown[] => group.flatMap((a) => a[k] as unknown[]);
   const callGroup = async (group: AppendArgs[]): Promise<AppendCall[]> => {
     const [row] = await executor.query<{ r: AppendCall[] }>(
-      `SELECT ${s}.append_events_group($1::text[], $2::text[], $3, $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[],
-         $11::text[], $12::text[], $13::text[], $14::int[], $15::text[], $16::text[], $17::text[], $18::text[]) AS r`,
+      `SELECT ${s}.append_events_group2($1::text[], $2::text[], $3, $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[],
+         $11::text[], $12::text[], $13::text[], $14::int[], $15::jsonb, $16::jsonb, $17::text[], $18::text[]) AS r`,
       [
         group.map((a) => a.streamId),
         group.map((a) => streamLock(a.streamId)),
@@ -400,8 +406,8 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
         flat(group, 'ids'),
         flat(group, 'types'),
         flat(group, 'schemaVersions'),
-        flat(group, 'data'),
-        flat(group, 'metadata'),
+        jsonArray(flat(group, 'data') as string[]),
+        jsonArray(flat(group, 'metadata') as string[]),
         flat(group, 'hashes'),
         flat(group, 'prevHashes'),
       ],
