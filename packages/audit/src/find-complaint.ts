@@ -56,15 +56,15 @@ export const findComplaint = async (
   let after = '';
   let seen = 0;
   while (seen < limit) {
-    const page = await store.readAll({ after, limit: 1000 });
+    const page = await store.readAll({ after, limit: 1000, types: ['ComplaintReceived'] });
     for (const e of page.events) {
       if (e.type === 'ComplaintReceived' && numberOf(e.data) === key) {
         const id = idOf(e.data) ?? e.streamId.slice('Complaint-'.length);
         return { id, number: key, streamId: e.streamId };
       }
     }
-    seen += page.events.length;
-    if (page.events.length === 0 || page.last === after) break;
+    seen += page.scanned;
+    if (page.scanned === 0 || page.last === after) break;
     after = page.last;
   }
   throw new AuditError('complaint_not_found', `no complaint with number or id '${key}'`, { ref: key });
@@ -90,12 +90,12 @@ export const listComplaints = async (
   let after = '';
   let seen = 0;
   while (seen < scanLimit) {
-    const page = await store.readAll({ after, limit: 1000, raw: true });
+    const page = await store.readAll({ after, limit: 1000, raw: true, types: ['ComplaintReceived'] });
     for (const e of page.events)
       if (e.type === 'ComplaintReceived')
         found.push({ number: numberOf(e.data), id: idOf(e.data) ?? e.streamId.slice('Complaint-'.length), streamId: e.streamId, receivedAt: e.metadata.occurredAt ?? null });
-    seen += page.events.length;
-    if (page.events.length === 0 || page.last === after) break;
+    seen += page.scanned;
+    if (page.scanned === 0 || page.last === after) break;
     after = page.last;
   }
   return found.slice(-limit).reverse();

@@ -77,7 +77,9 @@ export const auditViewStore = (db: SqlExecutor): Pick<EventStore, 'readStream' |
         [tx, seq, o.limit ?? 1000],
       ),
     );
-    const events = (rows as Row[]).map(toRecorded);
-    return { events, last: events[events.length - 1]?.position ?? o.after ?? '' };
+    const page = (rows as Row[]).map(toRecorded);
+    // `types`: the same window, only those types returned (filtered here: audits read little).
+    const events = o.types ? page.filter((e) => o.types!.includes(e.type)) : page;
+    return { events, last: page[page.length - 1]?.position ?? o.after ?? '', scanned: page.length };
   },
 });

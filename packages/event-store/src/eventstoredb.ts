@@ -16,7 +16,7 @@ import { ConcurrencyError, EventStoreError } from './errors.ts';
 import { ZERO_HASH } from './hash.ts';
 import type { AppendResult, CommandOutcome, EventStore, ExpectedVersion, Idempotency, NewEvent, Position, ReadAllOptions, RecordedEvent, Snapshot } from './port.ts';
 import { noUpcasters, type Upcasters } from './upcasting.ts';
-import { checkExpectedVersion, checkOutcome, prepareEvents, recordedAtNow, validateAppend } from './write-path.ts';
+import { checkExpectedVersion, checkOutcome, prepareEvents, recordedAtNow, typeFilter, validateAppend } from './write-path.ts';
 
 export type EventStoreDbOptions = { connectionString: string; upcasters?: Upcasters; clock?: () => Date };
 
@@ -196,19 +196,23 @@ export const createEventStoreDbEventStore = (options: EventStoreDbOptions): Even
       const after = o.after ?? '';
       const limit = o.limit ?? 1000;
       const from = after === '' ? ESDB_START : parsePosition(after);
+      const types = typeFilter(o.types);
       const events: RecordedEvent[] = [];
       let last = after;
+      let scanned = 0;
       // Reads a little more than asked: the start position is inclusive and system events are skipped.
       const rows = await collect(client.readAll({ direction: FORWARDS, fromPosition: from, maxCount: limit + 1 }));
       for (const r of rows) {
         const p = positionOf(r.event?.position);
         if (p <= after) continue;
-        if (events.length >= limit) break;
+        if (scanned >= limit) break;
         last = p;
-        const e = r.event && !internal(r.event.streamId) ? toRecorded(r) : undefined;
+        scanned++;
+        // (types filtered here: ESDB's server-side filters page differently)
+        const e = r.event && !internal(r.event.streamId) && (!types || types.has(r.event.type)) ? toRecorded(r) : undefined;
         if (e) events.push(o.raw ? e : upcasters.apply(e));
       }
-      return { events, last };
+      return { events, last, scanned };
     });
 
   return {

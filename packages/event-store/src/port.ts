@@ -87,9 +87,20 @@ export type AppendResult = {
 
 /** `raw: true` skips upcasting (what an auditor verifying the hash chain needs). */
 export type ReadStreamOptions = { fromVersion?: number; toVersion?: number; raw?: boolean };
-/** `limit` defaults to 1000; `raw: true` skips upcasting. */
-export type ReadAllOptions = { after?: Position; limit?: number; raw?: boolean };
-export type ReadAllResult = { events: RecordedEvent[]; /** the position to continue after */ last: Position };
+/**
+ * `limit` defaults to 1000; `raw: true` skips upcasting. `types`: return only events of these
+ * types; the page still covers the next `limit` events of any type, so a reader that wants a
+ * few types does not receive (or have parsed) the others, and a long run of other types still
+ * moves it on by `limit` events a page.
+ */
+export type ReadAllOptions = { after?: Position; limit?: number; raw?: boolean; types?: readonly string[] };
+export type ReadAllResult = {
+  events: RecordedEvent[];
+  /** The position to continue after: the last event the page covered (with `types`, possibly one of another type). */
+  last: Position;
+  /** How many events the page covered, returned or not: fewer than `limit` only at the end of what is visible. */
+  scanned: number;
+};
 
 export type Subscription = {
   /** Resolves when the subscription has stopped after `stop()`; rejects with the error that stopped it otherwise. */

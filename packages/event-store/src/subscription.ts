@@ -49,7 +49,9 @@ export const pollingSubscription = (
           await options.onEvent(event);
           after = event.position;
         }
-        if (page.events.length === 0 && !stopped) await idle();
+        // (past events the store does not hand out, e.g. EventStoreDB's system events)
+        if (page.scanned > 0 && page.last > after) after = page.last;
+        if (page.scanned === 0 && !stopped) await idle();
       }
     } finally {
       unhook?.();

@@ -194,3 +194,16 @@ export const checkOutcome = (kept: CommandOutcome | undefined, commandId: string
   throw new DuplicateCommandError(commandId, kept.reply);
 };
 
+/**
+ * `readAll`'s `types` option checked and as a set (undefined: every type), shared by every
+ * adapter; anything but an array of non-empty strings is `invalid_event`.
+ *
+ * @example
+ * const types = typeFilter(options.types); // Set { 'OrderPlaced' } or undefined
+ */
+export const typeFilter = (types: unknown): ReadonlySet<string> | undefined => {
+  if (types === undefined) return undefined;
+  if (!Array.isArray(types) || types.some((t) => typeof t !== 'string' || t.length === 0 || t.length > 200))
+    throw new EventStoreError('invalid_event', 'types must be an array of event type names');
+  return new Set(types as string[]);
+};

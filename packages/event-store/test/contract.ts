@@ -51,7 +51,7 @@ const readAllOf = async (store: EventStore, streams: Set<string>, limit = 1000, 
     for (let pos = after; ; ) {
       const page = await store.readAll({ after: pos, limit });
       out.push(...page.events.filter((e) => streams.has(e.streamId)));
-      if (page.events.length < limit) break;
+      if (page.scanned < limit) break;
       pos = page.last;
     }
     if (expected === undefined || out.length >= expected || Date.now() > end) return out;
@@ -242,6 +242,40 @@ export const eventStoreContract = (name: string, makeStore: () => Promise<EventS
       expect(fromMiddle.map((e) => e.id)).toEqual(all.slice(6).map((e) => e.id));
     });
 
+    it('readAll with types returns only events of those types, over the same pages of limit events as without', async () => {
+      const s = unique('Types');
+      const [a, b] = [unique('TA'), unique('TB')];
+      const marker = await store.append(unique('TypesMarker'), [ev('M', {})], { expectedVersion: 'no_stream' });
+      const after = marker.positions[0]!;
+      const kinds = [a, b, b, a, b, b, a];
+      for (const [i, t] of kinds.entries()) await store.append(s, [ev(t, { i })], { expectedVersion: i === 0 ? 'no_stream' : i });
+      await readAllOf(store, new Set([s]), 1000, after, kinds.length); // visible (the SQL stores' gapless guard)
+      const pages = async (types?: string[]) => {
+        const out: { ids: string[]; last: string; scanned: number }[] = [];
+        for (let pos = after; ; ) {
+          const page = await store.readAll({ after: pos, limit: 3, ...(types ? { types } : {}) });
+          out.push({ ids: page.events.filter((e) => e.streamId === s).map((e) => e.id), last: page.last, scanned: page.scanned });
+          for (const e of page.events) expect(types === undefined || types.includes(e.type)).toBe(true);
+          if (page.scanned < 3) break;
+          pos = page.last;
+        }
+        return out;
+      };
+      const plain = await pages();
+      const all = plain.flatMap((p) => p.ids);
+      expect(all).toHaveLength(kinds.length);
+      expect(plain.every((p, i) => p.scanned === (i < plain.length - 1 ? 3 : p.scanned) && p.scanned <= 3)).toBe(true);
+      const onlyA = await pages([a]);
+      // The same windows (last, scanned), holding only the events of type a.
+      expect(onlyA.map((p) => [p.last, p.scanned])).toEqual(plain.map((p) => [p.last, p.scanned]));
+      const typeOf = new Map(all.map((id, i) => [id, kinds[i]!]));
+      expect(onlyA.map((p) => p.ids)).toEqual(plain.map((p) => p.ids.filter((id) => typeOf.get(id) === a)));
+      expect(onlyA.flatMap((p) => p.ids)).toHaveLength(3);
+      expect((await pages([a, b])).map((p) => p.ids)).toEqual(plain.map((p) => p.ids));
+      const none = await pages([]);
+      expect(none.map((p) => [p.last, p.scanned, p.ids.length])).toEqual(plain.map((p) => [p.last, p.scanned, 0]));
+    });
+
     describe('subscriptions', () => {
       it('from START: catches up, then receives live events, in order; stop() ends it', async () => {
         const s = unique('Sub');
@@ -337,6 +371,8 @@ export const eventStoreContract = (name: string, makeStore: () => Promise<EventS
         ['NUL character', () => store.append(s, [ev('A', { t: 'a\u0000b' })], { expectedVersion: 'any' })],
         ['empty stream id', () => store.append('', [ev('A', {})], { expectedVersion: 'any' })],
         ['bad position', () => store.readAll({ after: 'not-a-position' })],
+        ['bad types', () => store.readAll({ types: [''] })],
+        ['types not a list', () => store.readAll({ types: 'OrderPlaced' as unknown as string[] })],
       ];
       for (const [label, call] of cases) expect(`${label}: ${await codeOf(call())}`).toBe(`${label}: EventStoreError:invalid_event`);
       expect(await store.readStream(s)).toEqual([]);

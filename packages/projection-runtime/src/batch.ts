@@ -52,7 +52,8 @@ const checkOrder = (from: Position, events: readonly RecordedEvent[]): Position 
  * Applies one batch in ONE transaction: locks and checks the lease (owner, epoch, not
  * expired), runs `projection.handle` on the events of its types (`replaying` is passed on
  * in its context), and moves the checkpoint
- * from `from` to the last event's position with compare-and-set. Any failure rolls all of it
+ * from `from` to `to` (the end of the page the events came from; default the last event's
+ * position) with compare-and-set. Any failure rolls all of it
  * back: `fenced` (lease lost or checkpoint moved by someone else), `handler_failed` (the
  * handler threw; `cause` is its error), `invalid_position` (events out of order).
  *
@@ -61,12 +62,17 @@ const checkOrder = (from: Position, events: readonly RecordedEvent[]): Position 
  */
 export const applyBatch = async (
   db: Kysely<RuntimeDatabase>,
-  args: { projection: Projection; lease: Lease; from: Position; events: readonly RecordedEvent[]; lag?: Lag; replaying?: boolean },
+  args: { projection: Projection; lease: Lease; from: Position; to?: Position; events: readonly RecordedEvent[]; lag?: Lag; replaying?: boolean },
 ): Promise<Position> => {
   const { projection, lease, from, events, lag } = args;
   const replaying = args.replaying ?? false;
-  if (events.length === 0) return from;
-  const last = checkOrder(from, events);
+  const lastEvent = checkOrder(from, events);
+  // `to`: the end of the page the events came from (a page read with the projection's types
+  // may end in events of other types, which move the checkpoint on as well).
+  const to = args.to ?? lastEvent;
+  if (to < lastEvent) throw new ProjectionError('invalid_position', `the batch ends at ${to}, before its last event at ${lastEvent}`, { position: lastEvent, after: to });
+  if (to === from) return from;
+  const last = to;
   const types = new Set(projection.eventTypes);
   const relevant = events.filter((e) => types.has(e.type));
   const schema = schemaOf(projection);

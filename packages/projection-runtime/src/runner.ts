@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { EventStore, Position, RecordedEvent } from '@cs/event-store';
+import type { EventStore, Position, ReadAllResult, RecordedEvent } from '@cs/event-store';
 import { migrateRuntime, migrateSchema, type RuntimeDatabase } from '@cs/read-model';
 import type { Kysely } from 'kysely';
 import { applyBatch, type Lag, markStopped, settleBatch, writeLag } from './batch.ts';
@@ -198,7 +198,7 @@ const runLoop = (
     let lag: Lag = { eventsBehind: status.eventsBehind, secondsBehind: status.secondsBehind };
     // Behind: read catch-up sized pages, and read the next page while this one is applied.
     let limit = batchSize;
-    let ahead: { after: Position; limit: number; page: Promise<{ events: RecordedEvent[] }> } | undefined;
+    let ahead: { after: Position; limit: number; page: Promise<ReadAllResult> } | undefined;
     // Whether this version has reached the end of the store since it took the lease, and
     // whether a replaying batch left deferred work for `settle`.
     let reachedEnd = false;
@@ -208,14 +208,16 @@ const runLoop = (
       ahead?.page.catch(() => undefined);
       ahead = undefined;
     };
-    const read = (after: Position, n: number): Promise<{ events: RecordedEvent[] }> => {
+    // Only the projection's event types are sent and parsed; a page still covers `n` events.
+    const readPage = (after: Position, n: number): Promise<ReadAllResult> => store.readAll({ after, limit: n, types: projection.eventTypes });
+    const read = (after: Position, n: number): Promise<ReadAllResult> => {
       if (ahead && ahead.after === after && ahead.limit === n) {
         const { page } = ahead;
         ahead = undefined;
         return page;
       }
       dropAhead();
-      return store.readAll({ after, limit: n });
+      return readPage(after, n);
     };
     try {
       while (!signal.aborted) {
@@ -227,8 +229,9 @@ const runLoop = (
           checkpoint = status.checkpoint;
           continue;
         }
-        const { events } = await read(checkpoint, limit);
-        if (events.length === 0) {
+        const page = await read(checkpoint, limit);
+        const { events } = page;
+        if (page.scanned === 0) {
           limit = batchSize;
           if (unsettled) {
             await settleBatch(db, { projection, lease, helpers: settleHelpers });
@@ -250,8 +253,9 @@ const runLoop = (
           if (status.checkpoint !== checkpoint) throw new ProjectionError('fenced', `${name} v${version}: checkpoint moved under us`);
           continue;
         }
-        const last = events[events.length - 1]!.position;
-        const full = events.length === limit;
+        // The page's last event, of the projection's types or not: the batch moves the checkpoint there.
+        const last = page.last;
+        const full = page.scanned >= limit;
         // Replaying: a rebuild far behind, not serving, that has not reached the end yet.
         const replaying = deferWhileReplaying && full && !reachedEnd && !status.serving;
         if (replaying) unsettled = true;
@@ -265,13 +269,13 @@ const runLoop = (
         else if (Date.now() - lastProbe >= lagProbeMs) {
           lag = await probeLag(last);
           lastProbe = Date.now();
-        } else lag = { eventsBehind: Math.max(0, lag.eventsBehind - events.length), secondsBehind: lag.secondsBehind };
+        } else lag = { eventsBehind: Math.max(0, lag.eventsBehind - page.scanned), secondsBehind: lag.secondsBehind };
         limit = full ? catchUpBatchSize : batchSize;
         // Read ahead while this batch is applied (a separate connection of the store); the
         // page is used only if the batch moves the checkpoint to `last`.
-        if (full) ahead = { after: last, limit, page: store.readAll({ after: last, limit }) };
+        if (full) ahead = { after: last, limit, page: readPage(last, limit) };
         try {
-          checkpoint = await applyBatch(db, { projection, lease, from: checkpoint, events, lag, replaying });
+          checkpoint = await applyBatch(db, { projection, lease, from: checkpoint, to: last, events, lag, replaying });
           logger.debug({ ...log, checkpoint, events: events.length, replaying, ...lag }, 'batch applied');
         } catch (e) {
           dropAhead();

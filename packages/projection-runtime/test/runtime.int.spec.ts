@@ -82,6 +82,8 @@ describe('projection runtime on PostgreSQL', () => {
         expect(rows).toBe(appended.filter((e) => e.type !== 'Ignored').length);
         const status = await readStatus(db, `fold_${run}`, 1);
         expect(status).toMatchObject({ state: 'running', serving: true, eventsBehind: 0, lastError: null });
+        // Pages are read with the projection's types: the Ignored events are skipped, not handled, and passed over.
+        expect(status!.eventsHandled).toBe(appended.filter((e) => e.type !== 'Ignored').length);
       }),
       { numRuns: 8 },
     );

@@ -24,7 +24,7 @@ const counting: EventStore = Object.assign(Object.create(store) as EventStore, {
   readAll: async (o?: Parameters<EventStore['readAll']>[0]) => {
     const page = await store.readAll(o);
     if (o?.limit === LAG_PROBE_LIMIT) return page; // the lag probe, not the batch loop
-    read += page.events.length;
+    read += page.scanned; // every event the page covered (the runtime asks for the projection's types only)
     while (pending.length > 0 && read >= pending[0]!) rss.push({ events: pending.shift()!, rssMb: mb() });
     return page;
   },

@@ -35,7 +35,7 @@ const setup = async (tamper = false) => {
   const decider = { initialState: () => ({ n: 0 }), evolve: (s: { n: number }) => ({ n: s.n + 1 }), decide: () => [] };
   const deps: AuditCommandDeps = {
     audit: {
-      store: { readStream: async (id) => events.filter((e) => e.streamId === id), readAll: async () => ({ events, last: '00000003' }) },
+      store: { readStream: async (id) => events.filter((e) => e.streamId === id), readAll: async () => ({ events, last: '00000003', scanned: events.length }) },
       anchors, key: KEY, accessLog: memoryAccessLog(() => '2024-06-01T00:00:00.000Z'), aggregates: { complaint: { decider } as never }, now: () => '2024-06-01T00:00:00.000Z',
     },
     principal: 'db:alice', defaultReader: 'alice', out: (t) => out.push(t), err: (t) => err.push(t),

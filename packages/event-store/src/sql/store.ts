@@ -15,7 +15,7 @@ import type {
 } from '../port.ts';
 import { pollingSubscription } from '../subscription.ts';
 import { noUpcasters, type Upcasters } from '../upcasting.ts';
-import { checkExpectedVersion, checkOutcome, prepareEventsJson, recordedAtNow, validateAppend, type PreparedEvent, type PreparedJson } from '../write-path.ts';
+import { checkExpectedVersion, checkOutcome, prepareEventsJson, recordedAtNow, typeFilter, validateAppend, type PreparedEvent, type PreparedJson } from '../write-path.ts';
 import type { SqlExecutor } from './executor.ts';
 import { migrate, quoteSchema } from './migrations.ts';
 import { isConnectionLoss, translateSqlError } from './translate.ts';
@@ -593,6 +593,8 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
     const [tx, seq] = parsePosition(after);
     const limit = o.limit ?? 1000;
     if (!Number.isInteger(limit) || limit < 1) throw new EventStoreError('invalid_event', `invalid limit ${String(limit)}`);
+    const types = typeFilter(o.types);
+    if (types) return readAllOfTypes(tx, seq, limit, [...types], after, o.raw);
     const rows = await wrap(() =>
       executor.query<EventRow>(
         `SELECT ${COLUMNS} FROM ${s}.events
@@ -604,7 +606,35 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
       ),
     );
     const events = rows.map((r) => out(toRecorded(r), o.raw));
-    return { events, last: events[events.length - 1]?.position ?? after };
+    return { events, last: events[events.length - 1]?.position ?? after, scanned: events.length };
+  };
+  /**
+   * `readAll` with `types`: the same window of `limit` visible events, of which only the rows
+   * of those types are sent (and parsed), with the window's size and last position on every
+   * row (one row of nulls but those when none matches).
+   */
+  const readAllOfTypes = async (tx: string, seq: string, limit: number, types: string[], after: string, raw?: boolean): Promise<ReadAllResult> => {
+    const rows = await wrap(() =>
+      executor.query<Partial<EventRow> & { scanned: number; last_tx: string | null; last_seq: string | null }>(
+        `WITH w AS MATERIALIZED (
+           SELECT event_id, stream_id, stream_version, type, schema_version, data, metadata, hash, prev_hash, global_seq, transaction_id FROM ${s}.events
+           WHERE (transaction_id, global_seq) > ($1::text::xid8, $2::bigint)
+             AND transaction_id < ${visibleBelow}
+           ORDER BY transaction_id, global_seq LIMIT $3),
+         t AS (SELECT (SELECT count(*) FROM w)::int AS scanned, l.tx AS last_tx, l.seq AS last_seq
+               FROM (SELECT 1) AS one
+               LEFT JOIN (SELECT transaction_id::text AS tx, global_seq::text AS seq FROM w ORDER BY transaction_id DESC, global_seq DESC LIMIT 1) AS l ON true)
+         SELECT t.scanned, t.last_tx, t.last_seq, m.* FROM t
+         LEFT JOIN LATERAL (SELECT ${COLUMNS}, transaction_id AS o_tx, global_seq AS o_seq FROM w WHERE type = ANY($4::text[])) AS m ON true
+         ORDER BY m.o_tx, m.o_seq`,
+        [tx, seq, limit, types],
+        { prepare: true },
+      ),
+    );
+    const head = rows[0];
+    if (!head || head.scanned === 0 || head.last_tx === null || head.last_seq === null) return { events: [], last: after, scanned: 0 };
+    const events = head.event_id === null || head.event_id === undefined ? [] : rows.map((r) => out(toRecorded(r as EventRow), raw));
+    return { events, last: positionOf(head.last_tx, head.last_seq), scanned: head.scanned };
   };
 
   return {
