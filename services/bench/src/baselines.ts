@@ -10,6 +10,8 @@ export type BaselineSizes = {
   pgSequential: number;
   pgConcurrent: number;
   multiRowStatements: number;
+  /** Untimed calls before every sequential latency figure (ours, raw and the peer's alike): a running service is warm. */
+  warmup: number;
 };
 
 /** The raw figures every ratio of ours is taken against. */
@@ -48,7 +50,7 @@ export const natsBaseline = async (natsUrl: string, sizes: BaselineSizes): Promi
   await responder.flush();
   const body = new TextEncoder().encode(rawPayload('echo'));
   try {
-    const rtt = await sequential(sizes.natsSequential, 200, () => client.request(subject, body, { timeout: 5000 }));
+    const rtt = await sequential(sizes.natsSequential, sizes.warmup, () => client.request(subject, body, { timeout: 5000 }));
     const throughput = await concurrent(sizes.natsInFlight, 64, () => client.request(subject, body, { timeout: 5000 }));
     return { rtt, throughput };
   } finally {
@@ -76,7 +78,7 @@ export const postgresBaseline = async (url: string, sizes: BaselineSizes): Promi
     const insert = (stream: string) => pool.query('INSERT INTO raw_events (stream_id, stream_version, payload) VALUES ($1, 1, $2::jsonb)', [stream, payload]);
     // Open every connection first so connection setup is not timed.
     await Promise.all(Array.from({ length: 64 }, () => pool.query('SELECT 1')));
-    const pgInsertSequential = await sequential(sizes.pgSequential, 50, (i) => insert(`seq-${i}`));
+    const pgInsertSequential = await sequential(sizes.pgSequential, sizes.warmup, (i) => insert(`seq-${i}`));
     const pgInsert32 = await concurrent(sizes.pgConcurrent, 32, (i) => insert(`c32-${i}`));
     const pgInsert64 = await concurrent(sizes.pgConcurrent, 64, (i) => insert(`c64-${i}`));
     const multi = (rows: number, tag: string) => (i: number) => {

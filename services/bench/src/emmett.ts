@@ -10,7 +10,7 @@ export type EmmettFigures =
       sequential: Latency;
       inFlight32: Latency;
       batch100: Latency;
-      /** Undefined when the consumer stopped before it had delivered every event (`catchUpError` says so). */
+      /** Undefined when the consumer stopped well before it had delivered every event; `catchUpError` says when it stopped short. */
       catchUp?: { events: number; perSecond: number };
       catchUpError?: string;
     }
@@ -27,9 +27,9 @@ const emmettEvent = (id: string) => {
  * Runs in its own database schema-less (Emmett's default tables) on a pool of 32 connections.
  *
  * @example
- * const peer = await emmettFigures(url, { sequential: 2000, inFlight: 4000, batches: 100 });
+ * const peer = await emmettFigures(url, { sequential: 2000, inFlight: 4000, batches: 100, warmup: 1000 });
  */
-export const emmettFigures = async (url: string, sizes: { sequential: number; inFlight: number; batches: number }): Promise<EmmettFigures> => {
+export const emmettFigures = async (url: string, sizes: { sequential: number; inFlight: number; batches: number; warmup: number }): Promise<EmmettFigures> => {
   let mod: typeof import('@event-driven-io/emmett-postgresql');
   let core: typeof import('@event-driven-io/emmett');
   let pgMod: typeof import('pg');
@@ -48,7 +48,7 @@ export const emmettFigures = async (url: string, sizes: { sequential: number; in
     const one = (prefix: string) => (i: number) =>
       store.appendToStream(`Bench-emmett-${prefix}-${i}`, [emmettEvent(`${prefix}-${i}`)], { expectedStreamVersion: core.STREAM_DOES_NOT_EXIST });
     await Promise.all(Array.from({ length: 32 }, () => pool.query('SELECT 1')));
-    const seq = await sequential(sizes.sequential, 50, one('seq'));
+    const seq = await sequential(sizes.sequential, sizes.warmup, one('seq'));
     const inFlight32 = await concurrent(sizes.inFlight, 32, one('c32'));
     const b = await sequential(sizes.batches, 2, (i) =>
       store.appendToStream(
@@ -57,7 +57,7 @@ export const emmettFigures = async (url: string, sizes: { sequential: number; in
         { expectedStreamVersion: core.STREAM_DOES_NOT_EXIST },
       ),
     );
-    const total = sizes.sequential + 50 + sizes.inFlight + (sizes.batches + 2) * 100;
+    const total = sizes.sequential + sizes.warmup + sizes.inFlight + (sizes.batches + 2) * 100;
     const appends = { sequential: seq, inFlight32, batch100: { ...b, perSecond: b.perSecond * 100, n: b.n * 100 } };
     // Its `noMessagesLeft` stop ends the catch-up at the first empty read, which its gapless
     // guard (the cluster-wide snapshot xmin) returns while any transaction anywhere on the
@@ -65,6 +65,7 @@ export const emmettFigures = async (url: string, sizes: { sequential: number; in
     // same workload as ours, so an incomplete catch-up is run again from the beginning (a new
     // processor), up to three times, and otherwise not measured.
     const short: number[] = [];
+    let best: { events: number; perSecond: number } | undefined;
     for (let attempt = 1; attempt <= 3; attempt++) {
       let seen = 0;
       const consumer = store.consumer({ stopWhen: { noMessagesLeft: true }, pulling: { batchSize: 500 } });
@@ -75,9 +76,13 @@ export const emmettFigures = async (url: string, sizes: { sequential: number; in
       await consumer.close();
       if (seen >= total) return { ok: true, ...appends, catchUp: { events: seen, perSecond: (seen * 1000) / ms } };
       short.push(seen);
+      if (!best || seen > best.events) best = { events: seen, perSecond: (seen * 1000) / ms };
       await new Promise((r) => setTimeout(r, 250 * attempt)); // let the older transaction end
     }
-    return { ok: true, ...appends, catchUpError: `Emmett's consumer stopped (no messages left) after ${short.join(', ')} of ${total} events in three attempts` };
+    const stopped = `Emmett's consumer stopped (no messages left) after ${short.join(', ')} of ${total} events in three attempts`;
+    // A few events short of the same workload: its rate over what it delivered is reported, saying so.
+    if (best && best.events >= total * 0.99) return { ok: true, ...appends, catchUp: best, catchUpError: `${stopped}; the rate is over the ${best.events} it delivered` };
+    return { ok: true, ...appends, catchUpError: stopped };
   } catch (e) {
     return { ok: false, error: `Emmett failed: ${e instanceof Error ? e.message : String(e)}` };
   } finally {

@@ -19,15 +19,15 @@ const catalogueOf = (list: readonly AnyAggregate[]): CatalogueEntry[] =>
  * on a new stream), and 100-event appends (one stream each); events per second.
  *
  * @example
- * const a = await appendFigures(store, { sequential: 2000, inFlight: 4000, batches: 100 });
+ * const a = await appendFigures(store, { sequential: 2000, inFlight: 4000, batches: 100, warmup: 1000 }, 'a');
  */
 export const appendFigures = async (
   store: EventStore,
-  sizes: { sequential: number; inFlight: number; batches: number },
+  sizes: { sequential: number; inFlight: number; batches: number; warmup: number },
   tag: string,
 ): Promise<{ sequential: Latency; inFlight32: Latency; batch100: Latency }> => {
   const one = (prefix: string) => (i: number) => store.append(`Bench-${tag}-${prefix}-${i}`, [sampleEvent(`${prefix}-${i}`)], { expectedVersion: 'no_stream' });
-  const seq = await sequential(sizes.sequential, 50, one('seq'));
+  const seq = await sequential(sizes.sequential, sizes.warmup, one('seq'));
   const inFlight32 = await concurrent(sizes.inFlight, 32, one('c32'));
   const hundred = (i: number) => {
     const events: NewEvent[] = Array.from({ length: 100 }, (_, k) => sampleEvent(`b-${i}-${k}`));
@@ -44,12 +44,12 @@ export const appendFigures = async (
  * streams (commands per second).
  *
  * @example
- * const rt = await commandRoundTrip(url, 'nats://127.0.0.1:4222', { sequential: 1000, inFlight: 5000 });
+ * const rt = await commandRoundTrip(url, 'nats://127.0.0.1:4222', { sequential: 1000, inFlight: 5000, warmup: 1000 });
  */
 export const commandRoundTrip = async (
   url: string,
   natsUrl: string,
-  sizes: { sequential: number; inFlight: number },
+  sizes: { sequential: number; inFlight: number; warmup: number },
 ): Promise<{ sequential: Latency; inFlight64: Latency; failures: number }> => {
   const store = await createPostgresEventStore({ connectionString: url, schema: 'rt_store', max: 20 });
   const log = pino({ level: 'silent' });
@@ -82,7 +82,7 @@ export const commandRoundTrip = async (
     if (!reply.ok) failures++;
   };
   try {
-    const seq = await sequential(sizes.sequential, 50, place('seq'));
+    const seq = await sequential(sizes.sequential, sizes.warmup, place('seq'));
     const inFlight64 = await concurrent(sizes.inFlight, 64, place('c64'));
     return { sequential: seq, inFlight64, failures };
   } finally {

@@ -41,6 +41,7 @@ export const smokeSizes: BenchSizes = {
   pgSequential: 50,
   pgConcurrent: 200,
   multiRowStatements: 2,
+  warmup: 20,
   appendSequential: 30,
   appendInFlight: 100,
   appendBatches: 2,
@@ -66,6 +67,7 @@ export const fullSizes: BenchSizes = {
   pgSequential: 2000,
   pgConcurrent: 5000,
   multiRowStatements: 30,
+  warmup: 1000,
   appendSequential: 2000,
   appendInFlight: 3000,
   appendBatches: 100,
@@ -142,14 +144,14 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
     const raw = await postgresBaseline(db.url, s);
 
     log('command round trip over NATS');
-    const rt = await commandRoundTrip(db.url, o.natsUrl, { sequential: s.roundTripSequential, inFlight: s.roundTripInFlight });
+    const rt = await commandRoundTrip(db.url, o.natsUrl, { sequential: s.roundTripSequential, inFlight: s.roundTripInFlight, warmup: s.warmup });
     if (rt.failures > 0) findings.push(`${rt.failures} order.place commands were refused during the round-trip figures: see the command handler's log.`);
 
     log('event-store appends');
     const appendStore = await createPostgresEventStore({ connectionString: db.url, schema: 'append_store', max: 32 });
-    const appends = await appendFigures(appendStore, { sequential: s.appendSequential, inFlight: s.appendInFlight, batches: s.appendBatches }, 'a');
+    const appends = await appendFigures(appendStore, { sequential: s.appendSequential, inFlight: s.appendInFlight, batches: s.appendBatches, warmup: s.warmup }, 'a');
     // Our catch-up over the same number of events as Emmett's: subscribe from START, no-op handler.
-    const appended = s.appendSequential + 50 + s.appendInFlight + (s.appendBatches + 2) * 100;
+    const appended = s.appendSequential + s.warmup + s.appendInFlight + (s.appendBatches + 2) * 100;
     const catchUp = await new Promise<{ events: number; perSecond: number }>((resolve, reject) => {
       let seen = 0;
       const started = performance.now();
@@ -201,9 +203,9 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
     const analyst = await analystFigures(db.url, s.analystRuns);
 
     log('Emmett peer');
-    const emmett = await emmettFigures(db.url, { sequential: s.emmettSequential, inFlight: s.emmettInFlight, batches: s.emmettBatches });
+    const emmett = await emmettFigures(db.url, { sequential: s.emmettSequential, inFlight: s.emmettInFlight, batches: s.emmettBatches, warmup: s.warmup });
     if (!emmett.ok) findings.push(`Emmett peer not measured: ${emmett.error}`);
-    else if (emmett.catchUpError) findings.push(`Emmett's catch-up not measured: ${emmett.catchUpError}.`);
+    else if (emmett.catchUpError) findings.push(`Emmett's catch-up ${emmett.catchUp ? 'incomplete' : 'not measured'}: ${emmett.catchUpError}.`);
 
     log('embedded start');
     const start = o.skipStart ? ({ ok: false, error: 'skipped in this mode' } as const) : await startFigure(o.repoRoot, 300_000);
