@@ -3,7 +3,7 @@ import type { KpiDatabase } from './database.ts';
 import { type EventReader, type KpiEvent, reader } from './event-data.ts';
 import { safeIdentifier } from '@cs/read-model';
 import { customerAttributeChanges, handleCompanyRecord, isCompanyRecord, surveyAnswerRows } from './company-records.ts';
-import { type ColumnSpec, type Merge, mergedTable, type MergedTable, type TableSpec } from './merged-writes.ts';
+import { type ColumnSpec, type Merge, mergedTable, type MergedTable, runTogether, type TableSpec } from './merged-writes.ts';
 
 // Every write is an upsert keyed by the subject's id (or the event id), so applying an event
 // twice leaves the same rows: the runtime's exactly-once per batch is not relied upon.
@@ -100,8 +100,8 @@ const specs = {
 } satisfies Record<string, TableSpec>;
 
 /**
- * The fact-table writes of a batch, merged per row and sent as one statement per table by
- * `flushKpiWrites`: a batch costs a handful of statements whatever its size, with the effect
+ * The fact-table writes of a batch, merged per row and sent by `flushKpiWrites` as one
+ * statement (a data-modifying CTE per table): a batch costs a handful of statements whatever its size, with the effect
  * the per-event upserts had in event order (see merged-writes.ts).
  */
 export type KpiWrites = { readonly [K in keyof typeof specs]: MergedTable } & { schema: string };
@@ -118,14 +118,19 @@ export const newKpiWrites = (schema: string): KpiWrites => {
 };
 
 /**
- * Sends every pending fact-table write (one statement per table with pending rows) and
- * empties them. Call before anything reads the fact tables.
+ * Sends every pending fact-table write (one statement for all tables with pending rows, plus
+ * one per later generation of a table, see merged-writes.ts) and empties them. Call before
+ * anything reads the fact tables.
  *
  * @example
  * await flushKpiWrites(trx, writes);
  */
 export const flushKpiWrites = async (db: Kysely<any>, w: KpiWrites): Promise<void> => {
-  for (const key of Object.keys(specs) as (keyof typeof specs)[]) await w[key].flush(db, w.schema);
+  // Each table's statements read and write that table only: the first of every table go
+  // together in one statement; a table's later generations (rare) follow, in order.
+  const byTable = (Object.keys(specs) as (keyof typeof specs)[]).map((key) => w[key].take(w.schema)).filter((list) => list.length > 0);
+  await runTogether(db, byTable.map((list) => list[0]!));
+  for (const list of byTable) for (const statement of list.slice(1)) await statement.execute(db);
 };
 
 const order = (w: KpiWrites, d: EventReader, row: Record<string, unknown>): void => {

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 
 // A batch's fact-table writes, merged in memory per row key and sent as ONE statement per
 // table, with exactly the effect the per-event statements had in event order: every event's
@@ -146,6 +146,8 @@ const statementFor = (schema: string, spec: TableSpec): { general: [string, stri
  * creates the row when it is missing, as an upsert; otherwise it only changes an existing row,
  * as an UPDATE). `flush` sends them (one statement per generation, see below) and empties them.
  *
+ * `take` returns them as statements instead (see `runTogether`).
+ *
  * @example
  * const w = mergedTable(spec); w.upsert({ order_id: 'o1', customer_id: 'c1', placed_at }, true); await w.flush(db, 'kpi_v2');
  */
@@ -158,12 +160,13 @@ export const mergedTable = (spec: TableSpec) => {
   const keyNames = spec.key.map((k) => k.name);
   const columnNames = spec.columns.map((c) => c.name);
   const keyOf = (row: Record<string, unknown>) => (keyNames.length === 1 ? String(row[keyNames[0]!]) : keyNames.map((k) => String(row[k])).join('\u0000'));
-  const flush = async (db: Kysely<any>, schema: string): Promise<void> => {
+  /** The pending writes as statements (one per generation, to be run in this order), emptied. */
+  const take = (schema: string): RawBuilder<unknown>[] => {
     const pending = generations.filter((g) => g.size > 0);
     generations = [new Map()];
-    if (pending.length === 0) return;
+    if (pending.length === 0) return [];
     const statement = statementFor(schema, spec);
-    for (const generation of pending) {
+    return pending.map((generation) => {
       const rows: Record<string, unknown>[] = [];
       let full = statement.fullRows !== undefined;
       for (const p of generation.values()) {
@@ -172,8 +175,11 @@ export const mergedTable = (spec: TableSpec) => {
         if (full && (!p.create || !columnNames.every((c) => p.row[c] !== undefined))) full = false;
       }
       const [head, tail] = full ? statement.fullRows! : statement.general;
-      await sql`${sql.raw(head)}${JSON.stringify(rows)}${sql.raw(tail)}`.execute(db);
-    }
+      return sql`${sql.raw(head)}${JSON.stringify(rows)}${sql.raw(tail)}`;
+    });
+  };
+  const flush = async (db: Kysely<any>, schema: string): Promise<void> => {
+    for (const statement of take(schema)) await statement.execute(db);
   };
   const upsert = (row: Record<string, unknown>, create: boolean): void => {
     const key = keyOf(row);
@@ -196,7 +202,26 @@ export const mergedTable = (spec: TableSpec) => {
     }
     if (create) held.create = true;
   };
-  return { upsert, flush, size: () => generations.reduce((n, g) => n + g.size, 0) };
+  return { upsert, flush, take, size: () => generations.reduce((n, g) => n + g.size, 0) };
 };
 
 export type MergedTable = ReturnType<typeof mergedTable>;
+
+/**
+ * Runs statements that write different tables and read only the table they write (as the first
+ * generations of several merged tables do) as ONE statement, each a data-modifying CTE: the
+ * same effect as running them one after another, in one round trip instead of one each (a
+ * batch's statements otherwise wait, each, for the projector's event loop).
+ *
+ * @example
+ * await runTogether(db, [orders.take('kpi_v2')[0]!, lines.take('kpi_v2')[0]!]);
+ */
+export const runTogether = async (db: Kysely<any>, statements: readonly RawBuilder<unknown>[]): Promise<void> => {
+  if (statements.length === 0) return;
+  if (statements.length === 1) {
+    await statements[0]!.execute(db);
+    return;
+  }
+  const parts = statements.map((st, i) => sql`w${sql.raw(String(i))} AS (${st})`);
+  await sql`WITH ${sql.join(parts, sql`, `)} SELECT 1`.execute(db);
+};

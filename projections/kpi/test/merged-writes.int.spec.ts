@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@cs/testing';
 import fc from 'fast-check';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mergedTable, type TableSpec } from '../src/merged-writes.ts';
+import { mergedTable, runTogether, type TableSpec } from '../src/merged-writes.ts';
 
 // Merged writes must have exactly the effect of the per-event statements they replace, in
 // event order: here the reference is those statements written by hand (INSERT ... ON
@@ -73,6 +73,7 @@ beforeAll(async () => {
     await sql.raw(`CREATE TABLE ${s}.t (k text PRIMARY KEY, owner text NOT NULL DEFAULT 'none', at timestamptz, note text,
       first_at timestamptz, resolved_at timestamptz, count integer NOT NULL DEFAULT 0)`).execute(db);
     await sql.raw(`CREATE TABLE ${s}.p (k text PRIMARY KEY, kind text NOT NULL, at timestamptz NOT NULL)`).execute(db);
+    await sql.raw(`CREATE TABLE ${s}.t2 (LIKE ${s}.t INCLUDING ALL)`).execute(db);
   }
 });
 afterAll(async () => {
@@ -104,6 +105,36 @@ describe('merged writes', () => {
     );
     // An update-only write before a creating one for the same row opens a second generation.
     expect(generations).toBeGreaterThan(0);
+  });
+
+  it('the first generations of several tables in one statement, the later ones after it, have the effect of each table flushed alone', async () => {
+    const spec2: TableSpec = { ...spec, table: 't2' };
+    const rows2 = async () => (await sql<Record<string, unknown>>`SELECT * FROM merged.t2 ORDER BY k`.execute(db)).rows;
+    let together = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { maxLength: 6 }), fc.array(opArb, { minLength: 1, maxLength: 25 }), fc.array(opArb, { minLength: 1, maxLength: 25 }), async (stored, batch, batch2) => {
+        for (const t of ['ref.t', 'ref.t2', 'merged.t', 'merged.t2']) await sql.raw(`TRUNCATE ${t}`).execute(db);
+        for (const op of stored) for (const s of ['ref', 'merged']) await reference(db, s, { ...op, create: true });
+        await sql.raw('INSERT INTO merged.t2 SELECT * FROM merged.t').execute(db);
+        for (const op of batch) await reference(db, 'ref', op);
+        const w = mergedTable(spec);
+        const w2 = mergedTable(spec2);
+        for (const op of batch) w.upsert({ k: op.k, ...op.fields }, op.create);
+        for (const op of batch2) w2.upsert({ k: op.k, ...op.fields }, op.create);
+        const lists = [w.take('merged'), w2.take('merged')];
+        await runTogether(db, lists.map((l) => l[0]!));
+        together += 1;
+        for (const l of lists) for (const st of l.slice(1)) await st.execute(db);
+        expect(await rows('merged')).toEqual(await rows('ref'));
+        // t2 took batch2: its reference, written the per-event way into ref.t2 over the same stored rows
+        await sql.raw('TRUNCATE ref.t').execute(db);
+        for (const op of stored) await reference(db, 'ref', { ...op, create: true });
+        for (const op of batch2) await reference(db, 'ref', op);
+        expect(await rows2()).toEqual(await rows('ref'));
+      }),
+      { numRuns: 60 },
+    );
+    expect(together).toBe(60);
   });
 
   it('rows that all create and carry every column (a plain upsert, no read of the stored row first) have the same effect', async () => {
