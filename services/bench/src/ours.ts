@@ -49,7 +49,7 @@ export const appendFigures = async (
 export const commandRoundTrip = async (
   url: string,
   natsUrl: string,
-  sizes: { sequential: number; inFlight: number; warmup: number },
+  sizes: { sequential: number; inFlight: number; warmup: number; /** Makes the order ids unique when run more than once on a database. */ tag?: string },
 ): Promise<{ sequential: Latency; inFlight64: Latency; failures: number }> => {
   const store = await createPostgresEventStore({ connectionString: url, schema: 'rt_store', max: 20 });
   const log = pino({ level: 'silent' });
@@ -82,8 +82,8 @@ export const commandRoundTrip = async (
     if (!reply.ok) failures++;
   };
   try {
-    const seq = await sequential(sizes.sequential, sizes.warmup, place('seq'));
-    const inFlight64 = await concurrent(sizes.inFlight, 64, place('c64'));
+    const seq = await sequential(sizes.sequential, sizes.warmup, place(`${sizes.tag ?? ''}seq`));
+    const inFlight64 = await concurrent(sizes.inFlight, 64, place(`${sizes.tag ?? ''}c64`));
     return { sequential: seq, inFlight64, failures };
   } finally {
     await service.stop();

@@ -79,6 +79,12 @@ ${report.findings.length === 0 ? 'Every goal was met.' : report.findings.map((f)
 
 ## How each figure is measured
 
+- The raw baselines and our matching figures (the round trip, commands at 64 in flight, the
+  appends) run in ${report.sizes.rounds ?? 1} interleaved round(s): raw NATS, raw PostgreSQL,
+  then ours, again and again. Each ratio is the median round's, with its value and its baseline
+  from that one round (the rounds' ratios are listed beside it); a raw row shows the median over
+  the rounds. A machine that drifts during the run (other tenants, the disk) moves both sides of
+  a round together.
 - Every sequential latency figure (raw NATS and PostgreSQL, the round trip, single appends, the
   peer's appends) comes after ${report.sizes.warmup ?? 0} untimed calls of the same kind: a
   running service is warm, and the first hundreds of commands run in V8's baseline tiers

@@ -16,6 +16,12 @@ import { startFigure } from './start.ts';
 
 /** Every size the bench uses; `smokeSizes` and `fullSizes` are the two presets. */
 export type BenchSizes = BaselineSizes & {
+  /**
+   * Interleaved rounds of the raw baselines and our matching figures (raw NATS, raw
+   * PostgreSQL, the round trip and commands at 64 in flight, appends): each ratio is the
+   * median round's, with both of its values from that round.
+   */
+  rounds: number;
   appendSequential: number;
   appendInFlight: number;
   appendBatches: number;
@@ -42,6 +48,7 @@ export const smokeSizes: BenchSizes = {
   pgConcurrent: 200,
   multiRowStatements: 2,
   warmup: 20,
+  rounds: 1,
   appendSequential: 30,
   appendInFlight: 100,
   appendBatches: 2,
@@ -68,6 +75,7 @@ export const fullSizes: BenchSizes = {
   pgConcurrent: 5000,
   multiRowStatements: 30,
   warmup: 1000,
+  rounds: 3,
   appendSequential: 2000,
   appendInFlight: 3000,
   appendBatches: 100,
@@ -84,6 +92,14 @@ export const fullSizes: BenchSizes = {
   emmettBatches: 100,
   simulatedCustomers: 2500,
   simulatedDays: 400,
+};
+
+/** One interleaved round: the raw baselines and our matching figures, measured one after another. */
+type Round = {
+  nats: Awaited<ReturnType<typeof natsBaseline>>;
+  raw: Awaited<ReturnType<typeof postgresBaseline>>;
+  rt: Awaited<ReturnType<typeof commandRoundTrip>>;
+  appends: Awaited<ReturnType<typeof appendFigures>>;
 };
 
 export type BenchOptions = {
@@ -138,18 +154,36 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
     const machine = await machineInfo(db.url, o.natsUrl);
     log(`database ${db.name}; ${machine.cpu}, ${machine.cores} cores`);
 
-    log('raw NATS request/reply');
-    const nats = await natsBaseline(o.natsUrl, s);
-    log('raw PostgreSQL inserts');
-    const raw = await postgresBaseline(db.url, s);
-
-    log('command round trip over NATS');
-    const rt = await commandRoundTrip(db.url, o.natsUrl, { sequential: s.roundTripSequential, inFlight: s.roundTripInFlight, warmup: s.warmup });
-    if (rt.failures > 0) findings.push(`${rt.failures} order.place commands were refused during the round-trip figures: see the command handler's log.`);
-
-    log('event-store appends');
+    // Raw baselines and our matching figures in interleaved rounds: machines drift within a run
+    // (other tenants, the disk), and a ratio is taken within one round.
     const appendStore = await createPostgresEventStore({ connectionString: db.url, schema: 'append_store', max: 32 });
-    const appends = await appendFigures(appendStore, { sequential: s.appendSequential, inFlight: s.appendInFlight, batches: s.appendBatches, warmup: s.warmup }, 'a');
+    const rounds: Round[] = [];
+    for (let r = 1; r <= Math.max(1, s.rounds); r++) {
+      log(`round ${r} of ${s.rounds}: raw NATS request/reply, raw PostgreSQL inserts, command round trip over NATS, event-store appends`);
+      const nats = await natsBaseline(o.natsUrl, s);
+      const raw = await postgresBaseline(db.url, s);
+      const rt = await commandRoundTrip(db.url, o.natsUrl, { sequential: s.roundTripSequential, inFlight: s.roundTripInFlight, warmup: s.warmup, tag: `r${r}` });
+      if (rt.failures > 0) findings.push(`${rt.failures} order.place commands were refused during the round-trip figures of round ${r}: see the command handler's log.`);
+      const appends = await appendFigures(appendStore, { sequential: s.appendSequential, inFlight: s.appendInFlight, batches: s.appendBatches, warmup: s.warmup }, `a${r}`);
+      rounds.push({ nats, raw, rt, appends });
+    }
+    /** The round whose ratio is the median, and every round's ratio in order. */
+    const pick = (ratio: (r: Round) => number): { round: Round; ratios: number[] } => {
+      const ratios = rounds.map(ratio);
+      const order = ratios.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
+      return { round: rounds[order[Math.floor((order.length - 1) / 2)]![1]]!, ratios };
+    };
+    /** A raw figure over the rounds: its median. */
+    const med = (f: (r: Round) => number): number => {
+      const v = rounds.map(f).sort((a, b) => a - b);
+      return v.length % 2 === 1 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+    };
+    const ofRounds = (ratios: number[]): string => (ratios.length < 2 ? '' : ` (median of ${ratios.length} rounds: ${ratios.map((x) => `${x.toFixed(2)}x`).join(', ')})`);
+    const rtPick = pick((r) => r.rt.sequential.p50 / (r.nats.rtt.p50 + r.raw.pgInsertSequential.p50));
+    const c64Pick = pick((r) => r.rt.inFlight64.perSecond / r.raw.pgInsert64.perSecond);
+    const seqPick = pick((r) => r.appends.sequential.perSecond / r.raw.pgInsertSequential.perSecond);
+    const c32Pick = pick((r) => r.appends.inFlight32.perSecond / r.raw.pgInsert32.perSecond);
+    const b100Pick = pick((r) => r.appends.batch100.perSecond / r.raw.pgMultiRow100.perSecond);
     // Our catch-up over the same number of events as Emmett's: subscribe from START, no-op handler.
     const appended = s.appendSequential + s.warmup + s.appendInFlight + (s.appendBatches + 2) * 100;
     const catchUp = await new Promise<{ events: number; perSecond: number }>((resolve, reject) => {
@@ -212,29 +246,37 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
 
     // ---- the table ----
     const row = (r: Omit<BenchRow, 'ratio' | 'met'> & { ratio?: number | null; met?: boolean | null }) => rows.push({ ratio: null, met: null, ...r });
-    const rtBase = nats.rtt.p50 + raw.pgInsertSequential.p50;
-    row({ id: 'raw_nats_rtt', figure: 'raw NATS request/reply, sequential p50 / p99', value: nats.rtt.p50, unit: `ms (p99 ${nats.rtt.p99.toFixed(2)} ms)`, baseline: 'raw', baselineValue: null, goal: 'baseline' });
-    row({ id: 'raw_nats_64', figure: 'raw NATS request/reply, 64 in flight', value: nats.throughput.perSecond, unit: 'req/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
-    row({ id: 'raw_pg_seq', figure: 'raw PG single-row insert + commit, sequential p50', value: raw.pgInsertSequential.p50, unit: `ms (${Math.round(raw.pgInsertSequential.perSecond)}/s)`, baseline: 'raw', baselineValue: null, goal: 'baseline' });
-    row({ id: 'raw_pg_32', figure: 'raw PG single-row insert + commit, 32 connections', value: raw.pgInsert32.perSecond, unit: 'rows/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
-    row({ id: 'raw_pg_64', figure: 'raw PG single-row insert + commit, 64 connections', value: raw.pgInsert64.perSecond, unit: 'rows/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
-    row({ id: 'raw_pg_multi100', figure: 'raw PG multi-row insert, 100 rows per statement', value: raw.pgMultiRow100.perSecond, unit: 'rows/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
-    row({ id: 'raw_pg_multi1000', figure: 'raw PG multi-row insert, 1,000 rows per statement', value: raw.pgMultiRow1000.perSecond, unit: 'rows/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
+    // The raw rows: the median of the rounds (each ratio below pairs values of one round).
+    const rawOf = rounds.length > 1 ? ` (median of ${rounds.length} rounds)` : '';
+    row({ id: 'raw_nats_rtt', figure: `raw NATS request/reply, sequential p50 / p99${rawOf}`, value: med((r) => r.nats.rtt.p50), unit: `ms (p99 ${med((r) => r.nats.rtt.p99).toFixed(2)} ms)`, baseline: 'raw', baselineValue: null, goal: 'baseline' });
+    row({ id: 'raw_nats_64', figure: `raw NATS request/reply, 64 in flight${rawOf}`, value: med((r) => r.nats.throughput.perSecond), unit: 'req/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
+    row({ id: 'raw_pg_seq', figure: `raw PG single-row insert + commit, sequential p50${rawOf}`, value: med((r) => r.raw.pgInsertSequential.p50), unit: `ms (${Math.round(med((r) => r.raw.pgInsertSequential.perSecond))}/s)`, baseline: 'raw', baselineValue: null, goal: 'baseline' });
+    row({ id: 'raw_pg_32', figure: `raw PG single-row insert + commit, 32 connections${rawOf}`, value: med((r) => r.raw.pgInsert32.perSecond), unit: 'rows/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
+    row({ id: 'raw_pg_64', figure: `raw PG single-row insert + commit, 64 connections${rawOf}`, value: med((r) => r.raw.pgInsert64.perSecond), unit: 'rows/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
+    row({ id: 'raw_pg_multi100', figure: `raw PG multi-row insert, 100 rows per statement${rawOf}`, value: med((r) => r.raw.pgMultiRow100.perSecond), unit: 'rows/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
+    row({ id: 'raw_pg_multi1000', figure: `raw PG multi-row insert, 1,000 rows per statement${rawOf}`, value: med((r) => r.raw.pgMultiRow1000.perSecond), unit: 'rows/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
     row({ id: 'raw_keyset', figure: `raw PG keyset read of the events table (${keyset.rows.toLocaleString('en-US')} rows)`, value: keyset.perSecond, unit: 'rows/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
 
-    const rtRatio = rt.sequential.p50 / rtBase;
-    row({ id: 'cmd_rt_p50', figure: 'command round trip over NATS (order.place, sequential) p50', value: rt.sequential.p50, unit: 'ms', baseline: 'raw NATS RTT p50 + raw PG commit p50', baselineValue: rtBase, ratio: rtRatio, goal: '<= 1.5x', met: rtRatio <= 1.5 });
-    const rtBase99 = nats.rtt.p99 + raw.pgInsertSequential.p99;
-    row({ id: 'cmd_rt_p99', figure: 'command round trip over NATS (order.place, sequential) p99', value: rt.sequential.p99, unit: 'ms', baseline: 'raw NATS RTT p99 + raw PG commit p99', baselineValue: rtBase99, ratio: rt.sequential.p99 / rtBase99, goal: 'reported' });
-    const cmdRatio = rt.inFlight64.perSecond / raw.pgInsert64.perSecond;
-    row({ id: 'cmd_64', figure: 'commands per second, 64 in flight over distinct streams', value: rt.inFlight64.perSecond, unit: 'cmd/s', baseline: 'raw PG insert, 64 connections', baselineValue: raw.pgInsert64.perSecond, ratio: cmdRatio, goal: '>= 0.5x', met: cmdRatio >= 0.5 });
-    const ap = (id: string, figure: string, value: number, base: string, baseValue: number) => {
+    {
+      const { nats, raw, rt } = rtPick.round;
+      const rtBase = nats.rtt.p50 + raw.pgInsertSequential.p50;
+      const rtRatio = rt.sequential.p50 / rtBase;
+      row({ id: 'cmd_rt_p50', figure: 'command round trip over NATS (order.place, sequential) p50', value: rt.sequential.p50, unit: 'ms', baseline: `raw NATS RTT p50 + raw PG commit p50${ofRounds(rtPick.ratios)}`, baselineValue: rtBase, ratio: rtRatio, goal: '<= 1.5x', met: rtRatio <= 1.5 });
+      const rtBase99 = nats.rtt.p99 + raw.pgInsertSequential.p99;
+      row({ id: 'cmd_rt_p99', figure: 'command round trip over NATS (order.place, sequential) p99', value: rt.sequential.p99, unit: 'ms', baseline: 'raw NATS RTT p99 + raw PG commit p99 (the p50 row\'s round)', baselineValue: rtBase99, ratio: rt.sequential.p99 / rtBase99, goal: 'reported' });
+    }
+    {
+      const { raw, rt } = c64Pick.round;
+      const cmdRatio = rt.inFlight64.perSecond / raw.pgInsert64.perSecond;
+      row({ id: 'cmd_64', figure: 'commands per second, 64 in flight over distinct streams', value: rt.inFlight64.perSecond, unit: 'cmd/s', baseline: `raw PG insert, 64 connections${ofRounds(c64Pick.ratios)}`, baselineValue: raw.pgInsert64.perSecond, ratio: cmdRatio, goal: '>= 0.5x', met: cmdRatio >= 0.5 });
+    }
+    const ap = (id: string, figure: string, value: number, base: string, baseValue: number, ratios: number[]) => {
       const ratio = value / baseValue;
-      row({ id, figure, value, unit: 'events/s', baseline: base, baselineValue: baseValue, ratio, goal: '>= 0.8x', met: ratio >= 0.8 });
+      row({ id, figure, value, unit: 'events/s', baseline: `${base}${ofRounds(ratios)}`, baselineValue: baseValue, ratio, goal: '>= 0.8x', met: ratio >= 0.8 });
     };
-    ap('append_seq', 'event-store append, single event, sequential', appends.sequential.perSecond, 'raw PG insert + commit, sequential', raw.pgInsertSequential.perSecond);
-    ap('append_32', 'event-store append, single event, 32 in flight', appends.inFlight32.perSecond, 'raw PG insert + commit, 32 connections', raw.pgInsert32.perSecond);
-    ap('append_b100', 'event-store append, 100-event batches', appends.batch100.perSecond, 'raw PG multi-row insert, 100 rows', raw.pgMultiRow100.perSecond);
+    ap('append_seq', 'event-store append, single event, sequential', seqPick.round.appends.sequential.perSecond, 'raw PG insert + commit, sequential', seqPick.round.raw.pgInsertSequential.perSecond, seqPick.ratios);
+    ap('append_32', 'event-store append, single event, 32 in flight', c32Pick.round.appends.inFlight32.perSecond, 'raw PG insert + commit, 32 connections', c32Pick.round.raw.pgInsert32.perSecond, c32Pick.ratios);
+    ap('append_b100', 'event-store append, 100-event batches', b100Pick.round.appends.batch100.perSecond, 'raw PG multi-row insert, 100 rows', b100Pick.round.raw.pgMultiRow100.perSecond, b100Pick.ratios);
     const loadRate = (history.events * 1000) / history.totalMs;
     row({
       id: 'history_load',
@@ -242,8 +284,8 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
       value: loadRate,
       unit: 'events/s',
       baseline: 'raw PG multi-row insert, 1,000 rows',
-      baselineValue: raw.pgMultiRow1000.perSecond,
-      ratio: loadRate / raw.pgMultiRow1000.perSecond,
+      baselineValue: med((r) => r.raw.pgMultiRow1000.perSecond),
+      ratio: loadRate / med((r) => r.raw.pgMultiRow1000.perSecond),
       goal: 'reported (load time)',
     });
     const rebuildRate = (rebuild.events * 1000) / rebuild.ms;
@@ -302,9 +344,10 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
         goal: 'reported (> 1 is ahead)',
         ...(theirs === null ? { note: emmett.ok ? (why ?? 'not measured') : emmett.error } : {}),
       });
-    peer('peer_append_seq', 'single-event appends, sequential', appends.sequential.perSecond, emmett.ok ? emmett.sequential.perSecond : null, raw.pgInsertSequential.perSecond);
-    peer('peer_append_32', 'single-event appends, 32 in flight', appends.inFlight32.perSecond, emmett.ok ? emmett.inFlight32.perSecond : null, raw.pgInsert32.perSecond);
-    peer('peer_append_b100', '100-event batches', appends.batch100.perSecond, emmett.ok ? emmett.batch100.perSecond : null, raw.pgMultiRow100.perSecond);
+    // Ours from the median round of the matching figure; Emmett ran once after the rounds: its x raw against the rounds' median.
+    peer('peer_append_seq', 'single-event appends, sequential', seqPick.round.appends.sequential.perSecond, emmett.ok ? emmett.sequential.perSecond : null, med((r) => r.raw.pgInsertSequential.perSecond));
+    peer('peer_append_32', 'single-event appends, 32 in flight', c32Pick.round.appends.inFlight32.perSecond, emmett.ok ? emmett.inFlight32.perSecond : null, med((r) => r.raw.pgInsert32.perSecond));
+    peer('peer_append_b100', '100-event batches', b100Pick.round.appends.batch100.perSecond, emmett.ok ? emmett.batch100.perSecond : null, med((r) => r.raw.pgMultiRow100.perSecond));
     peer('peer_catch_up', 'catch-up from the beginning', catchUp.perSecond, emmett.ok ? (emmett.catchUp?.perSecond ?? null) : null, keyset.perSecond, emmett.ok ? emmett.catchUpError : undefined);
 
     for (const r of rows) {
