@@ -1,4 +1,4 @@
-import { ConcurrencyError } from '@cs/event-store';
+import { ConcurrencyError, DuplicateCommandError } from '@cs/event-store';
 import type { DomainCommand } from '@cs/domain';
 import type { ProcessContext, ProcessHandler, StepResult } from './command-handler.ts';
 import { errorReply, type CommandReply } from './reply.ts';
@@ -29,6 +29,12 @@ const finalReply = async (ctx: ProcessContext, step: StepResult): Promise<Comman
 const acceptOrder: ProcessHandler = async (ctx) => {
   const data = ctx.command.data as { orderId: string; occurredAt: string };
   const { state: order } = await ctx.load<OrderView>(ctx.aggregateOf('order.accept'), data.orderId);
+  if (order.status === 'rejected') {
+    // A retry after a crash (or a lost connection) between the rejection below and keeping the
+    // reply: the refusal this command kept first is the answer, not the order's invalid state.
+    const refusal = await ctx.store.findOutcome(refusalId(ctx));
+    if (refusal && refusal.requestHash === ctx.requestHash) return ctx.finish(refusalReply(ctx, refusal.reply as CommandReply));
+  }
   if (!order.customerId || order.totalAmountFen === undefined || !acceptable.has(order.status ?? '')) {
     // Not placed, or past acceptance: let the order decider give the precise code.
     return finalReply(ctx, await ctx.execute(ctx.command, { final: true }));
@@ -42,6 +48,10 @@ const acceptOrder: ProcessHandler = async (ctx) => {
   );
   if (reserve.kind === 'rejected') {
     if (!creditRefusals.has(reserve.code)) return ctx.finish(reserve.reply);
+    // Kept before the order is rejected, so that a retry finds why it was (see above).
+    await ctx.store.saveOutcome({ commandId: refusalId(ctx), requestHash: ctx.requestHash, reply: reserve.reply }).catch((e: unknown) => {
+      if (!(e instanceof DuplicateCommandError)) throw e; // kept by an earlier attempt
+    });
     const reject = await ctx.execute(
       { type: 'order.reject', data: { orderId: data.orderId, reason: 'credit_refused', detail: reserve.message, occurredAt: data.occurredAt } },
       { subId: 'reject' },
@@ -53,7 +63,7 @@ const acceptOrder: ProcessHandler = async (ctx) => {
       if (now.status !== 'rejected') return ctx.finish(reject.reply);
     }
     // The order is rejected; the reply tells the sender why, with the credit code.
-    return ctx.finish(errorReply(ctx.request.commandId, reserve.code, `order rejected: ${reserve.message}`));
+    return ctx.finish(refusalReply(ctx, reserve.reply));
   }
   // A throw here (store down, crash, an append that may even have been stored) leaves the
   // reservation in place on purpose: a retry with the same command id finds it (reserving the
@@ -68,6 +78,12 @@ const acceptOrder: ProcessHandler = async (ctx) => {
 };
 
 const acceptable = new Set(['placed', 'verified']);
+
+/** Where order.accept keeps the credit refusal it acts on, under its own command id. */
+const refusalId = (ctx: ProcessContext): string => `${ctx.request.commandId}/credit-refusal`;
+/** The reply of an acceptance refused for credit: the credit step's code, saying the order was rejected. */
+const refusalReply = (ctx: ProcessContext, refused: CommandReply): CommandReply =>
+  refused.ok ? refused : errorReply(ctx.request.commandId, refused.error.code, `order rejected: ${refused.error.message}`);
 
 /**
  * Compensation of a reservation whose acceptance failed: release it, unless the order was

@@ -1,4 +1,4 @@
-import { createInMemoryEventStore } from '@cs/event-store';
+import { createInMemoryEventStore, EventStoreError, type EventStore } from '@cs/event-store';
 import { describe, expect, it } from 'vitest';
 import { reconcileReservations } from '../src/index.ts';
 import { allEvents, customerWithOrder, DEFAULT_ORDER_TOTAL, failingAppends, handlerOn, send } from './support.ts';
@@ -121,6 +121,27 @@ describe('a failure between the two steps leaves nothing dangling', () => {
     expect(retry).toMatchObject({ ok: true, eventTypes: ['OrderAccepted'], duplicate: false });
     expect(await types(base, `CustomerAccount-${customerId}`)).toEqual(['CustomerAccountOpened', 'CreditReserved']);
     expect(await outstanding(base, customerId)).toBe(DEFAULT_ORDER_TOTAL);
+  });
+
+  it('keeping the credit refusal fails after the order was rejected: unavailable; the retry gets the credit code, not invalid_state', async () => {
+    const base = createInMemoryEventStore();
+    let failOnce = true;
+    const saveOutcome: EventStore['saveOutcome'] = async (o) => {
+      if (failOnce && o.commandId === 'accept-f9') {
+        failOnce = false;
+        throw new EventStoreError('unavailable', 'injected failure', true);
+      }
+      return base.saveOutcome(o);
+    };
+    const handler = handlerOn(Object.assign(Object.create(base) as EventStore, { saveOutcome }));
+    const { orderId, at } = await customerWithOrder(handler, 'f9', { singleOrderCapFen: DEFAULT_ORDER_TOTAL - 1, outstandingCapFen: 10_000_000 });
+    const payload = { orderId, occurredAt: at() };
+    expect(await send(handler, 'order.accept', payload, 'accept-f9')).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    expect(await types(base, `Order-${orderId}`)).toEqual(['OrderPlaced', 'OrderRejected']);
+    const retry = await send(handler, 'order.accept', payload, 'accept-f9');
+    expect(retry).toMatchObject({ ok: false, error: { code: 'single_order_limit_exceeded' } });
+    expect(await send(handler, 'order.accept', payload, 'accept-f9')).toEqual({ ...retry, duplicate: true });
+    expect(await types(base, `Order-${orderId}`)).toEqual(['OrderPlaced', 'OrderRejected']);
   });
 
   it('no retry: the reconciler completes the acceptance of an order still placed (and a second run does nothing)', async () => {
