@@ -1,4 +1,4 @@
-import type { EventStore, ReadAllOptions, ReadAllResult, ReadStreamOptions, RecordedEvent } from '@cs/event-store';
+import { typeFilter, type EventStore, type ReadAllOptions, type ReadAllResult, type ReadStreamOptions, type RecordedEvent } from '@cs/event-store';
 import type { SqlExecutor } from './access-log.ts';
 import { AuditError } from './errors.ts';
 
@@ -69,6 +69,7 @@ export const auditViewStore = (db: SqlExecutor): Pick<EventStore, 'readStream' |
     return (rows as Row[]).map(toRecorded);
   },
   readAll: async (o: ReadAllOptions = {}): Promise<ReadAllResult> => {
+    const types = typeFilter(o.types);
     const m = /^(\d{20}):(\d{20})$/.exec(o.after ?? '');
     const [tx, seq] = m ? [BigInt(m[1]!).toString(), BigInt(m[2]!).toString()] : ['0', '0'];
     const { rows } = await wrap('reading audit.events', () =>
@@ -79,7 +80,7 @@ export const auditViewStore = (db: SqlExecutor): Pick<EventStore, 'readStream' |
     );
     const page = (rows as Row[]).map(toRecorded);
     // `types`: the same window, only those types returned (filtered here: audits read little).
-    const events = o.types ? page.filter((e) => o.types!.includes(e.type)) : page;
+    const events = types ? page.filter((e) => types.has(e.type)) : page;
     return { events, last: page[page.length - 1]?.position ?? o.after ?? '', scanned: page.length };
   },
 });
