@@ -9,6 +9,7 @@ import { createBenchDatabase } from './database.ts';
 import { emmettFigures } from './emmett.ts';
 import { loadHistory } from './history.ts';
 import { aggregateLoad, appendFigures, commandRoundTrip } from './ours.ts';
+import { percentile } from './measure.ts';
 import { rebuildKpi } from './rebuild.ts';
 import type { BenchReport, BenchRow, MachineInfo } from './report.ts';
 import { profiledCauses } from './causes.ts';
@@ -173,11 +174,8 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
       const order = ratios.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
       return { round: rounds[order[Math.floor((order.length - 1) / 2)]![1]]!, ratios };
     };
-    /** A raw figure over the rounds: its median. */
-    const med = (f: (r: Round) => number): number => {
-      const v = rounds.map(f).sort((a, b) => a - b);
-      return v.length % 2 === 1 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
-    };
+    /** A raw figure over the rounds: its median (nearest rank, the same round position as `pick`). */
+    const med = (f: (r: Round) => number): number => percentile(rounds.map(f), 0.5);
     const ofRounds = (ratios: number[]): string => (ratios.length < 2 ? '' : ` (median of ${ratios.length} rounds: ${ratios.map((x) => `${x.toFixed(2)}x`).join(', ')})`);
     const rtPick = pick((r) => r.rt.sequential.p50 / (r.nats.rtt.p50 + r.raw.pgInsertSequential.p50));
     const c64Pick = pick((r) => r.rt.inFlight64.perSecond / r.raw.pgInsert64.perSecond);
