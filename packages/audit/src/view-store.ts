@@ -1,4 +1,4 @@
-import { typeFilter, type EventStore, type ReadAllOptions, type ReadAllResult, type ReadStreamOptions, type RecordedEvent } from '@cs/event-store';
+import { metadataWanted, typeFilter, type EventStore, type ReadAllOptions, type ReadAllResult, type ReadStreamOptions, type RecordedEvent } from '@cs/event-store';
 import type { SqlExecutor } from './access-log.ts';
 import { AuditError } from './errors.ts';
 
@@ -70,6 +70,7 @@ export const auditViewStore = (db: SqlExecutor): Pick<EventStore, 'readStream' |
   },
   readAll: async (o: ReadAllOptions = {}): Promise<ReadAllResult> => {
     const types = typeFilter(o.types);
+    metadataWanted(o.metadata); // checked; this store returns the metadata whole
     const m = /^(\d{20}):(\d{20})$/.exec(o.after ?? '');
     const [tx, seq] = m ? [BigInt(m[1]!).toString(), BigInt(m[2]!).toString()] : ['0', '0'];
     const { rows } = await wrap('reading audit.events', () =>

@@ -37,7 +37,7 @@ export {
   type HashableEvent,
 } from './hash.ts';
 export { createUpcasters, noUpcasters, type Upcaster, type Upcasters } from './upcasting.ts';
-export { checkExpectedVersion, checkOutcome, prepareEvents, prepareEventsJson, typeFilter, type PreparedEvent, type PreparedJson } from './write-path.ts';
+export { checkExpectedVersion, checkOutcome, prepareEvents, prepareEventsJson, typeFilter, metadataWanted, type PreparedEvent, type PreparedJson } from './write-path.ts';
 export { pollingSubscription } from './subscription.ts';
 export { createInMemoryEventStore, type InMemoryEventStoreOptions } from './memory.ts';
 export { pgExecutor, pgliteExecutor, type QueryOptions, type SqlExecutor } from './sql/executor.ts';

@@ -207,3 +207,16 @@ export const typeFilter = (types: unknown): ReadonlySet<string> | undefined => {
     throw new EventStoreError('invalid_event', 'types must be an array of event type names');
   return new Set(types as string[]);
 };
+
+/**
+ * `readAll`'s `metadata` option checked (see ReadAllOptions), shared by every adapter: true
+ * (the default) or false; anything else is `invalid_event`.
+ *
+ * @example
+ * const whole = metadataWanted(options.metadata); // true unless the reader passed false
+ */
+export const metadataWanted = (metadata: unknown): boolean => {
+  if (metadata === undefined) return true;
+  if (typeof metadata !== 'boolean') throw new EventStoreError('invalid_event', 'metadata must be a boolean');
+  return metadata;
+};

@@ -276,6 +276,26 @@ export const eventStoreContract = (name: string, makeStore: () => Promise<EventS
       expect(none.map((p) => [p.last, p.scanned, p.ids.length])).toEqual(plain.map((p) => [p.last, p.scanned, 0]));
     });
 
+    it('readAll with metadata: false keeps every field but may cut the metadata to its recordedAt', async () => {
+      const s = unique('Meta');
+      const marker = await store.append(unique('MetaMarker'), [ev('M', {})], { expectedVersion: 'no_stream' });
+      await store.append(s, [ev('A', { i: 1 }), ev('B', { i: 2 })], { expectedVersion: 'no_stream' });
+      const after = marker.positions[0]!;
+      await readAllOf(store, new Set([s]), 1000, after, 2); // visible
+      for (const types of [undefined, ['A', 'B']]) {
+        const full = (await store.readAll({ after, limit: 1000, ...(types ? { types } : {}) })).events.filter((e) => e.streamId === s);
+        const lean = (await store.readAll({ after, limit: 1000, metadata: false, ...(types ? { types } : {}) })).events.filter((e) => e.streamId === s);
+        expect(full).toHaveLength(2);
+        expect(lean.map(({ metadata: _m, ...rest }) => rest)).toEqual(full.map(({ metadata: _m, ...rest }) => rest));
+        for (const [i, e] of lean.entries()) {
+          expect(e.metadata.recordedAt).toBe(full[i]!.metadata.recordedAt);
+          // Either whole or recordedAt alone.
+          expect([JSON.stringify(full[i]!.metadata), JSON.stringify({ recordedAt: e.metadata.recordedAt })]).toContain(JSON.stringify(e.metadata));
+        }
+      }
+      await expect(store.readAll({ metadata: 'no' as unknown as boolean })).rejects.toMatchObject({ code: 'invalid_event' });
+    });
+
     describe('subscriptions', () => {
       it('from START: catches up, then receives live events, in order; stop() ends it', async () => {
         const s = unique('Sub');

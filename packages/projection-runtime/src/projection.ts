@@ -56,6 +56,12 @@ export type Projection<DB = any> = {
   name: string;
   version: number;
   eventTypes: readonly string[];
+  /**
+   * Optional, default true. `false`: `handle` does not use the events' metadata beyond
+   * `recordedAt`, so the runtime reads with `metadata: false` and a store may send only that
+   * (less to send and parse per event; see ReadAllOptions).
+   */
+  readsMetadata?: boolean;
   migrations: ProjectionMigrations;
   handle: (events: readonly RecordedEvent[], ctx: ProjectionContext<DB>) => Promise<void>;
   /**
@@ -95,6 +101,9 @@ export const defineProjection = <DB = any>(projection: Projection<DB>): Projecti
   }
   if (projection.eventTypes.length === 0 || projection.eventTypes.some((t) => typeof t !== 'string' || t === '')) {
     throw new ProjectionError('invalid_projection', `projection ${projection.name} v${projection.version} must list the event types it handles`);
+  }
+  if (projection.readsMetadata !== undefined && typeof projection.readsMetadata !== 'boolean') {
+    throw new ProjectionError('invalid_projection', `projection ${projection.name} v${projection.version}: readsMetadata must be a boolean`);
   }
   if (projection.settle !== undefined && typeof projection.settle !== 'function') {
     throw new ProjectionError('invalid_projection', `projection ${projection.name} v${projection.version}: settle must be a function`);

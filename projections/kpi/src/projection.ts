@@ -153,6 +153,8 @@ export const kpiProjection: Projection<KpiDatabase> = defineProjection<KpiDataba
   name: 'kpi',
   version: 2,
   eventTypes: kpiEventTypes,
+  // Facts come from the events' data, times from the business times in it: no metadata.
+  readsMetadata: false,
   migrations: kpiMigrations,
   handle: (events, { trx, schema, replaying }) => handleKpiEvents(trx, schema, events, { replaying }),
   // A rebuild's settle splits the recompute across the runtime's settle helpers, if it has any.

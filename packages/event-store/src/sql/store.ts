@@ -15,7 +15,7 @@ import type {
 } from '../port.ts';
 import { pollingSubscription } from '../subscription.ts';
 import { noUpcasters, type Upcasters } from '../upcasting.ts';
-import { checkExpectedVersion, checkOutcome, prepareEventsJson, recordedAtNow, typeFilter, validateAppend, type PreparedEvent, type PreparedJson } from '../write-path.ts';
+import { checkExpectedVersion, checkOutcome, prepareEventsJson, recordedAtNow, typeFilter, metadataWanted, validateAppend, type PreparedEvent, type PreparedJson } from '../write-path.ts';
 import type { SqlExecutor } from './executor.ts';
 import { migrate, quoteSchema } from './migrations.ts';
 import { isConnectionLoss, translateSqlError } from './translate.ts';
@@ -81,8 +81,11 @@ const COLUMNS = 'event_id::text AS event_id, stream_id, stream_version, type, sc
 /** The columns of COLUMNS but the position's, as [expression over `w`, name]: see readAllOfTypes. */
 const OF_TYPE_COLUMNS: readonly (readonly [string, string])[] = [
   ['w.event_id::text', 'event_id'],
-  ...['stream_id', 'stream_version', 'type', 'schema_version', 'data', 'metadata', 'hash', 'prev_hash'].map((c) => [`w.${c}`, c] as const),
+  ...['stream_id', 'stream_version', 'type', 'schema_version', 'data', 'hash', 'prev_hash'].map((c) => [`w.${c}`, c] as const),
 ];
+/** `metadata: false`: the metadata column reduced to its recordedAt (see ReadAllOptions). */
+const RECORDED_AT_ONLY = (prefix: string): string => `jsonb_build_object('recordedAt', ${prefix}metadata->'recordedAt')`;
+const COLUMNS_RECORDED_AT_ONLY = COLUMNS.replace(', metadata,', `, ${RECORDED_AT_ONLY('')} AS metadata,`);
 
 const toRecorded = (r: EventRow): RecordedEvent => ({
   id: r.event_id,
@@ -599,10 +602,11 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
     const limit = o.limit ?? 1000;
     if (!Number.isInteger(limit) || limit < 1) throw new EventStoreError('invalid_event', `invalid limit ${String(limit)}`);
     const types = typeFilter(o.types);
-    if (types) return readAllOfTypes(tx, seq, limit, [...types], after, o.raw);
+    const metadata = metadataWanted(o.metadata);
+    if (types) return readAllOfTypes(tx, seq, limit, [...types], after, metadata, o.raw);
     const rows = await wrap(() =>
       executor.query<EventRow>(
-        `SELECT ${COLUMNS} FROM ${s}.events
+        `SELECT ${metadata ? COLUMNS : COLUMNS_RECORDED_AT_ONLY} FROM ${s}.events
          WHERE (transaction_id, global_seq) > ($1::text::xid8, $2::bigint)
            AND transaction_id < ${visibleBelow}
          ORDER BY transaction_id, global_seq LIMIT $3`,
@@ -620,11 +624,12 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
    * position are those of all its rows. (A materialized window of whole rows, filtered
    * afterwards, spilled to temporary files past work_mem and cost ~2x the PostgreSQL time.)
    */
-  const readAllOfTypes = async (tx: string, seq: string, limit: number, types: string[], after: string, raw?: boolean): Promise<ReadAllResult> => {
+  const readAllOfTypes = async (tx: string, seq: string, limit: number, types: string[], after: string, metadata: boolean, raw?: boolean): Promise<ReadAllResult> => {
     const rows = await wrap(() =>
       executor.query<EventRow & { m: boolean }>(
         `SELECT w.m, w.global_seq::text AS seq, w.transaction_id::text AS tx,
-           ${OF_TYPE_COLUMNS.map(([expression, name]) => `CASE WHEN w.m THEN ${expression} END AS ${name}`).join(', ')}
+           ${OF_TYPE_COLUMNS.map(([expression, name]) => `CASE WHEN w.m THEN ${expression} END AS ${name}`).join(', ')},
+           CASE WHEN w.m THEN ${metadata ? 'w.metadata' : RECORDED_AT_ONLY('w.')} END AS metadata
          FROM (SELECT *, type = ANY($4::text[]) AS m FROM ${s}.events
                WHERE (transaction_id, global_seq) > ($1::text::xid8, $2::bigint)
                  AND transaction_id < ${visibleBelow}
