@@ -29,6 +29,7 @@ describe('defineProjection', () => {
     ['a bad view name', { views: () => [{ name: 'bad name', select: 'SELECT 1' }] }],
     ['an empty view query', { views: () => [{ name: 'v', select: ' ' }] }],
     ['a bad reader role', { viewReaders: ['analyst; DROP'] }],
+    ['a readsMetadata that is not a boolean', { readsMetadata: 'no' }],
   ])('refuses %s with invalid_projection', (_, patch) => {
     expect(codeOf(() => defineProjection({ ...base, ...patch } as typeof base))).toBe('invalid_projection');
   });

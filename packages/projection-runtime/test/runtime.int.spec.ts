@@ -1,4 +1,4 @@
-import type { EventStore } from '@cs/event-store';
+import type { EventStore, RecordedEvent } from '@cs/event-store';
 import { createTestDatabase, type TestDatabase } from '@cs/testing';
 import fc from 'fast-check';
 import { type Kysely, sql } from 'kysely';
@@ -221,6 +221,25 @@ describe('projection runtime on PostgreSQL', () => {
       expect(await readCounts(db, 'long_batch_v1')).toEqual(foldCounts(appended));
     } finally {
       await runtime.stop();
+    }
+  });
+
+  it('a projection with readsMetadata: false gets every event whole but its metadata, cut to recordedAt', async () => {
+    await append([{ type: 'Alpha', stream: 's-lean', amount: 5 }, { type: 'Ignored', stream: 's-lean', amount: 2 }]);
+    const seen: RecordedEvent[] = [];
+    const lean = defineProjection({ name: 'lean', version: 1, eventTypes: allTypes, readsMetadata: false, migrations: { '202612020900_none': { up: async () => undefined } }, handle: async (events) => void seen.push(...events) });
+    const runtime = createProjectionRuntime({ db, store, projections: [lean], batchSize: 7, pollMs: 20 });
+    await runtime.caughtUp();
+    await runtime.stop();
+    const { events: all } = await store.readAll({ limit: 100_000 });
+    const full = all.filter((e) => (allTypes as readonly string[]).includes(e.type));
+    expect(seen.map((e) => e.id)).toEqual(full.map((e) => e.id));
+    expect(seen.length).toBeGreaterThan(2);
+    for (const [i, e] of seen.entries()) {
+      const { metadata, ...rest } = e;
+      const { metadata: whole, ...wholeRest } = full[i]!;
+      expect(rest).toEqual(wholeRest);
+      expect(metadata).toEqual({ recordedAt: whole.recordedAt });
     }
   });
 
