@@ -77,15 +77,26 @@ const parsePosition = (p: string): [string, string] => {
  */
 const jsonArray = (texts: readonly string[]): string => `[${texts.join(',')}]`;
 
-const COLUMNS = 'event_id::text AS event_id, stream_id, stream_version, type, schema_version, data, metadata, hash, prev_hash, global_seq::text AS seq, transaction_id::text AS tx';
-/** The columns of COLUMNS but the position's, as [expression over `w`, name]: see readAllOfTypes. */
-const OF_TYPE_COLUMNS: readonly (readonly [string, string])[] = [
-  ['w.event_id::text', 'event_id'],
-  ...['stream_id', 'stream_version', 'type', 'schema_version', 'data', 'hash', 'prev_hash'].map((c) => [`w.${c}`, c] as const),
+/** An event row's columns but its position, as [expression over the events row, name]. */
+const EVENT_COLUMNS: readonly (readonly [string, string])[] = [
+  ['event_id::text', 'event_id'],
+  ...['stream_id', 'stream_version', 'type', 'schema_version', 'data', 'metadata', 'hash', 'prev_hash'].map((c) => [c, c] as const),
 ];
-/** `metadata: false`: the metadata column reduced to its recordedAt (see ReadAllOptions). */
-const RECORDED_AT_ONLY = (prefix: string): string => `jsonb_build_object('recordedAt', ${prefix}metadata->'recordedAt')`;
-const COLUMNS_RECORDED_AT_ONLY = COLUMNS.replace(', metadata,', `, ${RECORDED_AT_ONLY('')} AS metadata,`);
+/**
+ * The select list of EVENT_COLUMNS: over `prefix` (a table alias and its dot), each NULL unless
+ * `when` holds (see readAllOfTypes), and with `metadata: false` the metadata column reduced to
+ * its recordedAt (see ReadAllOptions).
+ */
+const eventColumns = (o: { prefix?: string; when?: string; metadata?: boolean } = {}): string =>
+  EVENT_COLUMNS.map(([expression, name]) => {
+    const column = `${o.prefix ?? ''}${expression}`;
+    const value = name === 'metadata' && o.metadata === false ? `jsonb_build_object('recordedAt', ${column}->'recordedAt')` : column;
+    const selected = o.when === undefined ? value : `CASE WHEN ${o.when} THEN ${value} END`;
+    return selected === name ? name : `${selected} AS ${name}`;
+  }).join(', ');
+const POSITION_COLUMNS = 'global_seq::text AS seq, transaction_id::text AS tx';
+const COLUMNS = `${eventColumns()}, ${POSITION_COLUMNS}`;
+const COLUMNS_RECORDED_AT_ONLY = `${eventColumns({ metadata: false })}, ${POSITION_COLUMNS}`;
 
 const toRecorded = (r: EventRow): RecordedEvent => ({
   id: r.event_id,
@@ -627,9 +638,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
   const readAllOfTypes = async (tx: string, seq: string, limit: number, types: string[], after: string, metadata: boolean, raw?: boolean): Promise<ReadAllResult> => {
     const rows = await wrap(() =>
       executor.query<EventRow & { m: boolean }>(
-        `SELECT w.m, w.global_seq::text AS seq, w.transaction_id::text AS tx,
-           ${OF_TYPE_COLUMNS.map(([expression, name]) => `CASE WHEN w.m THEN ${expression} END AS ${name}`).join(', ')},
-           CASE WHEN w.m THEN ${metadata ? 'w.metadata' : RECORDED_AT_ONLY('w.')} END AS metadata
+        `SELECT w.m, w.global_seq::text AS seq, w.transaction_id::text AS tx, ${eventColumns({ prefix: 'w.', when: 'w.m', metadata })}
          FROM (SELECT *, type = ANY($4::text[]) AS m FROM ${s}.events
                WHERE (transaction_id, global_seq) > ($1::text::xid8, $2::bigint)
                  AND transaction_id < ${visibleBelow}
