@@ -67,8 +67,9 @@ export type Projection<DB = any> = {
   /**
    * Optional: completes what `handle` deferred while `replaying`, in one fenced transaction
    * (which may hand work to `helper` transactions on other backends, see `SettleContext`).
-   * The runtime calls it when the version stops replaying (it has read to the end of the
-   * store, or reads a page that is not full), before it applies the next batch, and `promote`
+   * The runtime calls it when the version stops replaying (right after the page that ends
+   * the replay, which is not full and is applied replaying too; or when it has read to the
+   * end of the store), before it applies the next batch, and `promote`
    * calls it (inside the switch-over transaction, without helpers) before the views switch,
    * so the views never serve deferred work. Must be idempotent and cheap when nothing is
    * deferred, and redo from the start whatever an interrupted settle's helpers committed.

@@ -203,6 +203,9 @@ const runLoop = (
     // whether a replaying batch left deferred work for `settle`.
     let reachedEnd = false;
     let unsettled = true;
+    // Whether this leader has applied a replaying batch that no settle has covered yet: then
+    // the page that ends the replay (not full) is applied as replaying too, and settled at once.
+    let replayedSinceSettle = false;
     const dropAhead = () => {
       // A read ahead that nobody awaits must not surface as an unhandled rejection.
       ahead?.page.catch(() => undefined);
@@ -236,6 +239,7 @@ const runLoop = (
           if (unsettled) {
             await settleBatch(db, { projection, lease, helpers: settleHelpers });
             unsettled = false;
+            replayedSinceSettle = false;
           }
           reachedEnd = true;
           if (lag.eventsBehind !== 0 || lag.secondsBehind !== 0) {
@@ -256,14 +260,20 @@ const runLoop = (
         // The page's last event, of the projection's types or not: the batch moves the checkpoint there.
         const last = page.last;
         const full = page.scanned >= limit;
-        // Replaying: a rebuild far behind, not serving, that has not reached the end yet.
-        const replaying = deferWhileReplaying && full && !reachedEnd && !status.serving;
+        // Replaying: a rebuild far behind, not serving, that has not reached the end yet. The
+        // page that ends this leader's replay (not full) is replaying too, and the settle
+        // follows it at once: its events are then counted by the settle's recompute instead of
+        // being refreshed one subject at a time (about 0.6 s for the last ~2,700 events of a
+        // 300,000-event rebuild, against nothing in the set-based recompute).
+        const endsReplay = !full && replayedSinceSettle;
+        const replaying = deferWhileReplaying && (full || endsReplay) && !reachedEnd && !status.serving;
         if (replaying) unsettled = true;
         else if (unsettled) {
           // Replaying has ended (a page that is not full): settle first, in its own fenced
           // transaction (with helpers), rather than inside this batch's transaction.
           await settleBatch(db, { projection, lease, helpers: settleHelpers });
           unsettled = false;
+          replayedSinceSettle = false;
         }
         if (!full) lag = { eventsBehind: 0, secondsBehind: 0 };
         else if (Date.now() - lastProbe >= lagProbeMs) {
@@ -283,6 +293,13 @@ const runLoop = (
           logger.warn({ ...log, from: checkpoint, to: last, err: describeError(e.cause ?? e) }, 'batch failed; replaying it event by event');
           checkpoint = await isolate(lease, checkpoint, events, replaying);
           status = (await readStatus(db, name, version)) ?? status;
+        }
+        if (replaying) replayedSinceSettle = true;
+        if (replaying && !full && status.state !== 'stopped') {
+          // The replay's last page: settle now, before anything else is read or applied.
+          await settleBatch(db, { projection, lease, helpers: settleHelpers });
+          unsettled = false;
+          replayedSinceSettle = false;
         }
       }
     } finally {

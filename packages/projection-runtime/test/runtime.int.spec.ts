@@ -243,6 +243,37 @@ describe('projection runtime on PostgreSQL', () => {
     }
   });
 
+  it('the page that ends a replay is applied replaying and settled at once; a later leader applies new events live', async () => {
+    // Pages of 5: the store's events up to a total of 5k + 3, so the replay ends on a page of 3.
+    const { events: before } = await store.readAll({ limit: 100_000 });
+    const pad = ((3 - (before.length % 5)) + 5) % 5 + 10;
+    await append(Array.from({ length: pad }, (_, i) => ({ type: 'Alpha' as const, stream: 's-replay', amount: i })));
+    const total = before.length + pad;
+    expect(total % 5).toBe(3);
+    const journal: string[] = [];
+    const replayed = defineProjection({
+      name: 'replay_end',
+      version: 1,
+      eventTypes: allTypes,
+      migrations: { '202612021300_none': { up: async () => undefined } },
+      handle: async (events, { replaying }) => void journal.push(`handle ${events.length}${replaying ? ' replaying' : ''}`),
+      settle: async () => void journal.push('settle'),
+    });
+    const options = { db, store, projections: [replayed], batchSize: 5, catchUpBatchSize: 5, pollMs: 20, autoPromote: false };
+    const first = createProjectionRuntime(options);
+    await first.caughtUp();
+    await first.stop();
+    const full = Math.floor(total / 5);
+    expect(journal).toEqual([...Array.from({ length: full }, () => 'handle 5 replaying'), 'handle 3 replaying', 'settle']);
+    // Not serving, caught up: a new leader applies what arrives live (nothing deferred to settle).
+    journal.length = 0;
+    await append([{ type: 'Beta', stream: 's-replay', amount: 1 }, { type: 'Gamma', stream: 's-replay', amount: 2 }]);
+    const second = createProjectionRuntime(options);
+    await second.caughtUp();
+    await second.stop();
+    expect(journal).toEqual(['settle', 'handle 2']);
+  });
+
   it('promote refuses a version that never ran or is stopped', async () => {
     expect(await codeOf(promote(db, countsProjection(9, { name: 'never' })))).toBe('not_found');
   });
