@@ -80,10 +80,10 @@ ${report.findings.length === 0 ? 'Every goal was met.' : report.findings.map((f)
 ## How each figure is measured
 
 - The raw baselines and our matching figures (the round trip, commands at 64 in flight, the
-  appends) run in ${report.sizes.rounds ?? 1} interleaved round(s): raw NATS, raw PostgreSQL,
-  then ours, again and again. Each ratio is the median round's, with its value and its baseline
-  from that one round (the rounds' ratios are listed beside it); a raw row shows the median over
-  the rounds. A machine that drifts during the run (other tenants, the disk) moves both sides of
+  appends) and the peer's appends run in ${report.sizes.rounds ?? 1} interleaved round(s): raw NATS,
+  raw PostgreSQL, ours, then Emmett's appends, again and again. Each ratio (also ours / Emmett)
+  is the median round's, with its value and its baseline from that one round (the rounds' ratios
+  are listed beside it); a raw row shows the median over the rounds. A machine that drifts during the run (other tenants, the disk) moves both sides of
   a round together.
 - Every sequential latency figure (raw NATS and PostgreSQL, the round trip, single appends, the
   peer's appends) comes after ${report.sizes.warmup ?? 0} untimed calls of the same kind: a
@@ -115,7 +115,8 @@ ${report.findings.length === 0 ? 'Every goal was met.' : report.findings.map((f)
   CustomerAccount with 10,000 and with 100 events of credit reservations and releases.
 - Analyst queries: as listed in services/bench/src/analyst.ts, over the read model of the history.
 - Peer: Emmett ${'0.42'} (@event-driven-io/emmett-postgresql) on the same PostgreSQL, same event bytes,
-  same workload; its catch-up is a reactor from the beginning until no messages are left; ours is
-  \`store.subscribe\` from START with a no-op handler over the same number of events.
+  same workload, its appends in every round right after ours; its catch-up, after the rounds, is a
+  reactor from the beginning until no messages are left; ours is \`store.subscribe\` from START with
+  a no-op handler over every event our rounds appended (the same number in a full run).
 `;
 };

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { analystFigures } from './analyst.ts';
 import { keysetReadRate, natsBaseline, postgresBaseline, type BaselineSizes } from './baselines.ts';
 import { createBenchDatabase } from './database.ts';
-import { emmettFigures } from './emmett.ts';
+import { type EmmettAppends, type EmmettCatchUp, openEmmett } from './emmett.ts';
 import { loadHistory } from './history.ts';
 import { aggregateLoad, appendFigures, commandRoundTrip } from './ours.ts';
 import { percentile } from './measure.ts';
@@ -101,6 +101,8 @@ type Round = {
   raw: Awaited<ReturnType<typeof postgresBaseline>>;
   rt: Awaited<ReturnType<typeof commandRoundTrip>>;
   appends: Awaited<ReturnType<typeof appendFigures>>;
+  /** Emmett's appends in this round, right after ours (absent when Emmett could not run). */
+  peer?: EmmettAppends;
 };
 
 export type BenchOptions = {
@@ -158,15 +160,26 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
     // Raw baselines and our matching figures in interleaved rounds: machines drift within a run
     // (other tenants, the disk), and a ratio is taken within one round.
     const appendStore = await createPostgresEventStore({ connectionString: db.url, schema: 'append_store', max: 32 });
+    // The peer's appends run in the same rounds, right after ours: its ratio is taken within a round too.
+    const emmett = await openEmmett(db.url);
+    let peerError = emmett.ok ? undefined : emmett.error;
     const rounds: Round[] = [];
     for (let r = 1; r <= Math.max(1, s.rounds); r++) {
-      log(`round ${r} of ${s.rounds}: raw NATS request/reply, raw PostgreSQL inserts, command round trip over NATS, event-store appends`);
+      log(`round ${r} of ${s.rounds}: raw NATS request/reply, raw PostgreSQL inserts, command round trip over NATS, event-store appends, Emmett's appends`);
       const nats = await natsBaseline(o.natsUrl, s);
       const raw = await postgresBaseline(db.url, s);
       const rt = await commandRoundTrip(db.url, o.natsUrl, { sequential: s.roundTripSequential, inFlight: s.roundTripInFlight, warmup: s.warmup, tag: `r${r}` });
       if (rt.failures > 0) findings.push(`${rt.failures} order.place commands were refused during the round-trip figures of round ${r}: see the command handler's log.`);
       const appends = await appendFigures(appendStore, { sequential: s.appendSequential, inFlight: s.appendInFlight, batches: s.appendBatches, warmup: s.warmup }, `a${r}`);
-      rounds.push({ nats, raw, rt, appends });
+      let peer: EmmettAppends | undefined;
+      if (emmett.ok && peerError === undefined) {
+        try {
+          peer = await emmett.appends({ sequential: s.emmettSequential, inFlight: s.emmettInFlight, batches: s.emmettBatches, warmup: s.warmup }, `r${r}`);
+        } catch (e) {
+          peerError = `Emmett failed in round ${r}: ${e instanceof Error ? e.message : String(e)}`;
+        }
+      }
+      rounds.push({ nats, raw, rt, appends, ...(peer ? { peer } : {}) });
     }
     /** The round whose ratio is the median, and every round's ratio in order. */
     const pick = (ratio: (r: Round) => number): { round: Round; ratios: number[] } => {
@@ -182,8 +195,9 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
     const seqPick = pick((r) => r.appends.sequential.perSecond / r.raw.pgInsertSequential.perSecond);
     const c32Pick = pick((r) => r.appends.inFlight32.perSecond / r.raw.pgInsert32.perSecond);
     const b100Pick = pick((r) => r.appends.batch100.perSecond / r.raw.pgMultiRow100.perSecond);
-    // Our catch-up over the same number of events as Emmett's: subscribe from START, no-op handler.
-    const appended = s.appendSequential + s.warmup + s.appendInFlight + (s.appendBatches + 2) * 100;
+    // Our catch-up over every event the rounds appended (Emmett's consumer reads all of its own): subscribe from START, no-op handler.
+    const rounded = Math.max(1, s.rounds);
+    const appended = rounded * (s.appendSequential + s.warmup + s.appendInFlight + (s.appendBatches + 2) * 100);
     const catchUp = await new Promise<{ events: number; perSecond: number }>((resolve, reject) => {
       let seen = 0;
       const started = performance.now();
@@ -239,10 +253,21 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
     log('analyst queries');
     const analyst = await analystFigures(db.url, s.analystRuns);
 
-    log('Emmett peer');
-    const emmett = await emmettFigures(db.url, { sequential: s.emmettSequential, inFlight: s.emmettInFlight, batches: s.emmettBatches, warmup: s.warmup });
-    if (!emmett.ok) findings.push(`Emmett peer not measured: ${emmett.error}`);
-    else if (emmett.catchUpError) findings.push(`Emmett's catch-up ${emmett.catchUp ? 'incomplete' : 'not measured'}: ${emmett.catchUpError}.`);
+    log("Emmett's catch-up");
+    let peerCatchUp: EmmettCatchUp = { error: 'not measured' };
+    if (emmett.ok) {
+      if (peerError === undefined) {
+        const total = rounded * (s.emmettSequential + s.warmup + s.emmettInFlight + (s.emmettBatches + 2) * 100);
+        try {
+          peerCatchUp = await emmett.catchUp(total);
+        } catch (e) {
+          peerCatchUp = { error: `Emmett's consumer failed: ${e instanceof Error ? e.message : String(e)}` };
+        }
+      }
+      await emmett.close();
+    }
+    if (peerError !== undefined) findings.push(`Emmett peer not measured: ${peerError}`);
+    else if (peerCatchUp.error) findings.push(`Emmett's catch-up ${peerCatchUp.catchUp ? 'incomplete' : 'not measured'}: ${peerCatchUp.error}.`);
 
     log('embedded start');
     const start = o.skipStart ? ({ ok: false, error: 'skipped in this mode' } as const) : await startFigure(o.repoRoot, 300_000);
@@ -335,23 +360,44 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
       ...(start.ok ? {} : { note: start.error }),
     });
     row({ id: 'catch_up', figure: `catch-up: store.subscribe from START, no-op handler (${catchUp.events.toLocaleString('en-US')} events)`, value: catchUp.perSecond, unit: 'events/s', baseline: 'raw PG keyset read', baselineValue: keyset.perSecond, ratio: catchUp.perSecond / keyset.perSecond, goal: 'reported' });
-    const peer = (id: string, figure: string, ours: number, theirs: number | null, rawValue: number, why?: string) =>
-      row({
+    /** A peer row: ours / Emmett from the round whose ratio is the median (both sides and the raw figure from that round). */
+    const peerRow = (id: string, figure: string, ours: (r: Round) => number, theirs: (p: EmmettAppends) => number, rawOf: (r: Round) => number) => {
+      const measured = rounds.filter((r) => r.peer !== undefined);
+      if (measured.length < rounds.length || peerError !== undefined) {
+        return row({ id, figure: `peer: ${figure}, ours / Emmett`, value: null, unit: 'x', baseline: 'Emmett not measured', baselineValue: null, ratio: null, goal: 'reported (> 1 is ahead)', note: peerError ?? 'not measured' });
+      }
+      const { round, ratios } = pick((r) => ours(r) / theirs(r.peer!));
+      const o = ours(round);
+      const t = theirs(round.peer!);
+      const rawValue = rawOf(round);
+      return row({
         id,
         figure: `peer: ${figure}, ours / Emmett`,
-        value: theirs === null ? null : ours / theirs,
+        value: o / t,
         unit: 'x',
-        baseline: theirs === null ? 'Emmett not measured' : `Emmett ${Math.round(theirs).toLocaleString('en-US')} events/s (${(theirs / rawValue).toFixed(2)}x raw); ours ${Math.round(ours).toLocaleString('en-US')} (${(ours / rawValue).toFixed(2)}x raw); Emmett`,
-        baselineValue: theirs,
-        ratio: theirs === null ? null : ours / theirs,
+        baseline: `Emmett ${Math.round(t).toLocaleString('en-US')} events/s (${(t / rawValue).toFixed(2)}x raw); ours ${Math.round(o).toLocaleString('en-US')} (${(o / rawValue).toFixed(2)}x raw), the same round${ofRounds(ratios)}; Emmett`,
+        baselineValue: t,
+        ratio: o / t,
         goal: 'reported (> 1 is ahead)',
-        ...(theirs === null ? { note: emmett.ok ? (why ?? 'not measured') : emmett.error } : {}),
       });
-    // Ours from the median round of the matching figure; Emmett ran once after the rounds: its x raw against the rounds' median.
-    peer('peer_append_seq', 'single-event appends, sequential', seqPick.round.appends.sequential.perSecond, emmett.ok ? emmett.sequential.perSecond : null, med((r) => r.raw.pgInsertSequential.perSecond));
-    peer('peer_append_32', 'single-event appends, 32 in flight', c32Pick.round.appends.inFlight32.perSecond, emmett.ok ? emmett.inFlight32.perSecond : null, med((r) => r.raw.pgInsert32.perSecond));
-    peer('peer_append_b100', '100-event batches', b100Pick.round.appends.batch100.perSecond, emmett.ok ? emmett.batch100.perSecond : null, med((r) => r.raw.pgMultiRow100.perSecond));
-    peer('peer_catch_up', 'catch-up from the beginning', catchUp.perSecond, emmett.ok ? (emmett.catchUp?.perSecond ?? null) : null, keyset.perSecond, emmett.ok ? emmett.catchUpError : undefined);
+    };
+    peerRow('peer_append_seq', 'single-event appends, sequential', (r) => r.appends.sequential.perSecond, (p) => p.sequential.perSecond, (r) => r.raw.pgInsertSequential.perSecond);
+    peerRow('peer_append_32', 'single-event appends, 32 in flight', (r) => r.appends.inFlight32.perSecond, (p) => p.inFlight32.perSecond, (r) => r.raw.pgInsert32.perSecond);
+    peerRow('peer_append_b100', '100-event batches', (r) => r.appends.batch100.perSecond, (p) => p.batch100.perSecond, (r) => r.raw.pgMultiRow100.perSecond);
+    const theirCatchUp = peerError === undefined ? peerCatchUp.catchUp : undefined;
+    row({
+      id: 'peer_catch_up',
+      figure: 'peer: catch-up from the beginning, ours / Emmett',
+      value: theirCatchUp ? catchUp.perSecond / theirCatchUp.perSecond : null,
+      unit: 'x',
+      baseline: theirCatchUp
+        ? `Emmett ${Math.round(theirCatchUp.perSecond).toLocaleString('en-US')} events/s (${(theirCatchUp.perSecond / keyset.perSecond).toFixed(2)}x raw); ours ${Math.round(catchUp.perSecond).toLocaleString('en-US')} (${(catchUp.perSecond / keyset.perSecond).toFixed(2)}x raw); Emmett`
+        : 'Emmett not measured',
+      baselineValue: theirCatchUp?.perSecond ?? null,
+      ratio: theirCatchUp ? catchUp.perSecond / theirCatchUp.perSecond : null,
+      goal: 'reported (> 1 is ahead)',
+      ...(theirCatchUp ? {} : { note: peerError ?? peerCatchUp.error ?? 'not measured' }),
+    });
 
     for (const r of rows) {
       if (r.met !== false) continue;
