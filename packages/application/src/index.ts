@@ -13,4 +13,4 @@ export { inProcessCommandBus, type CommandBus, type CommandEnvelope } from './co
 export { createKeyedLock } from './keyed-lock.ts';
 export { applicationErrorCodes, errorReply, type ApplicationErrorCode, type CommandReply, type FieldError } from './reply.ts';
 export { crossAggregateProcesses } from './processes.ts';
-export { reconcileReservations, type ReconcileOptions, type ReconcileReport } from './reconciler.ts';
+export { createReservationReconciler, reconcileReservations, type ReconcileOptions, type ReconcileReport } from './reconciler.ts';

@@ -6,7 +6,7 @@ import type { CommandReply } from './reply.ts';
 
 /** What one reconciler run found and did. */
 export type ReconcileReport = {
-  /** Events read from the store. */
+  /** Events this run covered in the store (appended since the reconciler's previous run). */
   scanned: number;
   /** Credit reservations still open after the grace period whose order shows no acceptance. */
   danglingCredit: number;
@@ -30,8 +30,11 @@ export type ReconcileOptions = {
   log?: Logger;
 };
 
-type CreditHold = { customerId: string; reservationId: string; occurredAt: string; recordedAt: string; open: boolean };
-type ReturnHold = { orderId: string; returnId: string; occurredAt: string; recordedAt: string; open: boolean };
+type CreditHold = { customerId: string; reservationId: string; occurredAt: string; recordedAt: string };
+type ReturnHold = { orderId: string; returnId: string; occurredAt: string; recordedAt: string };
+
+/** The events the reconciler follows: reservations and their releases. */
+const RESERVATION_TYPES = ['CreditReserved', 'CreditReleased', 'OrderReturnReserved', 'OrderReturnReleased'];
 type OrderView = { status: string; lastStepAt?: string };
 type ReturnView = { status: string; lastStepAt?: string };
 
@@ -53,96 +56,125 @@ const later = (a: string, b: string | undefined) => (b !== undefined && Date.par
  * - order still placed/verified -> `order.accept` (completes the interrupted acceptance);
  * - order rejected, cancelled or missing -> `customer.releaseCredit` (reason rejection / cancellation);
  * - return missing or rejected -> `order.releaseReturn`.
- * It reads the whole log on every run (fine for a periodic job at our volumes; a checkpoint
- * would be the next step).
+ * A reconciler keeps, between its runs, the reservations still open and the position it has
+ * read to: each run reads only the events appended since (of the four reservation types, with
+ * no metadata beyond `recordedAt`), not the whole log. Runs of one reconciler never overlap (a
+ * run started during another waits for it). Closed reservations are forgotten, so what it holds
+ * is the open ones.
+ *
+ * @example
+ * const reconciler = createReservationReconciler(store, handler);
+ * const report = await reconciler.run({ olderThanMs: 5 * 60_000 });
+ * console.log(report.creditReleased);
+ */
+export const createReservationReconciler = (store: EventStore, handler: CommandHandler): { run: (options: ReconcileOptions) => Promise<ReconcileReport> } => {
+  const credit = new Map<string, CreditHold>();
+  const returns = new Map<string, ReturnHold>();
+  let after: Position = START;
+  let previous: Promise<unknown> = Promise.resolve();
+
+  /** Reads what was appended since the last run into the open holds; returns the events covered. */
+  const catchUp = async (): Promise<number> => {
+    let scanned = 0;
+    for (;;) {
+      const page = await store.readAll({ after, limit: 5000, types: RESERVATION_TYPES, metadata: false });
+      scanned += page.scanned;
+      for (const e of page.events) {
+        const d = e.data as Record<string, unknown>;
+        if (e.type === 'CreditReserved') {
+          const key = `${String(d.customerId)}/${String(d.reservationId)}`;
+          credit.set(key, { customerId: String(d.customerId), reservationId: String(d.reservationId), occurredAt: String(d.occurredAt), recordedAt: e.metadata.recordedAt });
+        } else if (e.type === 'CreditReleased' && d.remainingFen === 0) {
+          credit.delete(`${String(d.customerId)}/${String(d.reservationId)}`);
+        } else if (e.type === 'OrderReturnReserved') {
+          const key = `${String(d.orderId)}/${String(d.returnId)}`;
+          returns.set(key, { orderId: String(d.orderId), returnId: String(d.returnId), occurredAt: String(d.occurredAt), recordedAt: e.metadata.recordedAt });
+        } else if (e.type === 'OrderReturnReleased') {
+          returns.delete(`${String(d.orderId)}/${String(d.returnId)}`);
+        }
+      }
+      if (page.scanned === 0 || page.last === after) break;
+      after = page.last;
+    }
+    return scanned;
+  };
+
+  const runOnce = async (options: ReconcileOptions): Promise<ReconcileReport> => {
+    const now = options.now ?? Date.now;
+    const service = options.service ?? 'credit-reconciler';
+    const cutoff = now() - options.olderThanMs;
+    const report: ReconcileReport = { scanned: 0, danglingCredit: 0, accepted: [], creditReleased: [], returnsReleased: [], failed: [] };
+    report.scanned = await catchUp();
+    const aggregateOf = (type: string): AnyAggregate => {
+      const entry = handler.catalogue.get(type);
+      if (!entry) throw new Error(`the handler does not handle ${type}`);
+      return entry.aggregate;
+    };
+    const stateOf = async <S>(aggregate: AnyAggregate, id: string): Promise<S> => {
+      const events = await store.readStream(streamName(aggregate.category, id));
+      return events.reduce((s, e) => aggregate.decider.evolve(s, { type: e.type, data: e.data }), aggregate.decider.initialState()) as S;
+    };
+    const send = async (commandId: string, type: string, payload: Record<string, unknown>): Promise<CommandReply> => {
+      const reply = await handler.handle({ commandId: reconcileId(commandId), type, payload, service });
+      if (!reply.ok) {
+        report.failed.push({ commandId, code: reply.error.code });
+        options.log?.warn({ commandId, type, code: reply.error.code, message: reply.error.message }, 'reconciler command refused');
+      } else options.log?.info({ commandId, type, eventTypes: reply.eventTypes }, 'reconciler command applied');
+      return reply;
+    };
+
+    const orderAggregate = aggregateOf('order.accept');
+    for (const hold of credit.values()) {
+      if (Date.parse(hold.recordedAt) > cutoff) continue;
+      const order = await stateOf<OrderView>(orderAggregate, hold.reservationId);
+      if (ORDER_PAST_ACCEPTANCE.has(order.status)) continue;
+      report.danglingCredit++;
+      if (ORDER_AWAITING_ACCEPTANCE.has(order.status)) {
+        const reply = await send(`reconcile/accept/${hold.reservationId}`, 'order.accept', { orderId: hold.reservationId, occurredAt: hold.occurredAt });
+        if (reply.ok) report.accepted.push(hold.reservationId);
+        continue;
+      }
+      const reply = await send(`reconcile/release-credit/${hold.customerId}/${hold.reservationId}`, 'customer.releaseCredit', {
+        customerId: hold.customerId,
+        reservationId: hold.reservationId,
+        reason: order.status === 'cancelled' ? 'cancellation' : 'rejection',
+        occurredAt: later(hold.occurredAt, order.lastStepAt),
+      });
+      if (reply.ok) report.creditReleased.push(hold.reservationId);
+    }
+
+    const returnAggregate = aggregateOf('return.request');
+    for (const hold of returns.values()) {
+      if (Date.parse(hold.recordedAt) > cutoff) continue;
+      const ret = await stateOf<ReturnView>(returnAggregate, hold.returnId);
+      const unopened = ret.status === 'initial' || ret.status === 'none';
+      if (!unopened && ret.status !== 'rejected') continue;
+      const reply = await send(`reconcile/release-return/${hold.orderId}/${hold.returnId}`, 'order.releaseReturn', {
+        orderId: hold.orderId,
+        returnId: hold.returnId,
+        reason: unopened ? 'return never opened' : 'return rejected',
+        occurredAt: later(hold.occurredAt, ret.lastStepAt),
+      });
+      if (reply.ok) report.returnsReleased.push(`${hold.orderId}/${hold.returnId}`);
+    }
+    return report;
+  };
+
+  return {
+    run: (options) => {
+      const run = previous.then(() => runOnce(options));
+      previous = run.catch(() => undefined);
+      return run;
+    },
+  };
+};
+
+/**
+ * One run of a new reconciler (see `createReservationReconciler`): reads the whole log. A
+ * service that reconciles periodically keeps one reconciler instead.
  *
  * @example
  * const report = await reconcileReservations(store, handler, { olderThanMs: 5 * 60_000 });
- * console.log(report.creditReleased);
  */
-export const reconcileReservations = async (store: EventStore, handler: CommandHandler, options: ReconcileOptions): Promise<ReconcileReport> => {
-  const now = options.now ?? Date.now;
-  const service = options.service ?? 'credit-reconciler';
-  const cutoff = now() - options.olderThanMs;
-  const credit = new Map<string, CreditHold>();
-  const returns = new Map<string, ReturnHold>();
-  const report: ReconcileReport = { scanned: 0, danglingCredit: 0, accepted: [], creditReleased: [], returnsReleased: [], failed: [] };
-
-  let after: Position = START;
-  for (;;) {
-    const page = await store.readAll({ after, limit: 1000 });
-    for (const e of page.events) {
-      report.scanned++;
-      const d = e.data as Record<string, unknown>;
-      if (e.type === 'CreditReserved') {
-        const key = `${String(d.customerId)}/${String(d.reservationId)}`;
-        credit.set(key, { customerId: String(d.customerId), reservationId: String(d.reservationId), occurredAt: String(d.occurredAt), recordedAt: e.metadata.recordedAt, open: true });
-      } else if (e.type === 'CreditReleased' && d.remainingFen === 0) {
-        const hold = credit.get(`${String(d.customerId)}/${String(d.reservationId)}`);
-        if (hold) hold.open = false;
-      } else if (e.type === 'OrderReturnReserved') {
-        const key = `${String(d.orderId)}/${String(d.returnId)}`;
-        returns.set(key, { orderId: String(d.orderId), returnId: String(d.returnId), occurredAt: String(d.occurredAt), recordedAt: e.metadata.recordedAt, open: true });
-      } else if (e.type === 'OrderReturnReleased') {
-        const hold = returns.get(`${String(d.orderId)}/${String(d.returnId)}`);
-        if (hold) hold.open = false;
-      }
-    }
-    if (page.events.length === 0 || page.last === after) break;
-    after = page.last;
-  }
-
-  const aggregateOf = (type: string): AnyAggregate => {
-    const entry = handler.catalogue.get(type);
-    if (!entry) throw new Error(`the handler does not handle ${type}`);
-    return entry.aggregate;
-  };
-  const stateOf = async <S>(aggregate: AnyAggregate, id: string): Promise<S> => {
-    const events = await store.readStream(streamName(aggregate.category, id));
-    return events.reduce((s, e) => aggregate.decider.evolve(s, { type: e.type, data: e.data }), aggregate.decider.initialState()) as S;
-  };
-  const send = async (commandId: string, type: string, payload: Record<string, unknown>): Promise<CommandReply> => {
-    const reply = await handler.handle({ commandId: reconcileId(commandId), type, payload, service });
-    if (!reply.ok) {
-      report.failed.push({ commandId, code: reply.error.code });
-      options.log?.warn({ commandId, type, code: reply.error.code, message: reply.error.message }, 'reconciler command refused');
-    } else options.log?.info({ commandId, type, eventTypes: reply.eventTypes }, 'reconciler command applied');
-    return reply;
-  };
-
-  const orderAggregate = aggregateOf('order.accept');
-  for (const hold of credit.values()) {
-    if (!hold.open || Date.parse(hold.recordedAt) > cutoff) continue;
-    const order = await stateOf<OrderView>(orderAggregate, hold.reservationId);
-    if (ORDER_PAST_ACCEPTANCE.has(order.status)) continue;
-    report.danglingCredit++;
-    if (ORDER_AWAITING_ACCEPTANCE.has(order.status)) {
-      const reply = await send(`reconcile/accept/${hold.reservationId}`, 'order.accept', { orderId: hold.reservationId, occurredAt: hold.occurredAt });
-      if (reply.ok) report.accepted.push(hold.reservationId);
-      continue;
-    }
-    const reply = await send(`reconcile/release-credit/${hold.customerId}/${hold.reservationId}`, 'customer.releaseCredit', {
-      customerId: hold.customerId,
-      reservationId: hold.reservationId,
-      reason: order.status === 'cancelled' ? 'cancellation' : 'rejection',
-      occurredAt: later(hold.occurredAt, order.lastStepAt),
-    });
-    if (reply.ok) report.creditReleased.push(hold.reservationId);
-  }
-
-  const returnAggregate = aggregateOf('return.request');
-  for (const hold of returns.values()) {
-    if (!hold.open || Date.parse(hold.recordedAt) > cutoff) continue;
-    const ret = await stateOf<ReturnView>(returnAggregate, hold.returnId);
-    const unopened = ret.status === 'initial' || ret.status === 'none';
-    if (!unopened && ret.status !== 'rejected') continue;
-    const reply = await send(`reconcile/release-return/${hold.orderId}/${hold.returnId}`, 'order.releaseReturn', {
-      orderId: hold.orderId,
-      returnId: hold.returnId,
-      reason: unopened ? 'return never opened' : 'return rejected',
-      occurredAt: later(hold.occurredAt, ret.lastStepAt),
-    });
-    if (reply.ok) report.returnsReleased.push(`${hold.orderId}/${hold.returnId}`);
-  }
-  return report;
-};
+export const reconcileReservations = (store: EventStore, handler: CommandHandler, options: ReconcileOptions): Promise<ReconcileReport> =>
+  createReservationReconciler(store, handler).run(options);

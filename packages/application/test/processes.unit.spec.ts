@@ -1,6 +1,6 @@
 import { createInMemoryEventStore, EventStoreError, type EventStore } from '@cs/event-store';
 import { describe, expect, it } from 'vitest';
-import { reconcileReservations } from '../src/index.ts';
+import { createReservationReconciler, reconcileReservations } from '../src/index.ts';
 import { allEvents, customerWithOrder, DEFAULT_ORDER_TOTAL, failingAppends, handlerOn, send } from './support.ts';
 import { businessClock, openCustomer, placeOrder } from './fixtures.ts';
 
@@ -155,6 +155,29 @@ describe('a failure between the two steps leaves nothing dangling', () => {
     expect(report).toMatchObject({ danglingCredit: 1, accepted: [orderId], creditReleased: [], failed: [] });
     expect((await types(base, `Order-${orderId}`)).at(-1)).toBe('OrderAccepted');
     expect(await reconcileReservations(base, handler, { olderThanMs: 0, now: () => Date.now() + 1000 })).toMatchObject({ danglingCredit: 0, accepted: [] });
+  });
+
+  it('a kept reconciler reads only what was appended since its last run, and still acts on a reservation it read before', async () => {
+    const base = createInMemoryEventStore();
+    const handler = handlerOn(failingAppends(base, acceptFails));
+    const reconciler = createReservationReconciler(base, handler);
+    const { orderId, at } = await customerWithOrder(handler, 'f2k');
+    await send(handler, 'order.accept', { orderId, occurredAt: at() });
+    const before = (await allEvents(base)).length;
+    // Inside the grace period: read, nothing done.
+    expect(await reconciler.run({ olderThanMs: 60_000 })).toMatchObject({ scanned: before, danglingCredit: 0, accepted: [] });
+    const other = await customerWithOrder(handlerOn(base), 'f2k-other');
+    await send(handlerOn(base), 'order.accept', { orderId: other.orderId, occurredAt: other.at() });
+    const added = (await allEvents(base)).length - before;
+    expect(added).toBeGreaterThan(0);
+    // Past the grace period: only the new events are read; the reservation read earlier is completed.
+    const report = await reconciler.run({ olderThanMs: 0, now: () => Date.now() + 1000 });
+    expect(report).toMatchObject({ scanned: added, danglingCredit: 1, accepted: [orderId], failed: [] });
+    expect((await types(base, `Order-${orderId}`)).at(-1)).toBe('OrderAccepted');
+    // Overlapping runs wait for each other: neither acts again, and the second has nothing new to read.
+    const [a, b] = await Promise.all([reconciler.run({ olderThanMs: 0, now: () => Date.now() + 1000 }), reconciler.run({ olderThanMs: 0, now: () => Date.now() + 1000 })]);
+    expect([a.accepted, b.accepted]).toEqual([[], []]);
+    expect(b.scanned).toBe(0);
   });
 
   it('no retry and the order was rejected meanwhile: the reconciler releases the reservation', async () => {

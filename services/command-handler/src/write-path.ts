@@ -1,4 +1,4 @@
-import { createCommandHandler, crossAggregateProcesses, reconcileReservations, type AnyAggregate, type CommandHandler, type ReconcileReport } from '@cs/application';
+import { createCommandHandler, createReservationReconciler, crossAggregateProcesses, type AnyAggregate, type CommandHandler, type ReconcileReport } from '@cs/application';
 import { anchorStreamHead, type AnchorSink } from '@cs/audit';
 import type { AppendResult, EventStore } from '@cs/event-store';
 import { startCommandService, type CommandService } from '@cs/messaging';
@@ -79,8 +79,9 @@ export const startWritePath = async (options: WritePathOptions): Promise<WritePa
     handle: (envelope, context) => handleEnvelope(handler, envelope, context.service),
   });
 
-  const reconcile = (graceMs: number) =>
-    reconcileReservations(store, handler, { olderThanMs: graceMs, log, ...(options.now ? { now: options.now } : {}) });
+  // One reconciler for the service's life: each run reads only what was appended since the last.
+  const reconciler = createReservationReconciler(store, handler);
+  const reconcile = (graceMs: number) => reconciler.run({ olderThanMs: graceMs, log, ...(options.now ? { now: options.now } : {}) });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   if (options.reconcile && options.reconcile.everyMs > 0) {
