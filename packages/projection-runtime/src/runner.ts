@@ -264,7 +264,7 @@ const runLoop = (
         // page that ends this leader's replay (not full) is replaying too, and the settle
         // follows it at once: its events are then counted by the settle's recompute instead of
         // being refreshed one subject at a time (about 0.6 s for the last ~2,700 events of a
-        // 300,000-event rebuild, against nothing in the set-based recompute).
+        // 300,000-event rebuild, against a marginal cost in the set-based recompute).
         const endsReplay = !full && replayedSinceSettle;
         const replaying = deferWhileReplaying && (full || endsReplay) && !reachedEnd && !status.serving;
         if (replaying) unsettled = true;

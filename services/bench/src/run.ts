@@ -153,6 +153,7 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
   const db = await createBenchDatabase(o.adminUrl);
   const rows: BenchRow[] = [];
   const findings: string[] = [];
+  let closePeer: (() => Promise<void>) | undefined;
   try {
     const machine = await machineInfo(db.url, o.natsUrl);
     log(`database ${db.name}; ${machine.cpu}, ${machine.cores} cores`);
@@ -162,6 +163,7 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
     const appendStore = await createPostgresEventStore({ connectionString: db.url, schema: 'append_store', max: 32 });
     // The peer's appends run in the same rounds, right after ours: its ratio is taken within a round too.
     const emmett = await openEmmett(db.url);
+    if (emmett.ok) closePeer = emmett.close;
     let peerError = emmett.ok ? undefined : emmett.error;
     const rounds: Round[] = [];
     for (let r = 1; r <= Math.max(1, s.rounds); r++) {
@@ -265,6 +267,7 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
         }
       }
       await emmett.close();
+      closePeer = undefined;
     }
     if (peerError !== undefined) findings.push(`Emmett peer not measured: ${peerError}`);
     else if (peerCatchUp.error) findings.push(`Emmett's catch-up ${peerCatchUp.catchUp ? 'incomplete' : 'not measured'}: ${peerCatchUp.error}.`);
@@ -414,6 +417,8 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
       durationSeconds: (performance.now() - began) / 1000,
     };
   } finally {
+    // Emmett's pool, if a figure failed before its catch-up closed it.
+    await closePeer?.();
     await db.drop();
   }
 };
