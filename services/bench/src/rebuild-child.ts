@@ -1,9 +1,10 @@
 // The projector of the rebuild figure, in its own process so that its RSS is the projector's
 // alone: runs the KPI projection from the start of the store until caught up, and prints one
-// JSON line: events read, milliseconds, and RSS samples at the requested event counts.
+// JSON line: events read, milliseconds (and of them in the settle), and RSS samples at the
+// requested event counts.
 import { createPostgresEventStore, type EventStore } from '@cs/event-store';
 import { kpiProjection } from '@cs/projection-kpi';
-import { createProjectionRuntime } from '@cs/projection-runtime';
+import { createProjectionRuntime, type Projection } from '@cs/projection-runtime';
 import { createReadModelDatabase } from '@cs/read-model';
 
 const args = JSON.parse(process.argv[2] ?? '{}') as { url: string; schema: string; rssAt: number[]; batchSize: number };
@@ -30,12 +31,26 @@ const counting: EventStore = Object.assign(Object.create(store) as EventStore, {
   },
 });
 const started = performance.now();
+// The time spent in the projection's settle (the recompute of the fact rows and totals once the
+// replay ends), so the run can say how the rebuild splits between replay and settle.
+let settleMs = 0;
+const timed: Projection = {
+  ...kpiProjection,
+  settle: async (ctx) => {
+    const t = performance.now();
+    try {
+      await kpiProjection.settle!(ctx);
+    } finally {
+      settleMs += performance.now() - t;
+    }
+  },
+};
 // As services/projector runs it: live batches of `batchSize`, the runtime's default catch-up
 // batches read ahead of the one applied.
 const runtime = createProjectionRuntime({
   db,
   store: counting,
-  projections: [kpiProjection],
+  projections: [timed],
   batchSize: args.batchSize,
   // As the projector's default: the settle's recompute on two more backends (the pool of 4
   // holds the settle, its two helpers and the lease renewal).
@@ -51,4 +66,4 @@ await runtime.stop();
 clearInterval(sampler);
 await db.destroy();
 await store.close();
-process.stdout.write(`${JSON.stringify({ events: read, ms, rss, finalRssMb, maxRssMb: Math.max(maxRssMb, finalRssMb) })}\n`);
+process.stdout.write(`${JSON.stringify({ events: read, ms, settleMs, rss, finalRssMb, maxRssMb: Math.max(maxRssMb, finalRssMb) })}\n`);

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** What the projector child reports. */
-export type RebuildResult = { events: number; ms: number; rss: { events: number; rssMb: number }[]; finalRssMb: number; maxRssMb: number };
+export type RebuildResult = { events: number; ms: number; /** Of `ms`, the time in the projection's settle. */ settleMs: number; rss: { events: number; rssMb: number }[]; finalRssMb: number; maxRssMb: number };
 
 const here = dirname(fileURLToPath(import.meta.url));
 

@@ -110,7 +110,9 @@ ${report.findings.length === 0 ? 'Every goal was met.' : report.findings.map((f)
   projector's alone), from the first event until caught up, as services/projector runs it (live
   batches of 500, catch-up batches of 5,000 read ahead, only the projection's event types sent
   by the store, the fact rows and totals of the not yet serving version computed once when it
-  reaches the end); events covered per second (all events of the store, of every type).
+  reaches the end); events covered per second (all events of the store, of every type). The
+  figure gives the time in the projection's settle (timed around it in the child) and the rest
+  as the replay.
 - Aggregate load: \`loadAggregate\` (snapshot + events after it, as the command handler loads) of a
   CustomerAccount with 10,000 and with 100 events of credit reservations and releases.
 - Analyst queries: as listed in services/bench/src/analyst.ts, over the read model of the history.
