@@ -206,6 +206,12 @@ const runLoop = (
     // Whether this leader has applied a replaying batch that no settle has covered yet: then
     // the page that ends the replay (not full) is applied as replaying too, and settled at once.
     let replayedSinceSettle = false;
+    /** Completes what replaying batches deferred (see `settleBatch`): nothing is deferred afterwards. */
+    const settle = async (): Promise<void> => {
+      await settleBatch(db, { projection, lease, helpers: settleHelpers });
+      unsettled = false;
+      replayedSinceSettle = false;
+    };
     const dropAhead = () => {
       // A read ahead that nobody awaits must not surface as an unhandled rejection.
       ahead?.page.catch(() => undefined);
@@ -236,11 +242,7 @@ const runLoop = (
         const { events } = page;
         if (page.scanned === 0) {
           limit = batchSize;
-          if (unsettled) {
-            await settleBatch(db, { projection, lease, helpers: settleHelpers });
-            unsettled = false;
-            replayedSinceSettle = false;
-          }
+          if (unsettled) await settle();
           reachedEnd = true;
           if (lag.eventsBehind !== 0 || lag.secondsBehind !== 0) {
             lag = { eventsBehind: 0, secondsBehind: 0 };
@@ -271,9 +273,7 @@ const runLoop = (
         else if (unsettled) {
           // Replaying has ended (a page that is not full): settle first, in its own fenced
           // transaction (with helpers), rather than inside this batch's transaction.
-          await settleBatch(db, { projection, lease, helpers: settleHelpers });
-          unsettled = false;
-          replayedSinceSettle = false;
+          await settle();
         }
         if (!full) lag = { eventsBehind: 0, secondsBehind: 0 };
         else if (Date.now() - lastProbe >= lagProbeMs) {
@@ -297,9 +297,7 @@ const runLoop = (
         if (replaying) replayedSinceSettle = true;
         if (replaying && !full && status.state !== 'stopped') {
           // The replay's last page: settle now, before anything else is read or applied.
-          await settleBatch(db, { projection, lease, helpers: settleHelpers });
-          unsettled = false;
-          replayedSinceSettle = false;
+          await settle();
         }
       }
     } finally {
