@@ -95,6 +95,10 @@ export const fullSizes: BenchSizes = {
   simulatedDays: 400,
 };
 
+/** The events one round's appends write (`appendFigures`, Emmett's `appends`): the warm-up and sequential ones, those in flight, and the batches of 100 with their two untimed ones. */
+const appendedPerRound = (sizes: { sequential: number; inFlight: number; batches: number; warmup: number }): number =>
+  sizes.sequential + sizes.warmup + sizes.inFlight + (sizes.batches + 2) * 100;
+
 /** One interleaved round: the raw baselines and our matching figures, measured one after another. */
 type Round = {
   nats: Awaited<ReturnType<typeof natsBaseline>>;
@@ -165,6 +169,8 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
     const emmett = await openEmmett(db.url);
     if (emmett.ok) closePeer = emmett.close;
     let peerError = emmett.ok ? undefined : emmett.error;
+    const ourSizes = { sequential: s.appendSequential, inFlight: s.appendInFlight, batches: s.appendBatches, warmup: s.warmup };
+    const peerSizes = { sequential: s.emmettSequential, inFlight: s.emmettInFlight, batches: s.emmettBatches, warmup: s.warmup };
     const rounds: Round[] = [];
     for (let r = 1; r <= Math.max(1, s.rounds); r++) {
       log(`round ${r} of ${s.rounds}: raw NATS request/reply, raw PostgreSQL inserts, command round trip over NATS, event-store appends, Emmett's appends`);
@@ -172,11 +178,11 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
       const raw = await postgresBaseline(db.url, s);
       const rt = await commandRoundTrip(db.url, o.natsUrl, { sequential: s.roundTripSequential, inFlight: s.roundTripInFlight, warmup: s.warmup, tag: `r${r}` });
       if (rt.failures > 0) findings.push(`${rt.failures} order.place commands were refused during the round-trip figures of round ${r}: see the command handler's log.`);
-      const appends = await appendFigures(appendStore, { sequential: s.appendSequential, inFlight: s.appendInFlight, batches: s.appendBatches, warmup: s.warmup }, `a${r}`);
+      const appends = await appendFigures(appendStore, ourSizes, `a${r}`);
       let peer: EmmettAppends | undefined;
       if (emmett.ok && peerError === undefined) {
         try {
-          peer = await emmett.appends({ sequential: s.emmettSequential, inFlight: s.emmettInFlight, batches: s.emmettBatches, warmup: s.warmup }, `r${r}`);
+          peer = await emmett.appends(peerSizes, `r${r}`);
         } catch (e) {
           peerError = `Emmett failed in round ${r}: ${e instanceof Error ? e.message : String(e)}`;
         }
@@ -198,8 +204,7 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
     const c32Pick = pick((r) => r.appends.inFlight32.perSecond / r.raw.pgInsert32.perSecond);
     const b100Pick = pick((r) => r.appends.batch100.perSecond / r.raw.pgMultiRow100.perSecond);
     // Our catch-up over every event the rounds appended (Emmett's consumer reads all of its own): subscribe from START, no-op handler.
-    const rounded = Math.max(1, s.rounds);
-    const appended = rounded * (s.appendSequential + s.warmup + s.appendInFlight + (s.appendBatches + 2) * 100);
+    const appended = rounds.length * appendedPerRound(ourSizes);
     const catchUp = await new Promise<{ events: number; perSecond: number }>((resolve, reject) => {
       let seen = 0;
       const started = performance.now();
@@ -259,9 +264,8 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
     let peerCatchUp: EmmettCatchUp = { error: 'not measured' };
     if (emmett.ok) {
       if (peerError === undefined) {
-        const total = rounded * (s.emmettSequential + s.warmup + s.emmettInFlight + (s.emmettBatches + 2) * 100);
         try {
-          peerCatchUp = await emmett.catchUp(total);
+          peerCatchUp = await emmett.catchUp(rounds.length * appendedPerRound(peerSizes));
         } catch (e) {
           peerCatchUp = { error: `Emmett's consumer failed: ${e instanceof Error ? e.message : String(e)}` };
         }
@@ -365,9 +369,9 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
     row({ id: 'catch_up', figure: `catch-up: store.subscribe from START, no-op handler (${catchUp.events.toLocaleString('en-US')} events)`, value: catchUp.perSecond, unit: 'events/s', baseline: 'raw PG keyset read', baselineValue: keyset.perSecond, ratio: catchUp.perSecond / keyset.perSecond, goal: 'reported' });
     /** A peer row: ours / Emmett from the round whose ratio is the median (both sides and the raw figure from that round). */
     const peerRow = (id: string, figure: string, ours: (r: Round) => number, theirs: (p: EmmettAppends) => number, rawOf: (r: Round) => number) => {
-      const measured = rounds.filter((r) => r.peer !== undefined);
-      if (measured.length < rounds.length || peerError !== undefined) {
-        return row({ id, figure: `peer: ${figure}, ours / Emmett`, value: null, unit: 'x', baseline: 'Emmett not measured', baselineValue: null, ratio: null, goal: 'reported (> 1 is ahead)', note: peerError ?? 'not measured' });
+      // Without an error, every round has the peer's appends.
+      if (peerError !== undefined) {
+        return row({ id, figure: `peer: ${figure}, ours / Emmett`, value: null, unit: 'x', baseline: 'Emmett not measured', baselineValue: null, ratio: null, goal: 'reported (> 1 is ahead)', note: peerError });
       }
       const { round, ratios } = pick((r) => ours(r) / theirs(r.peer!));
       const o = ours(round);
