@@ -99,21 +99,22 @@ export const createReservationReconciler = (store: EventStore, handler: CommandH
     return scanned;
   };
 
+  const aggregateOf = (type: string): AnyAggregate => {
+    const entry = handler.catalogue.get(type);
+    if (!entry) throw new Error(`the handler does not handle ${type}`);
+    return entry.aggregate;
+  };
+  const stateOf = async <S>(aggregate: AnyAggregate, id: string): Promise<S> => {
+    const events = await store.readStream(streamName(aggregate.category, id));
+    return events.reduce((s, e) => aggregate.decider.evolve(s, { type: e.type, data: e.data }), aggregate.decider.initialState()) as S;
+  };
+
   const runOnce = async (options: ReconcileOptions): Promise<ReconcileReport> => {
     const now = options.now ?? Date.now;
     const service = options.service ?? 'credit-reconciler';
     const cutoff = now() - options.olderThanMs;
-    const report: ReconcileReport = { scanned: 0, danglingCredit: 0, accepted: [], creditReleased: [], returnsReleased: [], failed: [] };
-    report.scanned = await catchUp();
-    const aggregateOf = (type: string): AnyAggregate => {
-      const entry = handler.catalogue.get(type);
-      if (!entry) throw new Error(`the handler does not handle ${type}`);
-      return entry.aggregate;
-    };
-    const stateOf = async <S>(aggregate: AnyAggregate, id: string): Promise<S> => {
-      const events = await store.readStream(streamName(aggregate.category, id));
-      return events.reduce((s, e) => aggregate.decider.evolve(s, { type: e.type, data: e.data }), aggregate.decider.initialState()) as S;
-    };
+    const scanned = await catchUp();
+    const report: ReconcileReport = { scanned, danglingCredit: 0, accepted: [], creditReleased: [], returnsReleased: [], failed: [] };
     const send = async (commandId: string, type: string, payload: Record<string, unknown>): Promise<CommandReply> => {
       const reply = await handler.handle({ commandId: reconcileId(commandId), type, payload, service });
       if (!reply.ok) {
