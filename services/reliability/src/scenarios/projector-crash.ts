@@ -74,11 +74,15 @@ export const projectorCrash: Scenario = {
       children.push(final);
       // Caught up: at the end of the store, and serving (a rebuild's settle and its promotion
       // come after the batch that reached the end; a SIGTERM before them leaves no views).
-      const serving = async () =>
-        (await client.query<{ serving: boolean }>(`SELECT serving FROM projection_runtime.projection_status WHERE name = 'kpi'`).catch(() => ({ rows: [] }))).rows[0]?.serving === true;
+      const caughtUp = async () => {
+        const r = (
+          await client.query<{ checkpoint: string; serving: boolean }>(`SELECT checkpoint, serving FROM projection_runtime.projection_status WHERE name = 'kpi'`).catch(() => ({ rows: [] }))
+        ).rows[0];
+        return r?.checkpoint === end && r.serving === true;
+      };
       const until = Date.now() + 600_000;
-      while (!((await checkpoint()) === end && (await serving())) && Date.now() < until) await sleep(100);
-      f.check((await checkpoint()) === end && (await serving()), 'the last projector did not catch up and serve within 10 minutes');
+      while (!(await caughtUp()) && Date.now() < until) await sleep(100);
+      f.check(await caughtUp(), 'the last projector did not catch up and serve within 10 minutes');
       const how = await final.kill('SIGTERM');
       f.check(how === 0, `the last projector did not stop cleanly on SIGTERM (${String(how)}): ${final.output().slice(-1500)}`);
       f.r.runs = size;
