@@ -3,7 +3,23 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** What the projector child reports. */
-export type RebuildResult = { events: number; ms: number; /** Of `ms`, the time in the projection's settle. */ settleMs: number; rss: { events: number; rssMb: number }[]; finalRssMb: number; maxRssMb: number };
+export type RebuildResult = {
+  events: number;
+  ms: number;
+  /** Of `ms`, the time in the projection's settle. */
+  settleMs: number;
+  /** Point samples at the requested event counts. */
+  rss: { events: number; rssMb: number }[];
+  finalRssMb: number;
+  /** The largest of the RSS samples (every 50 ms) of the whole run. */
+  maxRssMb: number;
+  /** The largest sample while the first `rssAt` events were read, and while the last as many were (through the settle). */
+  earlyPeakMb: number;
+  latePeakMb: number;
+  samples: number;
+  /** The heap in use after a full collection at the first requested count and at the end (null without --expose-gc). */
+  liveHeap: { events: number; heapMb: number | null }[];
+};
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -16,7 +32,7 @@ const here = dirname(fileURLToPath(import.meta.url));
  */
 export const rebuildKpi = (args: { url: string; schema: string; rssAt: number[]; batchSize: number; cpuProfDir?: string | undefined }): Promise<RebuildResult> =>
   new Promise((resolve, reject) => {
-    const flags = ['--import', 'tsx', ...(args.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${args.cpuProfDir}`] : [])];
+    const flags = ['--expose-gc', '--import', 'tsx', ...(args.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${args.cpuProfDir}`] : [])];
     const child = spawn(process.execPath, [...flags, join(here, 'rebuild-child.ts'), JSON.stringify(args)], { cwd: join(here, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';

@@ -113,6 +113,12 @@ ${report.findings.length === 0 ? 'Every goal was met.' : report.findings.map((f)
   reaches the end); events covered per second (all events of the store, of every type). The
   figure gives the time in the projection's settle (timed around it in the child) and the rest
   as the replay.
+- Projector memory: the child's RSS every 50 ms with the events read by then. Flatness compares
+  peaks, the last window of as many events as the first (to the end, the settle included)
+  against the first, because the RSS saw-tooths with V8's collections and a point sample lands
+  anywhere on it. The live heap is the heap in use right after a full collection (the child runs
+  with --expose-gc; two collections of ~50 ms each fall in the rebuild's time): what the
+  projector keeps, whatever the collector's timing and the allocator's retention.
 - Aggregate load: \`loadAggregate\` (snapshot + events after it, as the command handler loads) of a
   CustomerAccount with 10,000 and with 100 events of credit reservations and releases.
 - Analyst queries: as listed in services/bench/src/analyst.ts, over the read model of the history.

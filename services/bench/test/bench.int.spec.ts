@@ -24,6 +24,7 @@ const expectedIds = [
   'rebuild',
   'rss_early',
   'rss_end',
+  'heap_live',
   'aggregate_load',
   'analyst_monthly_on_time_by_classification',
   'analyst_complaint_p90_by_category',
