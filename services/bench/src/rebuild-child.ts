@@ -41,6 +41,7 @@ const counting: EventStore = Object.assign(Object.create(store) as EventStore, {
   },
 });
 const started = performance.now();
+const cpuStart = process.cpuUsage();
 // The time spent in the projection's settle (the recompute of the fact rows and totals once the
 // replay ends), so the run can say how the rebuild splits between replay and settle.
 let settleMs = 0;
@@ -71,6 +72,8 @@ const runtime = createProjectionRuntime({
 });
 await runtime.caughtUp();
 const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuStart);
+const cpuMs = (cpu.user + cpu.system) / 1000;
 const finalRssMb = mb();
 trace.push([read, finalRssMb]);
 liveHeap.push({ events: read, heapMb: liveHeapMb() });
@@ -85,4 +88,4 @@ const latePeakMb = peak((e) => e >= read - window);
 const maxRssMb = peak(() => true);
 await db.destroy();
 await store.close();
-process.stdout.write(`${JSON.stringify({ events: read, ms, settleMs, rss, finalRssMb, maxRssMb, earlyPeakMb, latePeakMb, samples: trace.length, liveHeap })}\n`);
+process.stdout.write(`${JSON.stringify({ events: read, ms, settleMs, rss, finalRssMb, maxRssMb, earlyPeakMb, latePeakMb, samples: trace.length, liveHeap, cpuMs })}\n`);

@@ -19,6 +19,8 @@ export type RebuildResult = {
   samples: number;
   /** The heap in use after a full collection at the first requested count and at the end (null without --expose-gc). */
   liveHeap: { events: number; heapMb: number | null }[];
+  /** The projector's CPU time (user + system, all its threads) over `ms`. */
+  cpuMs: number;
 };
 
 const here = dirname(fileURLToPath(import.meta.url));

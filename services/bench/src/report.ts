@@ -112,7 +112,8 @@ ${report.findings.length === 0 ? 'Every goal was met.' : report.findings.map((f)
   by the store, the fact rows and totals of the not yet serving version computed once when it
   reaches the end); events covered per second (all events of the store, of every type). The
   figure gives the time in the projection's settle (timed around it in the child) and the rest
-  as the replay.
+  as the replay, and the projector's CPU time (all its threads; the rest of the two cores'
+  work is PostgreSQL's).
 - Projector memory: the child's RSS every 50 ms with the events read by then. Flatness compares
   peaks, the last window of as many events as the first (to the end, the settle included)
   against the first, because the RSS saw-tooths with V8's collections and a point sample lands

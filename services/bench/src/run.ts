@@ -327,7 +327,7 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
     const rebuildRatio = rebuildRate / keyset.perSecond;
     row({
       id: 'rebuild',
-      figure: `KPI projection rebuild, ${rebuild.events.toLocaleString('en-US')} events, in ${(rebuild.ms / 1000).toFixed(1)} s (replay ${((rebuild.ms - rebuild.settleMs) / 1000).toFixed(1)} s, settle ${(rebuild.settleMs / 1000).toFixed(1)} s)`,
+      figure: `KPI projection rebuild, ${rebuild.events.toLocaleString('en-US')} events, in ${(rebuild.ms / 1000).toFixed(1)} s (replay ${((rebuild.ms - rebuild.settleMs) / 1000).toFixed(1)} s, settle ${(rebuild.settleMs / 1000).toFixed(1)} s; projector CPU ${(rebuild.cpuMs / 1000).toFixed(1)} s)`,
       value: rebuildRate,
       unit: 'events/s',
       baseline: 'raw PG keyset read of the events table',

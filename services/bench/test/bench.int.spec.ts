@@ -56,8 +56,8 @@ describe('pnpm bench --smoke', () => {
       expect(row.value!, id).toBeGreaterThan(0);
       if (!row.baseline.startsWith('raw') && row.baseline !== '—') expect(row.ratio === null || Number.isFinite(row.ratio), id).toBe(true);
     }
-    // The rebuild says how it split between the replay and the projection's settle.
-    expect(report.rows.find((r) => r.id === 'rebuild')!.figure).toMatch(/\(replay \d+\.\d s, settle \d+\.\d s\)$/);
+    // The rebuild says how it split between the replay and the projection's settle, and the projector's CPU.
+    expect(report.rows.find((r) => r.id === 'rebuild')!.figure).toMatch(/\(replay \d+\.\d s, settle \d+\.\d s; projector CPU \d+\.\d s\)$/);
     // The embedded start is skipped in the smoke run; its row says so instead of a number.
     const start = report.rows.find((r) => r.id === 'start')!;
     expect(start.value).toBeNull();
