@@ -35,7 +35,7 @@ const meta = { commandId: 'c', correlationId: 'c', actor: { service: 't' }, occu
  * transaction of another test file that was running at its snapshot and ended before its lock
  * read counts as a possible writer (the safe side). A stall is a reader that never catches up.
  */
-const servedEventually = async (store: { readAll: (o: { after: string }) => Promise<{ events: { streamId: string }[] }> }, expected: string[]): Promise<string[]> => {
+const servedEventually = async (store: Pick<SqlEventStore, 'readAll'>, expected: string[]): Promise<string[]> => {
   const deadline = Date.now() + 5_000;
   for (;;) {
     const served = (await store.readAll({ after: START })).events.map((e) => e.streamId);
@@ -43,7 +43,6 @@ const servedEventually = async (store: { readAll: (o: { after: string }) => Prom
     await new Promise((r) => setTimeout(r, 20));
   }
 };
-
 
 describe('postgres adapter specifics', () => {
   it('migrations are idempotent and safe when several processes start at once', async () => {

@@ -12,7 +12,9 @@ const args = JSON.parse(process.argv[2] ?? '{}') as { url: string; schema: strin
 const LAG_PROBE_LIMIT = 10_007;
 const store = await createPostgresEventStore({ connectionString: args.url, schema: args.schema, max: 4 });
 const db = createReadModelDatabase<any>({ kind: 'postgres', url: args.url, max: 4, applicationName: 'bench-projector' });
-const mb = () => Math.round((process.memoryUsage.rss() / 1024 / 1024) * 10) / 10;
+/** Bytes as MB with one decimal. */
+const toMb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
+const mb = () => toMb(process.memoryUsage.rss());
 let read = 0;
 const pending = [...args.rssAt].sort((a, b) => a - b);
 const rss: { events: number; rssMb: number }[] = [];
@@ -24,7 +26,7 @@ const sampler = setInterval(() => trace.push([read, mb()]), 50);
 // --expose-gc), at the first requested count and at the end. Each collection costs ~50 ms of the
 // measured time. Unlike the RSS it does not move with the collector's timing or the allocator.
 const gc = (globalThis as { gc?: () => void }).gc;
-const liveHeapMb = (): number | null => (gc ? (gc(), Math.round((process.memoryUsage().heapUsed / 1024 / 1024) * 10) / 10) : null);
+const liveHeapMb = (): number | null => (gc ? (gc(), toMb(process.memoryUsage().heapUsed)) : null);
 const liveHeap: { events: number; heapMb: number | null }[] = [];
 // Counts what the runtime reads and samples the RSS when a requested count is passed.
 const counting: EventStore = Object.assign(Object.create(store) as EventStore, {
