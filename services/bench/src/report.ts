@@ -94,7 +94,7 @@ ${report.findings.length === 0 ? 'Every goal was met.' : report.findings.map((f)
   a jsonb payload and a unique (stream, version), sequentially and from 32 and 64 connections;
   multi-row inserts of 100 and 1,000 rows per committed statement; keyset read
   (\`WHERE global_seq > $1 ORDER BY global_seq LIMIT 1000\`, all columns) of the loaded events table,
-  once before and once after the rebuild (the rebuild's baseline is their mean).
+  once before and once after the rebuild (the rebuild's baseline is the faster of the two).
 - Command round trip: \`sendCommand\` of \`order.place\` over NATS to \`startCommandService\` in front of
   \`createCommandHandler\` (validation, decide on the kept state or, for a new stream, the empty one, append with the
   outcome claim; a stale guess is a conflict that loads and decides again) on

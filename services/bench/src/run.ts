@@ -251,10 +251,12 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
 
     log(`rebuild of the KPI projection over ${totalEvents} events`);
     const rebuild = await rebuildKpi({ url: db.url, schema: 'event_store', rssAt: [s.rssAtEvents], batchSize: 500, cpuProfDir: o.cpuProfDir });
-    // The keyset read again after the rebuild: its baseline is the mean of the two reads around it.
+    // The keyset read again after the rebuild. The read is I/O-bound and the page cache differs
+    // between the two (a cold read after the load, a warm one after the rebuild): the floor is
+    // the faster of them, so a slow cold read cannot make a rebuild look faster than it is.
     log('raw keyset read of the events table, again');
     const keysetAfter = await keysetReadRate(db.url, 'event_store.events', 'global_seq', 1000);
-    const keyset = { rows: keysetBefore.rows, perSecond: (keysetBefore.perSecond + keysetAfter.perSecond) / 2 };
+    const keyset = { rows: keysetBefore.rows, perSecond: Math.max(keysetBefore.perSecond, keysetAfter.perSecond) };
     const keysetBoth = `before ${Math.round(keysetBefore.perSecond).toLocaleString('en-US')}, after ${Math.round(keysetAfter.perSecond).toLocaleString('en-US')} rows/s`;
 
     log('analyst queries');
@@ -290,7 +292,7 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
     row({ id: 'raw_pg_64', figure: `raw PG single-row insert + commit, 64 connections${rawOf}`, value: med((r) => r.raw.pgInsert64.perSecond), unit: 'rows/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
     row({ id: 'raw_pg_multi100', figure: `raw PG multi-row insert, 100 rows per statement${rawOf}`, value: med((r) => r.raw.pgMultiRow100.perSecond), unit: 'rows/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
     row({ id: 'raw_pg_multi1000', figure: `raw PG multi-row insert, 1,000 rows per statement${rawOf}`, value: med((r) => r.raw.pgMultiRow1000.perSecond), unit: 'rows/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
-    row({ id: 'raw_keyset', figure: `raw PG keyset read of the events table (${keyset.rows.toLocaleString('en-US')} rows; mean of the reads before and after the rebuild: ${keysetBoth})`, value: keyset.perSecond, unit: 'rows/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
+    row({ id: 'raw_keyset', figure: `raw PG keyset read of the events table (${keyset.rows.toLocaleString('en-US')} rows; the faster of the reads before and after the rebuild: ${keysetBoth})`, value: keyset.perSecond, unit: 'rows/s', baseline: 'raw', baselineValue: null, goal: 'baseline' });
 
     {
       const { nats, raw, rt } = rtPick.round;
@@ -330,9 +332,9 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
       figure: `KPI projection rebuild, ${rebuild.events.toLocaleString('en-US')} events, in ${(rebuild.ms / 1000).toFixed(1)} s (replay ${((rebuild.ms - rebuild.settleMs) / 1000).toFixed(1)} s, settle ${(rebuild.settleMs / 1000).toFixed(1)} s; projector CPU ${(rebuild.cpuMs / 1000).toFixed(1)} s)`,
       value: rebuildRate,
       unit: 'events/s',
-      // The read is I/O-bound and moves from run to run (and between the cold read before the
-      // rebuild and the warm one after): the ratio to each read is given beside the goal's.
-      baseline: `raw PG keyset read of the events table (the mean; against the read before alone ${(rebuildRate / keysetBefore.perSecond).toFixed(2)}x, after alone ${(rebuildRate / keysetAfter.perSecond).toFixed(2)}x)`,
+      // The read moves from run to run (and between the cold read before the rebuild and the
+      // warm one after): the goal's ratio is to the faster one, the ratio to each is given beside it.
+      baseline: `raw PG keyset read of the events table (the faster; against the read before alone ${(rebuildRate / keysetBefore.perSecond).toFixed(2)}x, after alone ${(rebuildRate / keysetAfter.perSecond).toFixed(2)}x)`,
       baselineValue: keyset.perSecond,
       ratio: rebuildRatio,
       goal: '>= 0.5x',
@@ -369,10 +371,10 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
     const [heapEarly, heapEnd] = rebuild.liveHeap.length >= 2 ? rebuild.liveHeap : [undefined, undefined];
     row({
       id: 'heap_live',
-      figure: `projector live heap after a full collection, at ${heapEnd ? heapEnd.events.toLocaleString('en-US') : '?'} events`,
+      figure: `projector live heap after a full collection, at the end${heapEnd ? ` (${heapEnd.events.toLocaleString('en-US')} events)` : ''}`,
       value: heapEnd?.heapMb ?? null,
       unit: 'MB',
-      baseline: `at ${heapEarly ? heapEarly.events.toLocaleString('en-US') : '?'} events`,
+      baseline: `at ${(heapEarly?.events ?? s.rssAtEvents).toLocaleString('en-US')} events`,
       baselineValue: heapEarly?.heapMb ?? null,
       ratio: heapEarly?.heapMb && heapEnd?.heapMb ? heapEnd.heapMb / heapEarly.heapMb : null,
       goal: 'reported (what the projector keeps)',
