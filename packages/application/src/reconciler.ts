@@ -77,7 +77,7 @@ export const createReservationReconciler = (store: EventStore, handler: CommandH
   const catchUp = async (): Promise<number> => {
     let scanned = 0;
     for (;;) {
-      const page = await store.readAll({ after, limit: 5000, types: RESERVATION_TYPES, metadata: false });
+      const page = await store.readAll({ after, limit: 5000, types: RESERVATION_TYPES, metadata: false, chain: false });
       scanned += page.scanned;
       for (const e of page.events) {
         const d = e.data as Record<string, unknown>;

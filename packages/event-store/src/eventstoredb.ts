@@ -16,7 +16,7 @@ import { ConcurrencyError, EventStoreError } from './errors.ts';
 import { ZERO_HASH } from './hash.ts';
 import type { AppendResult, CommandOutcome, EventStore, ExpectedVersion, Idempotency, NewEvent, Position, ReadAllOptions, RecordedEvent, Snapshot } from './port.ts';
 import { noUpcasters, type Upcasters } from './upcasting.ts';
-import { checkExpectedVersion, checkOutcome, prepareEvents, recordedAtNow, typeFilter, metadataWanted, validateAppend } from './write-path.ts';
+import { checkExpectedVersion, checkOutcome, prepareEvents, recordedAtNow, typeFilter, metadataWanted, chainWanted, validateAppend } from './write-path.ts';
 
 export type EventStoreDbOptions = { connectionString: string; upcasters?: Upcasters; clock?: () => Date };
 
@@ -198,6 +198,7 @@ export const createEventStoreDbEventStore = (options: EventStoreDbOptions): Even
       const from = after === '' ? ESDB_START : parsePosition(after);
       const types = typeFilter(o.types);
       metadataWanted(o.metadata); // checked; this store returns the metadata whole
+      chainWanted(o.chain); // and the hashes
       const events: RecordedEvent[] = [];
       let last = after;
       let scanned = 0;

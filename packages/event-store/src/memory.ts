@@ -3,7 +3,7 @@ import { ZERO_HASH } from './hash.ts';
 import type { AppendOptions, AppendResult, CommandOutcome, EventStore, ExpectedVersion, NewEvent, ReadAllOptions, ReadAllResult, RecordedEvent, Snapshot } from './port.ts';
 import { pollingSubscription } from './subscription.ts';
 import { noUpcasters, type Upcasters } from './upcasting.ts';
-import { checkExpectedVersion, checkOutcome, prepareEvents, recordedAtNow, typeFilter, metadataWanted, validateAppend } from './write-path.ts';
+import { checkExpectedVersion, checkOutcome, prepareEvents, recordedAtNow, typeFilter, metadataWanted, chainWanted, validateAppend } from './write-path.ts';
 import { canonicalJson } from './canonical-json.ts';
 
 export type InMemoryEventStoreOptions = { upcasters?: Upcasters; clock?: () => Date };
@@ -80,6 +80,7 @@ export const createInMemoryEventStore = (options: InMemoryEventStoreOptions = {}
     if (!Number.isInteger(start) || start < 0) throw new EventStoreError('invalid_event', `invalid position '${after}'`);
     const types = typeFilter(o.types);
     metadataWanted(o.metadata); // checked; this store returns the metadata whole
+    chainWanted(o.chain); // and the hashes
     const page = all.slice(start, start + limit);
     const events = (types ? page.filter((e) => types.has(e.type)) : page).map((e) => out(e, o.raw));
     return { events, last: page[page.length - 1]?.position ?? after, scanned: page.length };

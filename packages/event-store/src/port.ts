@@ -47,9 +47,9 @@ export type RecordedEvent = {
   storedSchemaVersion: number;
   data: unknown;
   metadata: EventMetadata & { recordedAt: string };
-  /** sha-256 over the RFC 8785 canonical form of the stored event and `prevHash` (hex). */
+  /** sha-256 over the RFC 8785 canonical form of the stored event and `prevHash` (hex); empty when read with `chain: false` (see ReadAllOptions). */
   hash: string;
-  /** The hash of the previous event in the same stream, or 64 zeros for the first. */
+  /** The hash of the previous event in the same stream, or 64 zeros for the first; empty as `hash`. */
   prevHash: string;
 };
 
@@ -93,9 +93,12 @@ export type ReadStreamOptions = { fromVersion?: number; toVersion?: number; raw?
  * few types does not receive (or have parsed) the others, and a long run of other types still
  * moves it on by `limit` events a page. `metadata: false`: the reader does not need the
  * events' metadata beyond `recordedAt`, so a store may return `{ recordedAt }` only (the SQL
- * stores do, sending ~40 % fewer bytes per event; the others return it whole).
+ * stores do, sending ~40 % fewer bytes per event; the others return it whole). `chain: false`:
+ * the reader does not need the hash chain, so a store may return `hash` and `prevHash` as
+ * empty strings (the SQL stores do: 128 of an event's ~600 bytes; the others return them).
+ * Whoever verifies the chain (an auditor) reads with the default.
  */
-export type ReadAllOptions = { after?: Position; limit?: number; raw?: boolean; types?: readonly string[]; metadata?: boolean };
+export type ReadAllOptions = { after?: Position; limit?: number; raw?: boolean; types?: readonly string[]; metadata?: boolean; chain?: boolean };
 export type ReadAllResult = {
   events: RecordedEvent[];
   /** The position to continue after: the last event the page covered (with `types`, possibly one of another type). */

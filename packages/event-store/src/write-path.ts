@@ -208,6 +208,13 @@ export const typeFilter = (types: unknown): ReadonlySet<string> | undefined => {
   return new Set(types as string[]);
 };
 
+/** A boolean `readAll` option checked: true (the default) or false; anything else is `invalid_event`. */
+const flag = (value: unknown, name: string): boolean => {
+  if (value === undefined) return true;
+  if (typeof value !== 'boolean') throw new EventStoreError('invalid_event', `${name} must be a boolean`);
+  return value;
+};
+
 /**
  * `readAll`'s `metadata` option checked (see ReadAllOptions), shared by every adapter: true
  * (the default) or false; anything else is `invalid_event`.
@@ -215,8 +222,12 @@ export const typeFilter = (types: unknown): ReadonlySet<string> | undefined => {
  * @example
  * const whole = metadataWanted(options.metadata); // true unless the reader passed false
  */
-export const metadataWanted = (metadata: unknown): boolean => {
-  if (metadata === undefined) return true;
-  if (typeof metadata !== 'boolean') throw new EventStoreError('invalid_event', 'metadata must be a boolean');
-  return metadata;
-};
+export const metadataWanted = (metadata: unknown): boolean => flag(metadata, 'metadata');
+
+/**
+ * `readAll`'s `chain` option checked (see ReadAllOptions), as `metadataWanted`.
+ *
+ * @example
+ * const withHashes = chainWanted(options.chain); // true unless the reader passed false
+ */
+export const chainWanted = (chain: unknown): boolean => flag(chain, 'chain');

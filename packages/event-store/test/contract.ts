@@ -296,6 +296,25 @@ export const eventStoreContract = (name: string, makeStore: () => Promise<EventS
       await expect(store.readAll({ metadata: 'no' as unknown as boolean })).rejects.toMatchObject({ code: 'invalid_event' });
     });
 
+    it('readAll with chain: false keeps every field but may leave the hashes empty', async () => {
+      const s = unique('Chain');
+      const marker = await store.append(unique('ChainMarker'), [ev('M', {})], { expectedVersion: 'no_stream' });
+      await store.append(s, [ev('A', { i: 1 }), ev('B', { i: 2 })], { expectedVersion: 'no_stream' });
+      const after = marker.positions[0]!;
+      await readAllOf(store, new Set([s]), 1000, after, 2); // visible
+      for (const types of [undefined, ['A', 'B']])
+        for (const metadata of [true, false]) {
+          const full = (await store.readAll({ after, limit: 1000, metadata, ...(types ? { types } : {}) })).events.filter((e) => e.streamId === s);
+          const lean = (await store.readAll({ after, limit: 1000, metadata, chain: false, ...(types ? { types } : {}) })).events.filter((e) => e.streamId === s);
+          expect(full).toHaveLength(2);
+          expect(full.every((e) => /^[0-9a-f]{64}$/.test(e.hash) && /^[0-9a-f]{64}$/.test(e.prevHash))).toBe(true);
+          expect(lean.map(({ hash: _h, prevHash: _p, ...rest }) => rest)).toEqual(full.map(({ hash: _h, prevHash: _p, ...rest }) => rest));
+          // Either whole or both empty.
+          for (const [i, e] of lean.entries()) expect([[full[i]!.hash, full[i]!.prevHash], ['', '']]).toContainEqual([e.hash, e.prevHash]);
+        }
+      await expect(store.readAll({ chain: 'no' as unknown as boolean })).rejects.toMatchObject({ code: 'invalid_event' });
+    });
+
     describe('subscriptions', () => {
       it('from START: catches up, then receives live events, in order; stop() ends it', async () => {
         const s = unique('Sub');

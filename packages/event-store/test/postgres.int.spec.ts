@@ -347,4 +347,20 @@ describe('postgres adapter specifics', () => {
       await store.close();
     }
   });
+  it('readAll with chain: false does not send the hashes (both empty), with and without a type filter; the default still does', async () => {
+    const store = await createPostgresEventStore({ connectionString: db.url, schema: 'chainless' });
+    try {
+      await store.append('Chainless-1', [{ type: 'A', data: { i: 1 }, metadata: meta }, { type: 'B', data: { i: 2 }, metadata: meta }], { expectedVersion: 'no_stream' });
+      for (const types of [undefined, ['A', 'B']]) {
+        const lean = (await store.readAll({ after: START, chain: false, ...(types ? { types } : {}) })).events;
+        expect(lean.map((e) => [e.type, e.hash, e.prevHash])).toEqual([['A', '', ''], ['B', '', '']]);
+        // A chain-less read cannot pass for a verified one.
+        expect(verifyChain(lean).ok).toBe(false);
+        const full = (await store.readAll({ after: START, ...(types ? { types } : {}) })).events;
+        expect(verifyChain(full).ok).toBe(true);
+      }
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -62,6 +62,11 @@ export type Projection<DB = any> = {
    * (less to send and parse per event; see ReadAllOptions).
    */
   readsMetadata?: boolean;
+  /**
+   * Optional, default true. `false`: `handle` does not use the events' `hash` / `prevHash`, so
+   * the runtime reads with `chain: false` and a store may leave them empty (see ReadAllOptions).
+   */
+  readsChain?: boolean;
   migrations: ProjectionMigrations;
   handle: (events: readonly RecordedEvent[], ctx: ProjectionContext<DB>) => Promise<void>;
   /**
@@ -103,8 +108,10 @@ export const defineProjection = <DB = any>(projection: Projection<DB>): Projecti
   if (projection.eventTypes.length === 0 || projection.eventTypes.some((t) => typeof t !== 'string' || t === '')) {
     throw new ProjectionError('invalid_projection', `projection ${projection.name} v${projection.version} must list the event types it handles`);
   }
-  if (projection.readsMetadata !== undefined && typeof projection.readsMetadata !== 'boolean') {
-    throw new ProjectionError('invalid_projection', `projection ${projection.name} v${projection.version}: readsMetadata must be a boolean`);
+  for (const flag of ['readsMetadata', 'readsChain'] as const) {
+    if (projection[flag] !== undefined && typeof projection[flag] !== 'boolean') {
+      throw new ProjectionError('invalid_projection', `projection ${projection.name} v${projection.version}: ${flag} must be a boolean`);
+    }
   }
   if (projection.settle !== undefined && typeof projection.settle !== 'function') {
     throw new ProjectionError('invalid_projection', `projection ${projection.name} v${projection.version}: settle must be a function`);

@@ -218,7 +218,7 @@ const runLoop = (
       ahead = undefined;
     };
     // Only the projection's event types are sent and parsed; a page still covers `n` events.
-    const readPage = (after: Position, n: number): Promise<ReadAllResult> => store.readAll({ after, limit: n, types: projection.eventTypes, metadata: projection.readsMetadata ?? true });
+    const readPage = (after: Position, n: number): Promise<ReadAllResult> => store.readAll({ after, limit: n, types: projection.eventTypes, metadata: projection.readsMetadata ?? true, chain: projection.readsChain ?? true });
     const read = (after: Position, n: number): Promise<ReadAllResult> => {
       if (ahead && ahead.after === after && ahead.limit === n) {
         const { page } = ahead;

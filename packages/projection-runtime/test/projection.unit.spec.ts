@@ -30,6 +30,7 @@ describe('defineProjection', () => {
     ['an empty view query', { views: () => [{ name: 'v', select: ' ' }] }],
     ['a bad reader role', { viewReaders: ['analyst; DROP'] }],
     ['a readsMetadata that is not a boolean', { readsMetadata: 'no' }],
+    ['a readsChain that is not a boolean', { readsChain: 1 }],
   ])('refuses %s with invalid_projection', (_, patch) => {
     expect(codeOf(() => defineProjection({ ...base, ...patch } as typeof base))).toBe('invalid_projection');
   });

@@ -224,10 +224,10 @@ describe('projection runtime on PostgreSQL', () => {
     }
   });
 
-  it('a projection with readsMetadata: false gets every event whole but its metadata, cut to recordedAt', async () => {
+  it('a projection with readsMetadata: false and readsChain: false gets every event whole but its metadata, cut to recordedAt, and its hashes, empty', async () => {
     await append([{ type: 'Alpha', stream: 's-lean', amount: 5 }, { type: 'Ignored', stream: 's-lean', amount: 2 }]);
     const seen: RecordedEvent[] = [];
-    const lean = defineProjection({ name: 'lean', version: 1, eventTypes: allTypes, readsMetadata: false, migrations: { '202612020900_none': { up: async () => undefined } }, handle: async (events) => void seen.push(...events) });
+    const lean = defineProjection({ name: 'lean', version: 1, eventTypes: allTypes, readsMetadata: false, readsChain: false, migrations: { '202612020900_none': { up: async () => undefined } }, handle: async (events) => void seen.push(...events) });
     const runtime = createProjectionRuntime({ db, store, projections: [lean], batchSize: 7, pollMs: 20 });
     await runtime.caughtUp();
     await runtime.stop();
@@ -236,10 +236,11 @@ describe('projection runtime on PostgreSQL', () => {
     expect(seen.map((e) => e.id)).toEqual(full.map((e) => e.id));
     expect(seen.length).toBeGreaterThan(2);
     for (const [i, e] of seen.entries()) {
-      const { metadata, ...rest } = e;
-      const { metadata: whole, ...wholeRest } = full[i]!;
+      const { metadata, hash, prevHash, ...rest } = e;
+      const { metadata: whole, hash: _h, prevHash: _p, ...wholeRest } = full[i]!;
       expect(rest).toEqual(wholeRest);
       expect(metadata).toEqual({ recordedAt: whole.recordedAt });
+      expect([hash, prevHash]).toEqual(['', '']);
     }
   });
 

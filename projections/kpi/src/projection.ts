@@ -155,6 +155,8 @@ export const kpiProjection: Projection<KpiDatabase> = defineProjection<KpiDataba
   eventTypes: kpiEventTypes,
   // Facts come from the events' data, times from the business times in it: no metadata.
   readsMetadata: false,
+  // Nor the hash chain (the auditors' read verifies it).
+  readsChain: false,
   migrations: kpiMigrations,
   handle: (events, { trx, schema, replaying }) => handleKpiEvents(trx, schema, events, { replaying }),
   // A rebuild's settle splits the recompute across the runtime's settle helpers, if it has any.

@@ -15,7 +15,7 @@ import type {
 } from '../port.ts';
 import { pollingSubscription } from '../subscription.ts';
 import { noUpcasters, type Upcasters } from '../upcasting.ts';
-import { checkExpectedVersion, checkOutcome, prepareEventsJson, recordedAtNow, typeFilter, metadataWanted, validateAppend, type PreparedEvent, type PreparedJson } from '../write-path.ts';
+import { checkExpectedVersion, checkOutcome, prepareEventsJson, recordedAtNow, typeFilter, metadataWanted, chainWanted, validateAppend, type PreparedEvent, type PreparedJson } from '../write-path.ts';
 import type { SqlExecutor } from './executor.ts';
 import { migrate, quoteSchema } from './migrations.ts';
 import { isConnectionLoss, translateSqlError } from './translate.ts';
@@ -55,8 +55,8 @@ type EventRow = {
   schema_version: number;
   data: unknown;
   metadata: RecordedEvent['metadata'];
-  hash: string;
-  prev_hash: string;
+  hash: string | null;
+  prev_hash: string | null;
   seq: string;
   tx: string;
 };
@@ -84,19 +84,23 @@ const EVENT_COLUMNS: readonly (readonly [string, string])[] = [
 ];
 /**
  * The select list of EVENT_COLUMNS: over `prefix` (a table alias and its dot), each NULL unless
- * `when` holds (see readAllOfTypes), and with `metadata: false` the metadata column reduced to
- * its recordedAt (see ReadAllOptions).
+ * `when` holds (see readAllOfTypes), with `metadata: false` the metadata column reduced to
+ * its recordedAt and with `chain: false` the hash columns left out, NULL (see ReadAllOptions).
  */
-const eventColumns = (o: { prefix?: string; when?: string; metadata?: boolean } = {}): string =>
+const eventColumns = (o: { prefix?: string; when?: string; metadata?: boolean; chain?: boolean } = {}): string =>
   EVENT_COLUMNS.map(([expression, name]) => {
     const column = `${o.prefix ?? ''}${expression}`;
+    if (o.chain === false && (name === 'hash' || name === 'prev_hash')) return `NULL::text AS ${name}`;
     const value = name === 'metadata' && o.metadata === false ? `jsonb_build_object('recordedAt', ${column}->'recordedAt')` : column;
     const selected = o.when === undefined ? value : `CASE WHEN ${o.when} THEN ${value} END`;
     return selected === name ? name : `${selected} AS ${name}`;
   }).join(', ');
 const POSITION_COLUMNS = 'global_seq::text AS seq, transaction_id::text AS tx';
 const COLUMNS = `${eventColumns()}, ${POSITION_COLUMNS}`;
-const COLUMNS_RECORDED_AT_ONLY = `${eventColumns({ metadata: false })}, ${POSITION_COLUMNS}`;
+/** readAll's select lists, by [metadata, chain] wanted. */
+const READ_ALL_COLUMNS = new Map(
+  [true, false].flatMap((metadata) => [true, false].map((chain) => [`${metadata}/${chain}`, `${eventColumns({ metadata, chain })}, ${POSITION_COLUMNS}`] as const)),
+);
 
 const toRecorded = (r: EventRow): RecordedEvent => ({
   id: r.event_id,
@@ -108,8 +112,9 @@ const toRecorded = (r: EventRow): RecordedEvent => ({
   storedSchemaVersion: Number(r.schema_version),
   data: r.data,
   metadata: r.metadata,
-  hash: r.hash,
-  prevHash: r.prev_hash,
+  // NULL when read with chain: false (see ReadAllOptions).
+  hash: r.hash ?? '',
+  prevHash: r.prev_hash ?? '',
 });
 
 /**
@@ -614,10 +619,11 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
     if (!Number.isInteger(limit) || limit < 1) throw new EventStoreError('invalid_event', `invalid limit ${String(limit)}`);
     const types = typeFilter(o.types);
     const metadata = metadataWanted(o.metadata);
-    if (types) return readAllOfTypes(tx, seq, limit, [...types], after, metadata, o.raw);
+    const chain = chainWanted(o.chain);
+    if (types) return readAllOfTypes(tx, seq, limit, [...types], after, { metadata, chain }, o.raw);
     const rows = await wrap(() =>
       executor.query<EventRow>(
-        `SELECT ${metadata ? COLUMNS : COLUMNS_RECORDED_AT_ONLY} FROM ${s}.events
+        `SELECT ${READ_ALL_COLUMNS.get(`${metadata}/${chain}`)!} FROM ${s}.events
          WHERE (transaction_id, global_seq) > ($1::text::xid8, $2::bigint)
            AND transaction_id < ${visibleBelow}
          ORDER BY transaction_id, global_seq LIMIT $3`,
@@ -635,10 +641,10 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
    * position are those of all its rows. (A materialized window of whole rows, filtered
    * afterwards, spilled to temporary files past work_mem and cost ~2x the PostgreSQL time.)
    */
-  const readAllOfTypes = async (tx: string, seq: string, limit: number, types: string[], after: string, metadata: boolean, raw?: boolean): Promise<ReadAllResult> => {
+  const readAllOfTypes = async (tx: string, seq: string, limit: number, types: string[], after: string, wanted: { metadata: boolean; chain: boolean }, raw?: boolean): Promise<ReadAllResult> => {
     const rows = await wrap(() =>
       executor.query<EventRow & { m: boolean }>(
-        `SELECT w.m, w.global_seq::text AS seq, w.transaction_id::text AS tx, ${eventColumns({ prefix: 'w.', when: 'w.m', metadata })}
+        `SELECT w.m, w.global_seq::text AS seq, w.transaction_id::text AS tx, ${eventColumns({ prefix: 'w.', when: 'w.m', ...wanted })}
          FROM (SELECT *, type = ANY($4::text[]) AS m FROM ${s}.events
                WHERE (transaction_id, global_seq) > ($1::text::xid8, $2::bigint)
                  AND transaction_id < ${visibleBelow}
@@ -708,7 +714,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
         ),
       );
       const last = rows[rows.length - 1];
-      if (last) remember(streamId, Number(last.stream_version), last.hash);
+      if (last) remember(streamId, Number(last.stream_version), last.hash!); // COLUMNS: with the hashes
       return rows.map((r) => out(toRecorded(r), o.raw));
     },
     loadStream: async (streamId, o) => {
@@ -739,7 +745,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
         else events.push(out(toRecorded(r)));
       }
       const last = rows[rows.length - 1];
-      if (last && Number(last.k) === 2) remember(streamId, Number(last.stream_version), last.hash);
+      if (last && Number(last.k) === 2) remember(streamId, Number(last.stream_version), last.hash!); // an event row: with its hashes
       return { snapshot, events, outcome };
     },
     streamHead: async (streamId) => {
