@@ -12,6 +12,7 @@ import {
   type EventMetadata,
   type EventStore,
   type NewEvent,
+  type ReadAllOptions,
   type RecordedEvent,
   type Upcasters,
 } from '../src/index.ts';
@@ -276,15 +277,21 @@ export const eventStoreContract = (name: string, makeStore: () => Promise<EventS
       expect(none.map((p) => [p.last, p.scanned, p.ids.length])).toEqual(plain.map((p) => [p.last, p.scanned, 0]));
     });
 
-    it('readAll with metadata: false keeps every field but may cut the metadata to its recordedAt', async () => {
-      const s = unique('Meta');
-      const marker = await store.append(unique('MetaMarker'), [ev('M', {})], { expectedVersion: 'no_stream' });
+    /** A stream of two events (A, B) after a marker, visible to readAll; `read` reads its events back with the given options. */
+    const twoEvents = async (name: string) => {
+      const s = unique(name);
+      const marker = await store.append(unique(`${name}Marker`), [ev('M', {})], { expectedVersion: 'no_stream' });
       await store.append(s, [ev('A', { i: 1 }), ev('B', { i: 2 })], { expectedVersion: 'no_stream' });
       const after = marker.positions[0]!;
       await readAllOf(store, new Set([s]), 1000, after, 2); // visible
+      return async (o: Omit<ReadAllOptions, 'after' | 'limit'>) => (await store.readAll({ after, limit: 1000, ...o })).events.filter((e) => e.streamId === s);
+    };
+
+    it('readAll with metadata: false keeps every field but may cut the metadata to its recordedAt', async () => {
+      const read = await twoEvents('Meta');
       for (const types of [undefined, ['A', 'B']]) {
-        const full = (await store.readAll({ after, limit: 1000, ...(types ? { types } : {}) })).events.filter((e) => e.streamId === s);
-        const lean = (await store.readAll({ after, limit: 1000, metadata: false, ...(types ? { types } : {}) })).events.filter((e) => e.streamId === s);
+        const full = await read(types ? { types } : {});
+        const lean = await read({ metadata: false, ...(types ? { types } : {}) });
         expect(full).toHaveLength(2);
         expect(lean.map(({ metadata: _m, ...rest }) => rest)).toEqual(full.map(({ metadata: _m, ...rest }) => rest));
         for (const [i, e] of lean.entries()) {
@@ -297,15 +304,11 @@ export const eventStoreContract = (name: string, makeStore: () => Promise<EventS
     });
 
     it('readAll with chain: false keeps every field but may leave the hashes empty', async () => {
-      const s = unique('Chain');
-      const marker = await store.append(unique('ChainMarker'), [ev('M', {})], { expectedVersion: 'no_stream' });
-      await store.append(s, [ev('A', { i: 1 }), ev('B', { i: 2 })], { expectedVersion: 'no_stream' });
-      const after = marker.positions[0]!;
-      await readAllOf(store, new Set([s]), 1000, after, 2); // visible
+      const read = await twoEvents('Chain');
       for (const types of [undefined, ['A', 'B']])
         for (const metadata of [true, false]) {
-          const full = (await store.readAll({ after, limit: 1000, metadata, ...(types ? { types } : {}) })).events.filter((e) => e.streamId === s);
-          const lean = (await store.readAll({ after, limit: 1000, metadata, chain: false, ...(types ? { types } : {}) })).events.filter((e) => e.streamId === s);
+          const full = await read({ metadata, ...(types ? { types } : {}) });
+          const lean = await read({ metadata, chain: false, ...(types ? { types } : {}) });
           expect(full).toHaveLength(2);
           expect(full.every((e) => /^[0-9a-f]{64}$/.test(e.hash) && /^[0-9a-f]{64}$/.test(e.prevHash))).toBe(true);
           expect(lean.map(({ hash: _h, prevHash: _p, ...rest }) => rest)).toEqual(full.map(({ hash: _h, prevHash: _p, ...rest }) => rest));
