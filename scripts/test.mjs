@@ -25,6 +25,16 @@ for (const f of reports()) {
   for (const t of r.testResults ?? []) if (t.status === 'failed' && !(t.assertionResults ?? []).some((a) => a.status === 'failed')) failed += 1;
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
 }
+// A package whose tests never reported (turbo interrupted, a crash before vitest wrote its
+// report) is a failure, not silence: the whole suite (no arguments) must hear from every one.
+const packagesWithTests = ['packages', 'services', 'projections'].flatMap((top) =>
+  readdirSync(top)
+    .map((d) => `${top}/${d}`)
+    .filter((d) => existsSync(`${d}/package.json`) && JSON.parse(readFileSync(`${d}/package.json`, 'utf8')).scripts?.test),
+);
+const silent = process.argv.length > 2 ? [] : packagesWithTests.filter((d) => !existsSync(`${d}/test-results.json`));
+if (silent.length > 0) console.log(`No test report from: ${silent.join(', ')} (their tests did not run to the end)`);
+failed += silent.length;
 if (skipped > 0) console.log(`(${skipped} skipped tests are not counted as passed; see each package's output for why)`);
 console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(lint !== 0 || turbo !== 0 || failed > 0 ? 1 : passed === 0 ? 1 : 0);
