@@ -97,10 +97,6 @@ const eventColumns = (o: { prefix?: string; when?: string; metadata?: boolean; c
   }).join(', ');
 const POSITION_COLUMNS = 'global_seq::text AS seq, transaction_id::text AS tx';
 const COLUMNS = `${eventColumns()}, ${POSITION_COLUMNS}`;
-/** readAll's select lists, by [metadata, chain] wanted. */
-const READ_ALL_COLUMNS = new Map(
-  [true, false].flatMap((metadata) => [true, false].map((chain) => [`${metadata}/${chain}`, `${eventColumns({ metadata, chain })}, ${POSITION_COLUMNS}`] as const)),
-);
 
 const toRecorded = (r: EventRow): RecordedEvent => ({
   id: r.event_id,
@@ -623,7 +619,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
     if (types) return readAllOfTypes(tx, seq, limit, [...types], after, { metadata, chain }, o.raw);
     const rows = await wrap(() =>
       executor.query<EventRow>(
-        `SELECT ${READ_ALL_COLUMNS.get(`${metadata}/${chain}`)!} FROM ${s}.events
+        `SELECT ${eventColumns({ metadata, chain })}, ${POSITION_COLUMNS} FROM ${s}.events
          WHERE (transaction_id, global_seq) > ($1::text::xid8, $2::bigint)
            AND transaction_id < ${visibleBelow}
          ORDER BY transaction_id, global_seq LIMIT $3`,
