@@ -6,10 +6,9 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env: process.env }).status ?? 1;
 
 if (run('node', ['scripts/preflight.mjs']) !== 0) process.exit(2);
-const reports = () =>
-  ['packages', 'services', 'projections'].flatMap((top) =>
-    readdirSync(top).map((d) => `${top}/${d}/test-results.json`).filter((f) => existsSync(f)),
-  );
+/** Every workspace package's directory. */
+const packageDirs = () => ['packages', 'services', 'projections'].flatMap((top) => readdirSync(top).map((d) => `${top}/${d}`));
+const reports = () => packageDirs().map((d) => `${d}/test-results.json`).filter((f) => existsSync(f));
 for (const f of reports()) rmSync(f);
 
 const lint = run('node', ['scripts/lint-architecture.mjs']);
@@ -27,11 +26,7 @@ for (const f of reports()) {
 }
 // A package whose tests never reported (turbo interrupted, a crash before vitest wrote its
 // report) is a failure, not silence: the whole suite (no arguments) must hear from every one.
-const packagesWithTests = ['packages', 'services', 'projections'].flatMap((top) =>
-  readdirSync(top)
-    .map((d) => `${top}/${d}`)
-    .filter((d) => existsSync(`${d}/package.json`) && JSON.parse(readFileSync(`${d}/package.json`, 'utf8')).scripts?.test),
-);
+const packagesWithTests = packageDirs().filter((d) => existsSync(`${d}/package.json`) && JSON.parse(readFileSync(`${d}/package.json`, 'utf8')).scripts?.test);
 const silent = process.argv.length > 2 ? [] : packagesWithTests.filter((d) => !existsSync(`${d}/test-results.json`));
 if (silent.length > 0) console.log(`No test report from: ${silent.join(', ')} (their tests did not run to the end)`);
 failed += silent.length;
