@@ -92,6 +92,19 @@ export const verifyChain = (events: readonly RecordedEvent[], options: { prevHas
 
 // Namespace: the RFC 4122 URL namespace, so ids do not collide with other v5 users' DNS names.
 const UUID_NAMESPACE = Buffer.from('6ba7b8119dad11d180b400c04fd430c8', 'hex');
+const HEX = '0123456789abcdef';
+
+/** sha-1 (hex) of the namespace followed by `name` in UTF-8. */
+const namespacedSha1Hex: (name: string) => string =
+  // One-shot crypto.hash over one buffer (Node 20.12+, 21.7+): about half the time of a Hash object.
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (name) => {
+        const bytes = Buffer.allocUnsafe(UUID_NAMESPACE.length + Buffer.byteLength(name, 'utf8'));
+        UUID_NAMESPACE.copy(bytes, 0);
+        bytes.write(name, UUID_NAMESPACE.length, 'utf8');
+        return (crypto as unknown as { hash(alg: string, data: Buffer, enc: 'hex'): string }).hash('sha1', bytes, 'hex');
+      }
+    : (name) => createHash('sha1').update(UUID_NAMESPACE).update(name, 'utf8').digest('hex');
 
 /**
  * A deterministic UUID (version 5 layout, sha-1 based) from a name: event ids derived from
@@ -101,9 +114,7 @@ const UUID_NAMESPACE = Buffer.from('6ba7b8119dad11d180b400c04fd430c8', 'hex');
  * deterministicUuid('cmd-1|Order-42|0'); // always the same 'xxxxxxxx-xxxx-5xxx-yxxx-xxxxxxxxxxxx'
  */
 export const deterministicUuid = (name: string): string => {
-  const bytes = createHash('sha1').update(UUID_NAMESPACE).update(name, 'utf8').digest().subarray(0, 16);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const h = bytes.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const h = namespacedSha1Hex(name);
+  // The first 16 bytes; version 5 in the high nibble of byte 6, the RFC 4122 variant (10xx) in byte 8's.
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${HEX[(parseInt(h[16]!, 16) & 0x3) | 0x8]}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 };

@@ -61,6 +61,28 @@ export const parseNewEvent = (raw: unknown): { success: true; data: ParsedEvent 
   return newEventSchema.safeParse(raw);
 };
 
+/** JSON text of a string that canonicalJson would accept as it is (no lone surrogate); undefined otherwise. */
+const jsonText = (s: string): string | undefined => ((s as string & { isWellFormed(): boolean }).isWellFormed() ? JSON.stringify(s) : undefined);
+
+/**
+ * `canonicalJson({ ...metadata, recordedAt })` for metadata as `parseNewEvent` returns it (only
+ * the schema's keys, strings or undefined), assembled in RFC 8785 key order without sorting.
+ * A string canonicalJson would refuse goes to canonicalJson itself, which names it. A property
+ * test holds the two to the same text.
+ */
+export const metadataJson = (m: ParsedEvent['metadata'], recordedAt: string): string => {
+  const person = m.actor.person === undefined ? '' : jsonText(m.actor.person);
+  const service = jsonText(m.actor.service);
+  const causation = m.causationId === undefined ? '' : jsonText(m.causationId);
+  const command = jsonText(m.commandId);
+  const correlation = jsonText(m.correlationId);
+  const occurred = jsonText(m.occurredAt);
+  const recorded = jsonText(recordedAt);
+  if (person === undefined || service === undefined || causation === undefined || command === undefined || correlation === undefined || occurred === undefined || recorded === undefined)
+    return canonicalJson({ ...m, recordedAt });
+  return `{"actor":{${person && `"person":${person},`}"service":${service}},${causation && `"causationId":${causation},`}"commandId":${command},"correlationId":${correlation},"occurredAt":${occurred},"recordedAt":${recorded}}`;
+};
+
 /** A validated event ready to be stored: everything but its position. */
 export type PreparedEvent = Omit<RecordedEvent, 'position'>;
 
@@ -128,15 +150,15 @@ export const prepareEventsJson = (
     const e = parsed.data;
     const dataJson = canonicalJson(e.data);
     noNul(dataJson, `event ${index} data`);
-    const metadataJson = canonicalJson({ ...e.metadata, recordedAt });
-    noNul(metadataJson, `event ${index} metadata`);
+    const metaJson = metadataJson(e.metadata, recordedAt);
+    noNul(metaJson, `event ${index} metadata`);
     const streamVersion = head.version + index + 1;
     const id = e.id ?? deterministicUuid(`${e.metadata.commandId}|${streamId}|${index}`);
     const schemaVersion = e.schemaVersion ?? 1;
     // eventHash's canonical form, assembled from the parts already canonicalised (keys in
     // RFC 8785 order): the data is serialised once instead of three times.
     const hash = sha256Hex(
-      `{"data":${dataJson},"id":${canonicalJson(id)},"metadata":${metadataJson},"prevHash":${canonicalJson(prevHash)},"schemaVersion":${schemaVersion},"streamId":${streamJson},"streamVersion":${streamVersion},"type":${canonicalJson(e.type)}}`,
+      `{"data":${dataJson},"id":${canonicalJson(id)},"metadata":${metaJson},"prevHash":${canonicalJson(prevHash)},"schemaVersion":${schemaVersion},"streamId":${streamJson},"streamVersion":${streamVersion},"type":${canonicalJson(e.type)}}`,
     );
     const event: PreparedEvent = {
       id,
@@ -146,12 +168,12 @@ export const prepareEventsJson = (
       schemaVersion,
       storedSchemaVersion: schemaVersion,
       data: JSON.parse(dataJson) as unknown,
-      metadata: JSON.parse(metadataJson) as EventMetadata & { recordedAt: string },
+      metadata: JSON.parse(metaJson) as EventMetadata & { recordedAt: string },
       prevHash,
       hash,
     };
     data.push(dataJson);
-    metadata.push(metadataJson);
+    metadata.push(metaJson);
     prevHash = hash;
     return event;
   });

@@ -98,6 +98,12 @@ describe('hash chain helpers', () => {
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(deterministicUuid('cmd-1|Order-1|1')).not.toBe(a);
   });
+  it('deterministicUuid gives the ids it always gave (a retry after an upgrade derives the same ids)', () => {
+    // Computed with the first implementation (a sha-1 Hash object over the namespace and the name).
+    expect(deterministicUuid('cmd-1|Order-1|0')).toBe('89d6870c-6917-579a-b507-9dcb932684d2');
+    expect(deterministicUuid('命令-7|Complaint-投诉-3|12')).toBe('d8610cd0-7c79-5bf4-9d95-7d7c1d8f9a52');
+    expect(deterministicUuid('')).toBe('1b4db7eb-4057-5ddf-91e0-36dec72071f5');
+  });
 });
 
 describe('prepareEvents', () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { newEventSchema, parseNewEvent } from '../src/write-path.ts';
+import { canonicalJson } from '../src/canonical-json.ts';
+import { metadataJson, newEventSchema, parseNewEvent } from '../src/write-path.ts';
 
 // Values of every kind a caller might put in a field: the right shape, the wrong one, and the edges.
 const anyValue = fc.oneof(
@@ -61,5 +62,39 @@ describe('parseNewEvent (the fast path of the write path)', () => {
     expect(ok).toEqual({ success: true, data: { type: 'A', data: { x: 1 }, metadata: { commandId: 'c', correlationId: 'c', actor: { service: 's' }, occurredAt: 't' } } });
     expect(parseNewEvent({ type: '', data: 1, metadata: {} }).success).toBe(false);
     expect(parseNewEvent({ type: 'A', id: 'nope', data: 1, metadata: { commandId: 'c', correlationId: 'c', actor: { service: 's' }, occurredAt: 't' } }).success).toBe(false);
+  });
+});
+
+describe('metadataJson (the metadata\'s canonical JSON, assembled in key order)', () => {
+  // Any strings: ASCII, escapes and control characters, astral characters, lone surrogates.
+  const text = fc.oneof(fc.string({ minLength: 1, maxLength: 6 }), fc.string({ unit: 'binary', minLength: 1, maxLength: 6 }), fc.constantFrom('"', '\\', '\u2028', '\ud800', 'x\udfff', '😀', '\u0000'));
+  const parsedMetadata = fc
+    .record(
+      { commandId: text, correlationId: text, causationId: fc.option(text, { nil: undefined }), service: text, person: fc.option(text, { nil: undefined }), occurredAt: text },
+      { requiredKeys: ['commandId', 'correlationId', 'service', 'occurredAt'] },
+    )
+    .map(({ service, person, ...m }) => parseNewEvent({ type: 'A', data: null, metadata: { ...m, actor: person === undefined ? { service } : { service, person } } }));
+  const outcome = (f: () => string) => {
+    try {
+      return { text: f() };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  };
+  it('property: the same text as canonicalJson({ ...metadata, recordedAt }), or the same refusal', () => {
+    fc.assert(
+      fc.property(parsedMetadata, text, (parsed, recordedAt) => {
+        expect(parsed.success).toBe(true);
+        if (!parsed.success) return;
+        const m = parsed.data.metadata;
+        expect(outcome(() => metadataJson(m, recordedAt))).toEqual(outcome(() => canonicalJson({ ...m, recordedAt })));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it('keeps a key present as undefined out, as canonicalJson does', () => {
+    const m = { commandId: 'c', correlationId: 'r', causationId: undefined, actor: { service: 's', person: undefined }, occurredAt: 't' };
+    expect(metadataJson(m, 'at')).toBe('{"actor":{"service":"s"},"commandId":"c","correlationId":"r","occurredAt":"t","recordedAt":"at"}');
+    expect(metadataJson(m, 'at')).toBe(canonicalJson({ ...m, recordedAt: 'at' }));
   });
 });
