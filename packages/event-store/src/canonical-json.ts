@@ -20,6 +20,26 @@ const keyJson = (k: string): string => {
 };
 
 /**
+ * Sorts an object's keys in place in RFC 8785 order, by their UTF-16 code units (`<` on
+ * strings, as JavaScript's default sort): an insertion sort for the few keys of a typical
+ * object (linear when they already come in order; twice as fast as `sort()` on an event's
+ * dozen keys), the default sort for many.
+ */
+const sortKeys = (keys: string[]): string[] => {
+  if (keys.length > 32) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
+};
+
+/**
  * RFC 8785 serialisation of one value. `path` (e.g. `$.lines[0]`) is built only when given:
  * building a path string per value is most of the cost on small objects, so the first pass
  * runs without it and only a refused value is serialised again to name where it is.
@@ -53,15 +73,7 @@ const serialize = (value: unknown, path?: string): string | undefined => {
         }
         return out + ']';
       }
-      // RFC 8785 orders keys by their UTF-16 code units: JavaScript's default sort (skipped
-      // when the keys already come in that order).
-      const keys = Object.keys(value);
-      for (let i = 1; i < keys.length; i++) {
-        if (keys[i - 1]! > keys[i]!) {
-          keys.sort();
-          break;
-        }
-      }
+      const keys = sortKeys(Object.keys(value));
       let out = '{';
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;

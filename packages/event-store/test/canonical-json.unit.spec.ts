@@ -16,6 +16,19 @@ describe('canonicalJson (RFC 8785)', () => {
     expect(canonicalJson(input).match(/"([^"]|\\")*":/g)).toEqual(['"\\r":', '"1":', '"\u0080":', '"\u00f6":', '"\u20ac":', '"\ud83d\ude00":', '"\ufb33":']);
     expect(keys).toHaveLength(7);
   });
+  it('property: keys in UTF-16 code unit order, for few keys and for many (two sorting paths)', () => {
+    const key = fc.oneof(fc.string({ maxLength: 4 }), fc.string({ unit: 'binary-ascii', maxLength: 3 }), fc.constantFrom('a', 'aa', 'B', '10', '9', '\u00e9', '\ud83d\ude00', '\ufb33'));
+    fc.assert(
+      fc.property(fc.dictionary(key, fc.integer(), { maxKeys: 60 }), (o) => {
+        const expected = `{${Object.keys(o)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${o[k]}`)
+          .join(',')}}`;
+        expect(canonicalJson(o)).toBe(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
   it('formats numbers as ECMAScript does', () => {
     expect(canonicalJson([0, -0, 1, -1.5, 1e21, 1e-7, 123456789012345680000, 0.1 + 0.2, 5e-324, Number.MAX_SAFE_INTEGER])).toBe(
       '[0,0,1,-1.5,1e+21,1e-7,123456789012345680000,0.30000000000000004,5e-324,9007199254740991]',
