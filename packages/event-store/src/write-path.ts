@@ -63,6 +63,8 @@ export const parseNewEvent = (raw: unknown): { success: true; data: ParsedEvent 
 
 /** JSON text of a string that canonicalJson would accept as it is (no lone surrogate); undefined otherwise. */
 const jsonText = (s: string): string | undefined => ((s as string & { isWellFormed(): boolean }).isWellFormed() ? JSON.stringify(s) : undefined);
+/** `canonicalJson(s)` of a string, without its general serialiser. */
+const stringJson = (s: string): string => jsonText(s) ?? canonicalJson(s);
 
 /**
  * `canonicalJson({ ...metadata, recordedAt })` for metadata as `parseNewEvent` returns it (only
@@ -140,7 +142,7 @@ export const prepareEventsJson = (
   let prevHash = head.hash;
   const data: string[] = [];
   const metadata: string[] = [];
-  const streamJson = events.length > 0 ? canonicalJson(streamId) : '';
+  const streamJson = events.length > 0 ? stringJson(streamId) : '';
   const prepared = events.map((raw, index) => {
     const parsed = parseNewEvent(raw);
     if (!parsed.success) {
@@ -158,7 +160,7 @@ export const prepareEventsJson = (
     // eventHash's canonical form, assembled from the parts already canonicalised (keys in
     // RFC 8785 order): the data is serialised once instead of three times.
     const hash = sha256Hex(
-      `{"data":${dataJson},"id":${canonicalJson(id)},"metadata":${metaJson},"prevHash":${canonicalJson(prevHash)},"schemaVersion":${schemaVersion},"streamId":${streamJson},"streamVersion":${streamVersion},"type":${canonicalJson(e.type)}}`,
+      `{"data":${dataJson},"id":${stringJson(id)},"metadata":${metaJson},"prevHash":${stringJson(prevHash)},"schemaVersion":${schemaVersion},"streamId":${streamJson},"streamVersion":${streamVersion},"type":${stringJson(e.type)}}`,
     );
     const event: PreparedEvent = {
       id,
