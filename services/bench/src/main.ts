@@ -1,12 +1,12 @@
 // `pnpm bench` [--smoke] [--out <dir>]: runs every figure with its raw baseline, prints the
 // table and writes <out>/benchmarks.md and <out>/benchmarks.json (default: the repo's docs/
-// for a full run, a temporary directory for a smoke run).
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+// for a full run, a temporary directory for a smoke run), keeping the replaced file's hand notes.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readBenchEnv } from './env.ts';
-import { benchmarksMarkdown, markdownTable } from './report.ts';
+import { benchmarksMarkdown, carriedHandNotes, markdownTable } from './report.ts';
 import { fullSizes, runBench, smokeSizes } from './run.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -33,7 +33,10 @@ try {
     log: (line) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`),
   });
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'benchmarks.md'), benchmarksMarkdown(report));
+  // The hand notes of the file this run replaces are kept, as notes on earlier runs.
+  const markdownPath = join(out, 'benchmarks.md');
+  const previous = existsSync(markdownPath) ? readFileSync(markdownPath, 'utf8') : '';
+  writeFileSync(markdownPath, benchmarksMarkdown(report) + carriedHandNotes(previous));
   writeFileSync(join(out, 'benchmarks.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log(markdownTable(report.rows));
   console.log(`\nwritten: ${join(out, 'benchmarks.md')} and benchmarks.json`);

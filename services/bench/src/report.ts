@@ -129,3 +129,22 @@ ${report.findings.length === 0 ? 'Every goal was met.' : report.findings.map((f)
   a no-op handler over every event our rounds appended (the same number in a full run).
 `;
 };
+
+const HAND_NOTES = /^## Notes on (?:this run|earlier runs) \(added by hand\)\n/gm;
+
+/**
+ * The hand-written notes of the previous docs/benchmarks.md (its "Notes on this run" and
+ * "Notes on earlier runs" sections, newest first), to append to the next one under "Notes on
+ * earlier runs": a run's own notes are added by hand after it, and no run drops the earlier ones.
+ * Empty when the previous text has none.
+ *
+ * @example
+ * writeFileSync(path, benchmarksMarkdown(report) + carriedHandNotes(readFileSync(path, 'utf8')));
+ */
+export const carriedHandNotes = (previous: string): string => {
+  const headings = [...previous.matchAll(HAND_NOTES)];
+  const bodies = headings
+    .map((h, i) => previous.slice(h.index + h[0].length, headings[i + 1]?.index ?? previous.length).trim())
+    .filter((body) => body.length > 0);
+  return bodies.length === 0 ? '' : `\n## Notes on earlier runs (added by hand)\n\n${bodies.join('\n\n')}\n`;
+};
