@@ -122,13 +122,15 @@ describe('hash chain helpers', () => {
 describe('prepareEvents', () => {
   it('links each event with exactly eventHash (the hash is assembled from parts canonicalised once)', () => {
     const json = fc.jsonValue({ maxDepth: 3 }).filter((v) => !JSON.stringify(v).includes('\\u0000'));
+    // Metadata strings of any script, with characters JSON escapes (no U+0000, which is refused).
+    const text = fc.oneof(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 6 }), fc.constantFrom('"q"', 'back\\slash', 'tab\t', '\u2028', '😀')).filter((t) => !t.includes('\u0000'));
     fc.assert(
-      fc.property(fc.array(json, { minLength: 1, maxLength: 4 }), fc.string({ minLength: 1, maxLength: 20 }), fc.option(fc.string({ minLength: 1 }), { nil: undefined }), (datas, streamId, person) => {
+      fc.property(fc.array(json, { minLength: 1, maxLength: 4 }), fc.string({ minLength: 1, maxLength: 20 }), fc.option(fc.string({ minLength: 1 }), { nil: undefined }), fc.option(text, { nil: undefined }), text, text, (datas, streamId, person, causationId, commandId, service) => {
         const events: NewEvent[] = datas.map((data, i) => ({
           type: `T\u00e9${i}`,
           schemaVersion: 1 + (i % 2),
           data,
-          metadata: { commandId: 'c', correlationId: 'k', causationId: undefined, actor: person === undefined ? { service: 's' } : { service: 's', person }, occurredAt: '2024-01-01T00:00:00Z' },
+          metadata: { commandId, correlationId: 'k', causationId, actor: person === undefined ? { service } : { service, person }, occurredAt: '2024-01-01T00:00:00Z' },
         }));
         const prepared = prepareEvents(streamId, events, { version: 7, hash: 'f'.repeat(64) }, '2024-01-02T00:00:00.000Z');
         let prev = 'f'.repeat(64);
