@@ -20,6 +20,16 @@ const keyJson = (k: string): string => {
 };
 
 /**
+ * The canonical JSON of a string (minimal escaping, as JSON.stringify), or undefined for one
+ * that `canonicalJson` refuses (a lone surrogate): for callers that assemble canonical text
+ * from strings they already know to be strings.
+ *
+ * @example
+ * stringJson('é"'); // '"é\\""'
+ */
+export const stringJson = (s: string): string | undefined => ((s as string & { isWellFormed(): boolean }).isWellFormed() ? JSON.stringify(s) : undefined);
+
+/**
  * Sorts an object's keys in place in RFC 8785 order, by their UTF-16 code units (`<` on
  * strings, as JavaScript's default sort): an insertion sort for the few keys of a typical
  * object (linear when they already come in order; twice as fast as `sort()` on an event's
@@ -54,8 +64,7 @@ const serialize = (value: unknown, path?: string): string | undefined => {
       // ECMAScript Number-to-String is exactly RFC 8785's number format (and -0 becomes 0).
       return String(value);
     case 'string':
-      if (!(value as string & { isWellFormed(): boolean }).isWellFormed()) refuse(path, 'string contains a lone surrogate');
-      return JSON.stringify(value);
+      return stringJson(value as string) ?? refuse(path, 'string contains a lone surrogate');
     case 'undefined':
     case 'function':
     case 'symbol':

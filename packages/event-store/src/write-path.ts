@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalJson } from './canonical-json.ts';
+import { canonicalJson, stringJson } from './canonical-json.ts';
 import { ConcurrencyError, DuplicateCommandError, EventStoreError, IdempotencyKeyReusedError } from './errors.ts';
 import { deterministicUuid, sha256Hex } from './hash.ts';
 import type { CommandOutcome, EventMetadata, ExpectedVersion, NewEvent, RecordedEvent } from './port.ts';
@@ -61,10 +61,8 @@ export const parseNewEvent = (raw: unknown): { success: true; data: ParsedEvent 
   return newEventSchema.safeParse(raw);
 };
 
-/** JSON text of a string that canonicalJson would accept as it is (no lone surrogate); undefined otherwise. */
-const jsonText = (s: string): string | undefined => ((s as string & { isWellFormed(): boolean }).isWellFormed() ? JSON.stringify(s) : undefined);
-/** `canonicalJson(s)` of a string, without its general serialiser. */
-const stringJson = (s: string): string => jsonText(s) ?? canonicalJson(s);
+/** `canonicalJson(s)` of a string, without its general serialiser (which names a refused one). */
+const canonicalString = (s: string): string => stringJson(s) ?? canonicalJson(s);
 
 /**
  * `canonicalJson({ ...metadata, recordedAt })` for metadata as `parseNewEvent` returns it (only
@@ -73,13 +71,13 @@ const stringJson = (s: string): string => jsonText(s) ?? canonicalJson(s);
  * test holds the two to the same text.
  */
 export const metadataJson = (m: ParsedEvent['metadata'], recordedAt: string): string => {
-  const person = m.actor.person === undefined ? '' : jsonText(m.actor.person);
-  const service = jsonText(m.actor.service);
-  const causation = m.causationId === undefined ? '' : jsonText(m.causationId);
-  const command = jsonText(m.commandId);
-  const correlation = jsonText(m.correlationId);
-  const occurred = jsonText(m.occurredAt);
-  const recorded = jsonText(recordedAt);
+  const person = m.actor.person === undefined ? '' : stringJson(m.actor.person);
+  const service = stringJson(m.actor.service);
+  const causation = m.causationId === undefined ? '' : stringJson(m.causationId);
+  const command = stringJson(m.commandId);
+  const correlation = stringJson(m.correlationId);
+  const occurred = stringJson(m.occurredAt);
+  const recorded = stringJson(recordedAt);
   if (person === undefined || service === undefined || causation === undefined || command === undefined || correlation === undefined || occurred === undefined || recorded === undefined)
     return canonicalJson({ ...m, recordedAt });
   return `{"actor":{${person && `"person":${person},`}"service":${service}},${causation && `"causationId":${causation},`}"commandId":${command},"correlationId":${correlation},"occurredAt":${occurred},"recordedAt":${recorded}}`;
@@ -142,7 +140,7 @@ export const prepareEventsJson = (
   let prevHash = head.hash;
   const data: string[] = [];
   const metadata: string[] = [];
-  const streamJson = events.length > 0 ? stringJson(streamId) : '';
+  const streamJson = events.length > 0 ? canonicalString(streamId) : '';
   const prepared = events.map((raw, index) => {
     const parsed = parseNewEvent(raw);
     if (!parsed.success) {
@@ -160,7 +158,7 @@ export const prepareEventsJson = (
     // eventHash's canonical form, assembled from the parts already canonicalised (keys in
     // RFC 8785 order): the data is serialised once instead of three times.
     const hash = sha256Hex(
-      `{"data":${dataJson},"id":${stringJson(id)},"metadata":${metaJson},"prevHash":${stringJson(prevHash)},"schemaVersion":${schemaVersion},"streamId":${streamJson},"streamVersion":${streamVersion},"type":${stringJson(e.type)}}`,
+      `{"data":${dataJson},"id":${canonicalString(id)},"metadata":${metaJson},"prevHash":${canonicalString(prevHash)},"schemaVersion":${schemaVersion},"streamId":${streamJson},"streamVersion":${streamVersion},"type":${canonicalString(e.type)}}`,
     );
     const event: PreparedEvent = {
       id,
