@@ -11,10 +11,20 @@ export type BenchRow = {
   goal: string;
   /** true/false against the goal; null when the figure has no pass/fail goal or was not measured. */
   met: boolean | null;
+  /**
+   * For a goal measured in interleaved rounds: in how many of them the round's own ratio meets
+   * it. `met` is the median round's verdict; rounds that disagree show the host's noise.
+   */
+  rounds?: { met: number; of: number };
   note?: string;
 };
 
 export type MachineInfo = { cpu: string; cores: number; memoryGb: number; node: string; postgres: string; nats: string; os: string };
+
+import type { HostShare } from './host.ts';
+
+/** What the whole machine's CPUs did during the interleaved rounds and the rebuild (Linux; absent elsewhere). */
+export type HostLoad = { rounds: (HostShare | null)[]; rebuild: HostShare | null };
 
 export type BenchReport = {
   date: string;
@@ -25,6 +35,53 @@ export type BenchReport = {
   /** Findings: missed goals, their profiled cause and what to do. */
   findings: string[];
   durationSeconds: number;
+  host?: HostLoad;
+};
+
+/**
+ * The rounds' agreement with a goal: how many of the rounds' ratios meet it. Undefined for a
+ * single round.
+ *
+ * @example
+ * roundsMet([0.74, 1.11, 0.55], (x) => x >= 0.8); // { met: 1, of: 3 }
+ */
+export const roundsMet = (ratios: readonly number[], meets: (ratio: number) => boolean): { met: number; of: number } | undefined =>
+  ratios.length < 2 ? undefined : { met: ratios.filter(meets).length, of: ratios.length };
+
+/**
+ * A goal's verdict: the median round's, and how many rounds agree.
+ *
+ * @example
+ * verdict({ met: false, rounds: { met: 1, of: 3 } }); // '**MISSED** (1 of 3 rounds met it: unsteady)'
+ */
+export const verdict = (r: Pick<BenchRow, 'met' | 'rounds'>): string => {
+  if (r.met === null) return '';
+  const word = r.met ? 'met' : '**MISSED**';
+  if (!r.rounds) return word;
+  const { met, of } = r.rounds;
+  // The median's verdict is the rounds' when they agree: all meet it, or none.
+  if (met === of || met === 0) return `${word} (in all ${of} rounds)`;
+  return `${word} (${met} of ${of} rounds met it: unsteady)`;
+};
+
+const percent = (x: number): string => `${(x * 100).toFixed(1)} %`;
+
+/**
+ * The machine's load during the run, in words: busy and stolen shares of all cores' time over
+ * the rounds (each round) and the rebuild. Empty when it was not measured.
+ *
+ * @example
+ * hostLoadText({ rounds: [{ busy: 0.9, iowait: 0, steal: 0.05 }], rebuild: null });
+ */
+export const hostLoadText = (h: HostLoad | undefined): string => {
+  if (!h) return '';
+  const rounds = h.rounds.filter((x): x is HostShare => x !== null);
+  if (rounds.length === 0 && !h.rebuild) return '';
+  const parts: string[] = [];
+  if (rounds.length > 0)
+    parts.push(`during the rounds, each: busy ${rounds.map((x) => percent(x.busy)).join(', ')}; stolen ${rounds.map((x) => percent(x.steal)).join(', ')}`);
+  if (h.rebuild) parts.push(`during the rebuild: busy ${percent(h.rebuild.busy)}, stolen ${percent(h.rebuild.steal)}`);
+  return `\n\n**Host CPU** (/proc/stat, shares of all cores' time; "stolen" is time the hypervisor gave to other guests while this one had work): ${parts.join('; ')}.`;
 };
 
 const fmt = (n: number | null, digits?: number): string => {
@@ -42,7 +99,7 @@ const fmt = (n: number | null, digits?: number): string => {
 export const markdownTable = (rows: readonly BenchRow[]): string => {
   const lines = ['| figure | value | baseline | ratio | goal |', '|---|---:|---|---:|---|'];
   for (const r of rows) {
-    const goal = r.met === null ? r.goal : `${r.goal} — ${r.met ? 'met' : '**MISSED**'}`;
+    const goal = r.met === null ? r.goal : `${r.goal} — ${verdict(r)}`;
     const value = r.value === null ? `not measured${r.note ? ` (${r.note})` : ''}` : `${fmt(r.value)} ${r.unit}`;
     const ratio = r.ratio === null ? '—' : `${fmt(r.ratio, 2)}x`;
     lines.push(`| ${r.figure} | ${value} | ${r.baseline}${r.baselineValue === null ? '' : ` = ${fmt(r.baselineValue)}`} | ${ratio} | ${goal} |`);
@@ -65,7 +122,7 @@ Every figure is measured in the same run as its raw baseline, on the same Postgr
 the ratios hold where absolute timings drift between runs on shared machines. Raw data:
 [benchmarks.json](benchmarks.json).
 
-**Machine:** ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB memory, ${m.os}; Node ${m.node}; ${m.postgres}; NATS ${m.nats}.
+**Machine:** ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB memory, ${m.os}; Node ${m.node}; ${m.postgres}; NATS ${m.nats}.${hostLoadText(report.host)}
 
 **Sizes:** ${Object.entries(report.sizes)
     .map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`)
@@ -84,7 +141,10 @@ ${report.findings.length === 0 ? 'Every goal was met.' : report.findings.map((f)
   raw PostgreSQL, ours, then Emmett's appends, again and again. Each ratio (also ours / Emmett)
   is the median round's, with its value and its baseline from that one round (the rounds' ratios
   are listed beside it); a raw row shows the median over the rounds. A machine that drifts during the run (other tenants, the disk) moves both sides of
-  a round together.
+  a round together. A goal's verdict is the median round's; beside it, how many rounds met the
+  goal on their own ratio ("unsteady" when some did and some did not: the host's noise is then
+  as large as the distance to the goal, and one run cannot settle it). The host line above
+  gives the machine's busy and stolen CPU shares in each round.
 - Every sequential latency figure (raw NATS and PostgreSQL, the round trip, single appends, the
   peer's appends) comes after ${report.sizes.warmup ?? 0} untimed calls of the same kind: a
   running service is warm, and the first hundreds of commands run in V8's baseline tiers

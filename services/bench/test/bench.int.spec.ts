@@ -68,6 +68,12 @@ describe('pnpm bench --smoke', () => {
     expect(rebuild.figure).toMatch(/rebuild, [\d,]+ events/);
     expect(report.machine.cores).toBeGreaterThan(0);
     expect(report.machine.postgres).toMatch(/PostgreSQL/);
+    // The host's CPU shares of the round and the rebuild (Linux: /proc/stat), each a share in [0, 1].
+    if (process.platform === 'linux') {
+      const shares = [...report.host!.rounds, report.host!.rebuild];
+      expect(shares).toHaveLength(smokeSizes.rounds + 1);
+      for (const h of shares) for (const x of [h!.busy, h!.iowait, h!.steal]) expect(x >= 0 && x <= 1).toBe(true);
+    }
   });
 
   it('renders the table with date, machine and every figure', () => {
