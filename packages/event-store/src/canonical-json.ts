@@ -50,20 +50,43 @@ const sortKeys = (keys: string[]): string[] => {
 };
 
 /**
+ * The copy `serialize` made of the value it serialised last, when asked to (`copying`): what
+ * `JSON.parse` of its text would return, built on the way instead of parsed back. Module
+ * state, read right after each call: serialisation is synchronous and never re-entered.
+ */
+let copied: unknown;
+
+/** Sets an own data property as `JSON.parse` does, also for the key `__proto__` (which `o[k] = v` would take as the prototype). */
+const define = (o: Record<string, unknown>, k: string, v: unknown): void => {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else o[k] = v;
+};
+
+/**
  * RFC 8785 serialisation of one value. `path` (e.g. `$.lines[0]`) is built only when given:
  * building a path string per value is most of the cost on small objects, so the first pass
- * runs without it and only a refused value is serialised again to name where it is.
+ * runs without it and only a refused value is serialised again to name where it is. With
+ * `copying`, each call also leaves in `copied` what `JSON.parse` of the text it returns would
+ * give (plain objects with the keys in the text's order, arrays, -0 as 0): the write path's
+ * stored copy, without parsing the text back.
  */
-const serialize = (value: unknown, path?: string): string | undefined => {
-  if (value === null) return 'null';
+const serialize = (value: unknown, path: string | undefined, copying: boolean): string | undefined => {
+  if (value === null) {
+    if (copying) copied = null;
+    return 'null';
+  }
   switch (typeof value) {
     case 'boolean':
+      if (copying) copied = value;
       return value ? 'true' : 'false';
     case 'number':
       if (!Number.isFinite(value)) refuse(path, `${String(value)} is not a JSON number`);
-      // ECMAScript Number-to-String is exactly RFC 8785's number format (and -0 becomes 0).
+      // ECMAScript Number-to-String is exactly RFC 8785's number format (and -0 becomes 0);
+      // it round-trips every other finite number exactly.
+      if (copying) copied = value === 0 ? 0 : value;
       return String(value);
     case 'string':
+      if (copying) copied = value;
       return stringJson(value as string) ?? refuse(path, 'string contains a lone surrogate');
     case 'undefined':
     case 'function':
@@ -73,26 +96,48 @@ const serialize = (value: unknown, path?: string): string | undefined => {
       return refuse(path, 'bigint is not JSON (use a string or integer fen within 2^53)');
     case 'object': {
       const withJson = value as { toJSON?: () => unknown };
-      if (typeof withJson.toJSON === 'function') return serialize(withJson.toJSON(), path);
+      if (typeof withJson.toJSON === 'function') return serialize(withJson.toJSON(), path, copying);
       if (Array.isArray(value)) {
+        const items: unknown[] | undefined = copying ? new Array<unknown>(value.length) : undefined;
         let out = '[';
         for (let i = 0; i < value.length; i++) {
           if (i > 0) out += ',';
-          out += serialize(value[i], path === undefined ? undefined : `${path}[${i}]`) ?? 'null';
+          const item = serialize(value[i], path === undefined ? undefined : `${path}[${i}]`, copying);
+          if (item === undefined) {
+            out += 'null';
+            if (items) items[i] = null;
+          } else {
+            out += item;
+            if (items) items[i] = copied;
+          }
         }
+        if (items) copied = items;
         return out + ']';
       }
       const keys = sortKeys(Object.keys(value));
+      const fields: Record<string, unknown> | undefined = copying ? {} : undefined;
       let out = '{';
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;
-        const v = serialize((value as Record<string, unknown>)[k], path === undefined ? undefined : `${path}.${k}`);
+        const v = serialize((value as Record<string, unknown>)[k], path === undefined ? undefined : `${path}.${k}`, copying);
         if (v === undefined) continue;
         if (out.length > 1) out += ',';
         out += keyJson(k) + ':' + v;
+        if (fields) define(fields, k, copied);
       }
+      if (fields) copied = fields;
       return out + '}';
     }
+  }
+};
+
+/** Serialises `value`, naming the path of a refused one; undefined only for a top-level non-JSON value. */
+const serializeTop = (value: unknown, copying: boolean): string | undefined => {
+  try {
+    return serialize(value, undefined, copying);
+  } catch (e) {
+    if (e !== REFUSED) throw e;
+    return serialize(value, '$', copying); // throws with the path of the refused value
   }
 };
 
@@ -106,13 +151,29 @@ const serialize = (value: unknown, path?: string): string | undefined => {
  * canonicalJson({ b: 1, a: [1e21, 'é'] }); // '{"a":[1e+21,"é"],"b":1}'
  */
 export const canonicalJson = (value: unknown): string => {
-  let out: string | undefined;
-  try {
-    out = serialize(value);
-  } catch (e) {
-    if (e !== REFUSED) throw e;
-    out = serialize(value, '$'); // throws with the path of the refused value
-  }
+  const out = serializeTop(value, false);
   if (out === undefined) throw new EventStoreError('invalid_event', '$: value is not JSON');
   return out;
+};
+
+/**
+ * `canonicalJson(value)` and, built in the same pass, the value `JSON.parse` of that text would
+ * return: a fresh copy holding exactly what is stored and hashed (Dates as their ISO strings,
+ * undefined properties dropped, -0 as 0), for the write path to hand back without parsing the
+ * text again. A property test holds the copy to `JSON.parse(json)`.
+ *
+ * @example
+ * const { json, copy } = canonicalJsonWithCopy({ b: new Date(0), a: undefined }); // '{"b":"1970-01-01T00:00:00.000Z"}', { b: '1970-...' }
+ */
+export const canonicalJsonWithCopy = (value: unknown): { json: string; copy: unknown } => {
+  let json: string | undefined;
+  let copy: unknown;
+  try {
+    json = serializeTop(value, true);
+    copy = copied;
+  } finally {
+    copied = undefined; // the module keeps nothing of the caller's data between calls
+  }
+  if (json === undefined) throw new EventStoreError('invalid_event', '$: value is not JSON');
+  return { json, copy };
 };

@@ -25,7 +25,7 @@ export {
   IdempotencyKeyReusedError,
   type EventStoreErrorCode,
 } from './errors.ts';
-export { canonicalJson } from './canonical-json.ts';
+export { canonicalJson, canonicalJsonWithCopy } from './canonical-json.ts';
 export {
   deterministicUuid,
   eventHash,

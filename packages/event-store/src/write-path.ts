@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalJson, stringJson } from './canonical-json.ts';
+import { canonicalJson, canonicalJsonWithCopy, stringJson } from './canonical-json.ts';
 import { ConcurrencyError, DuplicateCommandError, EventStoreError, IdempotencyKeyReusedError } from './errors.ts';
 import { deterministicUuid, sha256Hex } from './hash.ts';
 import type { CommandOutcome, EventMetadata, ExpectedVersion, NewEvent, RecordedEvent } from './port.ts';
@@ -83,6 +83,18 @@ export const metadataJson = (m: ParsedEvent['metadata'], recordedAt: string): st
   return `{"actor":{${person && `"person":${person},`}"service":${service}},${causation && `"causationId":${causation},`}"commandId":${command},"correlationId":${correlation},"occurredAt":${occurred},"recordedAt":${recorded}}`;
 };
 
+/**
+ * What `JSON.parse(metadataJson(m, recordedAt))` returns, built from the parsed metadata: the
+ * same keys in the text's (RFC 8785) order, absent optional ones left out.
+ */
+const metadataCopy = (m: ParsedEvent['metadata'], recordedAt: string): EventMetadata & { recordedAt: string } => {
+  const { commandId, correlationId, causationId, occurredAt } = m;
+  const actor = m.actor.person === undefined ? { service: m.actor.service } : { person: m.actor.person, service: m.actor.service };
+  return causationId === undefined
+    ? { actor, commandId, correlationId, occurredAt, recordedAt }
+    : { actor, causationId, commandId, correlationId, occurredAt, recordedAt };
+};
+
 /** A validated event ready to be stored: everything but its position. */
 export type PreparedEvent = Omit<RecordedEvent, 'position'>;
 
@@ -148,7 +160,7 @@ export const prepareEventsJson = (
       throw new EventStoreError('invalid_event', `event ${index}: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`);
     }
     const e = parsed.data;
-    const dataJson = canonicalJson(e.data);
+    const { json: dataJson, copy: dataCopy } = canonicalJsonWithCopy(e.data);
     noNul(dataJson, `event ${index} data`);
     const metaJson = metadataJson(e.metadata, recordedAt);
     noNul(metaJson, `event ${index} metadata`);
@@ -167,8 +179,10 @@ export const prepareEventsJson = (
       type: e.type,
       schemaVersion,
       storedSchemaVersion: schemaVersion,
-      data: JSON.parse(dataJson) as unknown,
-      metadata: JSON.parse(metaJson) as EventMetadata & { recordedAt: string },
+      // Fresh copies of what was hashed and is stored (what a read returns), built while
+      // serialising rather than parsed back: the caller's objects are never handed back.
+      data: dataCopy,
+      metadata: metadataCopy(e.metadata, recordedAt),
       prevHash,
       hash,
     };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, deterministicUuid, EventStoreError, eventHash, prepareEvents, verifyChain, ZERO_HASH, type NewEvent, type RecordedEvent } from '../src/index.ts';
+import { canonicalJson, canonicalJsonWithCopy, deterministicUuid, EventStoreError, eventHash, prepareEvents, verifyChain, ZERO_HASH, type NewEvent, type RecordedEvent } from '../src/index.ts';
 
 describe('canonicalJson (RFC 8785)', () => {
   it('matches the RFC 8785 sample (numbers, escapes, literals, key order)', () => {
@@ -81,6 +81,93 @@ describe('canonicalJson (RFC 8785)', () => {
   });
 });
 
+/**
+ * Holds `a` to `b` as `JSON.parse` builds values: the same primitives (Object.is, so -0 is not
+ * 0), arrays of the same items, plain objects with the same own keys in the same order.
+ */
+const sameParsed = (a: unknown, b: unknown, path = '$'): void => {
+  if (Array.isArray(b)) {
+    expect(Array.isArray(a), path).toBe(true);
+    expect((a as unknown[]).length, path).toBe(b.length);
+    b.forEach((x, i) => sameParsed((a as unknown[])[i], x, `${path}[${i}]`));
+  } else if (b !== null && typeof b === 'object') {
+    expect(a !== null && typeof a === 'object' && !Array.isArray(a), path).toBe(true);
+    expect(Object.getPrototypeOf(a), path).toBe(Object.prototype);
+    expect(Object.keys(a as object), path).toEqual(Object.keys(b));
+    for (const k of Object.keys(b)) {
+      expect(Object.getOwnPropertyDescriptor(a, k), `${path}.${k}`).toMatchObject({ writable: true, enumerable: true, configurable: true });
+      sameParsed((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+    }
+  } else expect(Object.is(a, b), `${path}: ${String(a)} vs ${String(b)}`).toBe(true);
+};
+
+/** Every object and array reachable from a value. */
+const containers = (v: unknown, out = new Set<object>()): Set<object> => {
+  if (v !== null && typeof v === 'object' && !out.has(v)) {
+    out.add(v);
+    for (const x of Object.values(v)) containers(x, out);
+  }
+  return out;
+};
+
+describe('canonicalJsonWithCopy (the write path\'s stored copy, built while serialising)', () => {
+  // Values JSON.stringify treats specially: -0, undefined (dropped or null), functions,
+  // Dates and other toJSON objects, sparse arrays, keys like __proto__ and integer-like keys,
+  // null-prototype objects, strings with lone surrogates (refused).
+  const leaf = fc.oneof(
+    fc.jsonValue({ maxDepth: 0 }),
+    fc.constantFrom(-0, 0, undefined, 1e21, 5e-324, -1.5, () => 1, Symbol.for('s')),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.date({ noInvalidDate: true }),
+    fc.string({ unit: 'binary', maxLength: 4 }),
+  );
+  const key = fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom('__proto__', 'constructor', 'toJSON', '0', '10', '2', 'a', 'é', '😀'));
+  const { value } = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, leaf, tie('array'), tie('object'), tie('withToJson')),
+    array: fc.oneof(fc.array(tie('value'), { maxLength: 4 }), fc.sparseArray(tie('value'), { maxLength: 4 })),
+    object: fc.dictionary(key, tie('value'), { maxKeys: 5 }),
+    withToJson: tie('value').map((inner) => ({ toJSON: () => inner })),
+  }));
+  const outcome = (f: () => unknown): unknown => {
+    try {
+      return { ok: f() };
+    } catch (e) {
+      return { error: e instanceof EventStoreError ? `${e.code}: ${e.message}` : String(e) };
+    }
+  };
+
+  it('property: the same text as canonicalJson, and a copy equal to JSON.parse of it (key order, -0, __proto__), sharing nothing with the input', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        const both = outcome(() => canonicalJsonWithCopy(v)) as { ok?: { json: string; copy: unknown }; error?: string };
+        const alone = outcome(() => canonicalJson(v)) as { ok?: string; error?: string };
+        if (both.error !== undefined || alone.error !== undefined) {
+          expect(both.error).toBe(alone.error);
+          return;
+        }
+        const { json, copy } = both.ok!;
+        expect(json).toBe(alone.ok);
+        sameParsed(copy, JSON.parse(json));
+        const inputs = containers(v);
+        for (const c of containers(copy)) expect(inputs.has(c)).toBe(false);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+  it('copies as JSON.parse would: a Date as its string, undefined dropped or null, -0 as 0, __proto__ as an own key', () => {
+    const input = JSON.parse('{"__proto__":{"x":1}}') as Record<string, unknown>;
+    const { json, copy } = canonicalJsonWithCopy({ b: [undefined, -0, new Date(0)], a: undefined, p: input });
+    expect(json).toBe('{"b":[null,0,"1970-01-01T00:00:00.000Z"],"p":{"__proto__":{"x":1}}}');
+    sameParsed(copy, JSON.parse(json));
+    expect(Object.getPrototypeOf((copy as { p: object }).p)).toBe(Object.prototype);
+    expect(Object.keys((copy as { p: object }).p)).toEqual(['__proto__']);
+  });
+  it('refuses what canonicalJson refuses, with the same coded error naming the path', () => {
+    expect(() => canonicalJsonWithCopy({ a: [1, { b: Number.NaN }] })).toThrow('$.a[1].b: NaN is not a JSON number');
+    expect(() => canonicalJsonWithCopy(undefined)).toThrow(EventStoreError);
+  });
+});
+
 describe('hash chain helpers', () => {
   const base = { streamId: 'S-1', streamVersion: 1, id: 'a', type: 'T', schemaVersion: 1, data: { b: 1, a: 2 }, metadata: { commandId: 'c' }, prevHash: ZERO_HASH };
   it('eventHash is key-order independent and sensitive to every field', () => {
@@ -138,6 +225,10 @@ describe('prepareEvents', () => {
           expect(p.prevHash).toBe(prev);
           expect(p.hash).toBe(eventHash(p));
           expect(p.metadata.recordedAt).toBe('2024-01-02T00:00:00.000Z');
+          // The stored copies are what parsing the hashed text back gives, keys in its order.
+          const e = events[p.streamVersion - 8]!;
+          sameParsed(p.data, JSON.parse(canonicalJson(e.data)));
+          sameParsed(p.metadata, JSON.parse(canonicalJson({ ...e.metadata, recordedAt: '2024-01-02T00:00:00.000Z' })));
           prev = p.hash;
         }
       }),
