@@ -208,3 +208,16 @@ export const carriedHandNotes = (previous: string): string => {
     .filter((body) => body.length > 0);
   return bodies.length === 0 ? '' : `\n## Notes on earlier runs (added by hand)\n\n${bodies.join('\n\n')}\n`;
 };
+
+/**
+ * The hand-written notes of a docs/benchmarks.md as they stand, from the first of their
+ * headings to the end (empty when there are none): what a re-rendering of the same run keeps
+ * verbatim after the generated text.
+ *
+ * @example
+ * writeFileSync(path, benchmarksMarkdown(withCurrentCauses(report)) + handNotes(readFileSync(path, 'utf8')));
+ */
+export const handNotes = (current: string): string => {
+  const at = current.search(/^## Notes on (?:this run|earlier runs) \(added by hand\)\n/m);
+  return at < 0 ? '' : `\n${current.slice(at).trimEnd()}\n`;
+};

@@ -100,6 +100,31 @@ export const fullSizes: BenchSizes = {
 const appendedPerRound = (sizes: { sequential: number; inFlight: number; batches: number; warmup: number }): number =>
   sizes.sequential + sizes.warmup + sizes.inFlight + (sizes.batches + 2) * 100;
 
+/**
+ * The finding of a missed goal: the figure, its value and ratio, the goal, how many rounds met
+ * it, and the profiled cause (services/bench/src/causes.ts) or a request to profile it.
+ *
+ * @example
+ * for (const r of report.rows) if (r.met === false) findings.push(missedGoalFinding(r));
+ */
+export const missedGoalFinding = (r: BenchRow): string => {
+  const cause = profiledCauses[r.id];
+  return `Goal missed: ${r.figure} = ${r.value?.toFixed(2)} ${r.unit}${r.ratio === null ? '' : ` (${r.ratio.toFixed(2)}x)`}, goal ${r.goal}${r.rounds ? ` (met in ${r.rounds.met} of ${r.rounds.of} rounds)` : ''}.${cause ? ` ${cause}` : ' Cause not profiled yet: profile it (EXPLAIN ANALYZE for queries, BENCH_CPU_PROF_DIR for the projector).'}`;
+};
+
+/**
+ * The report with its missed-goal findings written again from the rows and today's causes
+ * (services/bench/src/causes.ts); the other findings, and every figure, as they were. For a
+ * report whose causes were edited while it ran.
+ *
+ * @example
+ * const fresh = withCurrentCauses(JSON.parse(readFileSync('docs/benchmarks.json', 'utf8')));
+ */
+export const withCurrentCauses = (report: BenchReport): BenchReport => ({
+  ...report,
+  findings: [...report.findings.filter((f) => !f.startsWith('Goal missed: ')), ...report.rows.filter((r) => r.met === false).map(missedGoalFinding)],
+});
+
 /** One interleaved round: the raw baselines and our matching figures, measured one after another. */
 type Round = {
   nats: Awaited<ReturnType<typeof natsBaseline>>;
@@ -448,11 +473,7 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
       ...(theirCatchUp ? {} : { note: peerError ?? peerCatchUp.error ?? 'not measured' }),
     });
 
-    for (const r of rows) {
-      if (r.met !== false) continue;
-      const cause = profiledCauses[r.id];
-      findings.push(`Goal missed: ${r.figure} = ${r.value?.toFixed(2)} ${r.unit}${r.ratio === null ? '' : ` (${r.ratio.toFixed(2)}x)`}, goal ${r.goal}${r.rounds ? ` (met in ${r.rounds.met} of ${r.rounds.of} rounds)` : ''}.${cause ? ` ${cause}` : ' Cause not profiled yet: profile it (EXPLAIN ANALYZE for queries, BENCH_CPU_PROF_DIR for the projector).'}`);
-    }
+    for (const r of rows) if (r.met === false) findings.push(missedGoalFinding(r));
     return {
       date: new Date().toISOString(),
       mode: o.mode,
