@@ -98,9 +98,26 @@ const metadataCopy = (m: ParsedEvent['metadata'], recordedAt: string): EventMeta
 /** A validated event ready to be stored: everything but its position. */
 export type PreparedEvent = Omit<RecordedEvent, 'position'>;
 
+/**
+ * Whether JSON text (as JSON.stringify / canonicalJson write it) holds U+0000 in a string or a
+ * key: the escape `\u0000` whose backslash starts an escape, i.e. follows an even number of
+ * backslashes. A string that holds a backslash followed by `u0000` (written `\\u0000`) does not.
+ *
+ * @example
+ * holdsNul('{"a":"x\\u0000"}'); // true: the string holds U+0000
+ */
+export const holdsNul = (json: string): boolean => {
+  for (let at = json.indexOf('\\u0000'); at !== -1; at = json.indexOf('\\u0000', at + 1)) {
+    let backslashes = 0;
+    while (at - backslashes - 1 >= 0 && json.charCodeAt(at - backslashes - 1) === 92) backslashes++;
+    if (backslashes % 2 === 0) return true;
+  }
+  return false;
+};
+
 const noNul = (json: string, where: string): void => {
   // PostgreSQL jsonb cannot hold U+0000; refuse it everywhere so every adapter behaves alike.
-  if (json.includes('\\u0000')) throw new EventStoreError('invalid_event', `${where}: strings may not contain U+0000`);
+  if (holdsNul(json)) throw new EventStoreError('invalid_event', `${where}: strings may not contain U+0000`);
 };
 
 /**

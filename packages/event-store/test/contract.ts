@@ -402,6 +402,15 @@ export const eventStoreContract = (name: string, makeStore: () => Promise<EventS
       expect(verifyChain([e!]).ok).toBe(true);
     });
 
+    it('stores a backslash followed by u0000 as text (only a real U+0000 is refused)', async () => {
+      const s = unique('Esc');
+      const data = { path: 'C:\\u0000\\new', ['k\\u0000']: '\\\\u0000' };
+      await store.append(s, [ev('Esc', data)], { expectedVersion: 'no_stream' });
+      const [e] = await store.readStream(s, { raw: true });
+      expect(e!.data).toEqual(data);
+      expect(verifyChain([e!]).ok).toBe(true);
+    });
+
     it('refuses bad input with a coded error and writes nothing', async () => {
       const s = unique('Bad');
       const cases: [string, () => Promise<unknown>][] = [
@@ -411,6 +420,7 @@ export const eventStoreContract = (name: string, makeStore: () => Promise<EventS
         ['no metadata', () => store.append(s, [{ type: 'A', data: {} } as unknown as NewEvent], { expectedVersion: 'any' })],
         ['NaN', () => store.append(s, [ev('A', { n: Number.NaN })], { expectedVersion: 'any' })],
         ['NUL character', () => store.append(s, [ev('A', { t: 'a\u0000b' })], { expectedVersion: 'any' })],
+        ['NUL character in a key', () => store.append(s, [ev('A', { ['k\u0000']: 1 })], { expectedVersion: 'any' })],
         ['empty stream id', () => store.append('', [ev('A', {})], { expectedVersion: 'any' })],
         ['bad position', () => store.readAll({ after: 'not-a-position' })],
         ['bad types', () => store.readAll({ types: [''] })],

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../src/canonical-json.ts';
-import { metadataJson, newEventSchema, parseNewEvent } from '../src/write-path.ts';
+import { holdsNul, metadataJson, newEventSchema, parseNewEvent } from '../src/write-path.ts';
 
 // Values of every kind a caller might put in a field: the right shape, the wrong one, and the edges.
 const anyValue = fc.oneof(
@@ -96,5 +96,25 @@ describe('metadataJson (the metadata\'s canonical JSON, assembled in key order)'
     const m = { commandId: 'c', correlationId: 'r', causationId: undefined, actor: { service: 's', person: undefined }, occurredAt: 't' };
     expect(metadataJson(m, 'at')).toBe('{"actor":{"service":"s"},"commandId":"c","correlationId":"r","occurredAt":"t","recordedAt":"at"}');
     expect(metadataJson(m, 'at')).toBe(canonicalJson({ ...m, recordedAt: 'at' }));
+  });
+});
+
+describe('holdsNul (U+0000, which PostgreSQL jsonb cannot hold, in JSON text)', () => {
+  // Strings mixing backslashes, the letters of an escape and real U+0000.
+  const tricky = fc.string({ unit: fc.constantFrom('\\', 'u', '0', '\u0000', 'a', '"'), maxLength: 12 });
+  it('property: true exactly when a string or a key holds U+0000, whatever backslashes and "u0000" text are around it', () => {
+    fc.assert(
+      fc.property(tricky, tricky, (value, key) => {
+        expect(holdsNul(JSON.stringify(value))).toBe(value.includes('\u0000'));
+        expect(holdsNul(canonicalJson({ [key]: [value] }))).toBe(key.includes('\u0000') || value.includes('\u0000'));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it('keeps a backslash followed by u0000 (a quoted escape) and refuses a real U+0000 after an escaped backslash', () => {
+    expect(holdsNul(JSON.stringify('C:\\u0000'))).toBe(false);
+    expect(holdsNul(JSON.stringify('a\u0000b'))).toBe(true);
+    expect(holdsNul(JSON.stringify('\\\u0000'))).toBe(true);
+    expect(holdsNul(JSON.stringify('\\\\u0000'))).toBe(false);
   });
 });
