@@ -20,6 +20,13 @@ const keyJson = (k: string): string => {
 };
 
 /**
+ * A string JSON.stringify writes as it is between quotes: no quote, backslash or control
+ * character to escape, no surrogate (a lone one is refused; a pair takes the general path).
+ * Testing it is cheaper than JSON.stringify, which costs ~0.2 µs for even a short string.
+ */
+const PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+
+/**
  * The canonical JSON of a string (minimal escaping, as JSON.stringify), or undefined for one
  * that `canonicalJson` refuses (a lone surrogate): for callers that assemble canonical text
  * from strings they already know to be strings.
@@ -27,7 +34,8 @@ const keyJson = (k: string): string => {
  * @example
  * stringJson('é"'); // '"é\\""'
  */
-export const stringJson = (s: string): string | undefined => ((s as string & { isWellFormed(): boolean }).isWellFormed() ? JSON.stringify(s) : undefined);
+export const stringJson = (s: string): string | undefined =>
+  PLAIN.test(s) ? `"${s}"` : (s as string & { isWellFormed(): boolean }).isWellFormed() ? JSON.stringify(s) : undefined;
 
 /**
  * Sorts an object's keys in place in RFC 8785 order, by their UTF-16 code units (`<` on

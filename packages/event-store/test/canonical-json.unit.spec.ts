@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { stringJson } from '../src/canonical-json.ts';
 import { canonicalJson, canonicalJsonWithCopy, deterministicUuid, EventStoreError, eventHash, prepareEvents, verifyChain, ZERO_HASH, type NewEvent, type RecordedEvent } from '../src/index.ts';
 
 describe('canonicalJson (RFC 8785)', () => {
@@ -109,6 +110,18 @@ const containers = (v: unknown, out = new Set<object>()): Set<object> => {
   }
   return out;
 };
+
+describe('stringJson (a string\'s canonical JSON)', () => {
+  it('property: JSON.stringify of a well-formed string, undefined for one with a lone surrogate, on the plain fast path or not', () => {
+    const unit = fc.oneof(fc.constantFrom('"', '\\', '\u0000', '\u001f', '\u007f', '\u2028', '\ud800', '\udfff', '😀', 'é', 'a', ' '), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }));
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit, maxLength: 8 }), fc.string({ unit: 'binary' }), fc.string()), (s) => {
+        expect(stringJson(s)).toBe((s as string & { isWellFormed(): boolean }).isWellFormed() ? JSON.stringify(s) : undefined);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
 
 describe('canonicalJsonWithCopy (the write path\'s stored copy, built while serialising)', () => {
   // Values JSON.stringify treats specially: -0, undefined (dropped or null), functions,
