@@ -150,8 +150,12 @@ export const validateAppend = (streamId: unknown, events: unknown, expected: unk
   if (!okExpected) throw new EventStoreError('invalid_event', `invalid expectedVersion ${String(expected)}`);
 };
 
-/** Prepared events with their data and metadata as the canonical JSON text that was hashed. */
-export type PreparedJson = { events: PreparedEvent[]; data: string[]; metadata: string[] };
+/**
+ * Prepared events with their data and metadata as the canonical JSON text that was hashed. Each
+ * event already has its `position` field, empty (''): the adapter sets it in place once the
+ * store has assigned it, instead of copying every event to add it.
+ */
+export type PreparedJson = { events: RecordedEvent[]; data: string[]; metadata: string[] };
 
 /**
  * `prepareEvents`, also returning each event's data and metadata as canonical JSON text (what
@@ -189,7 +193,7 @@ export const prepareEventsJson = (
     const hash = sha256Hex(
       `{"data":${dataJson},"id":${canonicalString(id)},"metadata":${metaJson},"prevHash":${canonicalString(prevHash)},"schemaVersion":${schemaVersion},"streamId":${streamJson},"streamVersion":${streamVersion},"type":${canonicalString(e.type)}}`,
     );
-    const event: PreparedEvent = {
+    const event: RecordedEvent = {
       id,
       streamId,
       streamVersion,
@@ -202,6 +206,7 @@ export const prepareEventsJson = (
       metadata: metadataCopy(e.metadata, recordedAt),
       prevHash,
       hash,
+      position: '',
     };
     data.push(dataJson);
     metadata.push(metaJson);

@@ -225,7 +225,8 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
     return prepared.map((p) => {
       const r = byId.get(p.id);
       if (!r) throw new EventStoreError('internal', `event ${p.id} was not returned by the insert`);
-      return { ...p, position: positionOf(r.tx, r.seq) };
+      p.position = positionOf(r.tx, r.seq); // the prepared events are this call's own
+      return p;
     });
   };
 
@@ -571,7 +572,9 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
         checkOutcome({ commandId: idempotency!.commandId, requestHash: call.requestHash, reply: call.reply, recordedAt: call.recordedAt }, idempotency!.commandId, idempotency!.requestHash);
         throw new EventStoreError('internal', 'kept outcome was not reported', false);
       }
-      const recorded: RecordedEvent[] = prepared.map((p, i) => ({ ...p, position: positionOf(call.tx, call.seqs[i]!) }));
+      // The prepared events are this call's own: their positions are set in place.
+      const recorded: RecordedEvent[] = prepared;
+      for (let i = 0; i < recorded.length; i++) recorded[i]!.position = positionOf(call.tx, call.seqs[i]!);
       const last = recorded[recorded.length - 1]!;
       remember(streamId, last.streamVersion, last.hash);
       notifyOthers();
