@@ -61,17 +61,16 @@ export const openEmmett = async (url: string): Promise<EmmettPeer> => {
     return { ok: false, error: `Emmett failed: ${e instanceof Error ? e.message : String(e)}` };
   }
   const appends = async (sizes: { sequential: number; inFlight: number; batches: number; warmup: number }, tag: string): Promise<EmmettAppends> => {
-    const one = (prefix: string) => (i: number) =>
-      store.appendToStream(`Bench-emmett-${tag}-${prefix}-${i}`, [emmettEvent(`${tag}-${prefix}-${i}`)], { expectedStreamVersion: core.STREAM_DOES_NOT_EXIST });
-    const seq = await sequential(sizes.sequential, sizes.warmup, one('seq'));
-    const inFlight32 = await concurrent(sizes.inFlight, 32, one('c32'));
-    const b = await sequential(sizes.batches, 2, (i) =>
-      store.appendToStream(
-        `Bench-emmett-${tag}-b100-${i}`,
-        Array.from({ length: 100 }, (_, k) => emmettEvent(`${tag}-b-${i}-${k}`)),
-        { expectedStreamVersion: core.STREAM_DOES_NOT_EXIST },
-      ),
-    );
+    // Built before the timed calls, as ours are (each event object is used once).
+    const built = (prefix: string, calls: number) => Array.from({ length: calls }, (_, i) => [emmettEvent(`${tag}-${prefix}-${i}`)]);
+    const seqEvents = built('seq', sizes.sequential + sizes.warmup);
+    const c32Events = built('c32', sizes.inFlight);
+    const one = (prefix: string, events: ReturnType<typeof emmettEvent>[][]) => (i: number) =>
+      store.appendToStream(`Bench-emmett-${tag}-${prefix}-${i}`, events[i]!, { expectedStreamVersion: core.STREAM_DOES_NOT_EXIST });
+    const seq = await sequential(sizes.sequential, sizes.warmup, one('seq', seqEvents));
+    const inFlight32 = await concurrent(sizes.inFlight, 32, one('c32', c32Events));
+    const batches = Array.from({ length: sizes.batches + 2 }, (_, i) => Array.from({ length: 100 }, (_, k) => emmettEvent(`${tag}-b-${i}-${k}`)));
+    const b = await sequential(sizes.batches, 2, (i) => store.appendToStream(`Bench-emmett-${tag}-b100-${i}`, batches[i]!, { expectedStreamVersion: core.STREAM_DOES_NOT_EXIST }));
     return { sequential: seq, inFlight32, batch100: { ...b, perSecond: b.perSecond * 100, n: b.n * 100 } };
   };
   const catchUp = async (total: number): Promise<EmmettCatchUp> => {

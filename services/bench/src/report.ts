@@ -160,7 +160,8 @@ ${report.findings.length === 0 ? 'Every goal was met.' : report.findings.map((f)
   outcome claim; a stale guess is a conflict that loads and decides again) on
   the PostgreSQL store with 20 connections and its default group commit, as services/command-handler wires it.
 - Appends: \`store.append\` of one event to a new stream (sequential; 32 in flight on a pool of 32)
-  and of 100 events to a new stream, the same event bytes as the raw rows. The store's default
+  and of 100 events to a new stream, the same event bytes as the raw rows, the events built
+  before the timed calls as the raw rows' payload is (ours and the peer's alike). The store's default
   group commit is on: at most 2 append calls at once, appends arriving meanwhile share one
   transaction, each resolved only after its commit (docs/event-store.md); sequentially every
   append is its own call.
