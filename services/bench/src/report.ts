@@ -1,3 +1,5 @@
+import type { HostShare } from './host.ts';
+
 /** One line of the bench table. `value`/`ratio` are null only when a figure could not be measured. */
 export type BenchRow = {
   id: string;
@@ -20,8 +22,6 @@ export type BenchRow = {
 };
 
 export type MachineInfo = { cpu: string; cores: number; memoryGb: number; node: string; postgres: string; nats: string; os: string };
-
-import type { HostShare } from './host.ts';
 
 /** What the whole machine's CPUs did during the interleaved rounds and the rebuild (Linux; absent elsewhere). */
 export type HostLoad = { rounds: (HostShare | null)[]; rebuild: HostShare | null };
