@@ -377,7 +377,8 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
     hashes: string[];
     prevHashes: string[];
   };
-  type Queued = AppendArgs & { resolve: (r: AppendCall) => void; reject: (e: unknown) => void };
+  /** A queued append: its arguments as built (not copied) and its promise's settlers. */
+  type Queued = { args: AppendArgs; resolve: (r: AppendCall) => void; reject: (e: unknown) => void };
 
   /**
    * The outcome a concurrent append kept under `commandId` after this append looked for it
@@ -459,12 +460,12 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
     let events = 0;
     for (let i = 0; i < queue.length && taken.length < maxAppends; ) {
       const q = queue[i]!;
-      if (streams.has(q.streamId) || (taken.length > 0 && events + q.ids.length > maxEvents)) {
+      if (streams.has(q.args.streamId) || (taken.length > 0 && events + q.args.ids.length > maxEvents)) {
         i++;
         continue;
       }
-      streams.add(q.streamId);
-      events += q.ids.length;
+      streams.add(q.args.streamId);
+      events += q.args.ids.length;
       taken.push(q);
       queue.splice(i, 1);
     }
@@ -473,11 +474,11 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
   const runGroup = async (taken: Queued[]): Promise<void> => {
     if (taken.length === 1) {
       const [q] = taken as [Queued];
-      await callOne(q).then(q.resolve, q.reject);
+      await callOne(q.args).then(q.resolve, q.reject);
       return;
     }
     try {
-      const results = await callGroup(taken);
+      const results = await callGroup(taken.map((q) => q.args));
       taken.forEach((q, i) => q.resolve(results[i]!));
     } catch (e) {
       if (!rolledBack(e)) {
@@ -485,7 +486,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
         return;
       }
       // e.g. one append reuses an event id: the others must not fail with it.
-      await Promise.all(taken.map((q) => callOne(q).then(q.resolve, q.reject)));
+      await Promise.all(taken.map((q) => callOne(q.args).then(q.resolve, q.reject)));
     }
   };
   const pump = (): void => {
@@ -501,7 +502,7 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
   const submit = (a: AppendArgs): Promise<AppendCall> => {
     if (!group) return callOne(a);
     return new Promise<AppendCall>((resolve, reject) => {
-      queue.push({ ...a, resolve, reject });
+      queue.push({ args: a, resolve, reject });
       pump();
     });
   };
