@@ -152,7 +152,10 @@ ${report.findings.length === 0 ? 'Every goal was met.' : report.findings.map((f)
 - Raw NATS: request/reply to an echo responder (no validation, no handler), payload the size of an event.
 - Raw PostgreSQL: \`INSERT\` of one row in autocommit (one round trip, one commit) into a table with
   a jsonb payload and a unique (stream, version), sequentially and from 32 and 64 connections;
-  multi-row inserts of 100 and 1,000 rows per committed statement; keyset read
+  multi-row inserts of 100 and 1,000 rows per committed statement, into a table of the same shape
+  of their own (emptied each round) that no single-row insert touched: on a two-core host the
+  same statements ran 2-3x slower into the table the 64 connections had just filled (until a
+  VACUUM) than into a fresh one, and a floor must not be the slow case; keyset read
   (\`WHERE global_seq > $1 ORDER BY global_seq LIMIT 1000\`, all columns) of the loaded events table,
   once before and once after the rebuild (the rebuild's baseline is the faster of the two).
 - Command round trip: \`sendCommand\` of \`order.place\` over NATS to \`startCommandService\` in front of
