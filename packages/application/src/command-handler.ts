@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   isDomainError,
   streamName,
@@ -14,6 +13,7 @@ import {
   EventStoreError,
   IdempotencyKeyReusedError,
   loadStream,
+  sha256Hex,
   type AppendResult,
   type CommandOutcome,
   type EventMetadata,
@@ -110,8 +110,6 @@ const SNAPSHOT_SCHEMA = 1;
 
 /** Error codes that say "try again", never the final answer to a command id. */
 const transientCodes = new Set(['conflict_exhausted', 'unavailable', 'internal']);
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 const fieldErrors = (issues: readonly { path: readonly PropertyKey[]; message: string }[]): FieldError[] =>
   issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
@@ -359,7 +357,7 @@ export const createCommandHandler = (options: CommandHandlerOptions) => {
         { path: 'occurredAt', message: 'in the future' },
       ]);
     }
-    const requestHash = sha256(canonicalJson({ type: request.type, payload: parsed.data, person: request.person ?? null }));
+    const requestHash = sha256Hex(canonicalJson({ type: request.type, payload: parsed.data, person: request.person ?? null }));
     const keptReply = (kept: CommandOutcome): CommandReply =>
       kept.requestHash !== requestHash
         ? errorReply(commandId, 'idempotency_key_reused', `command id ${commandId} was already used with a different payload`)
