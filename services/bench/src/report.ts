@@ -150,7 +150,9 @@ ${report.findings.length === 0 ? 'Every goal was met.' : report.findings.map((f)
   running service is warm, and the first hundreds of commands run in V8's baseline tiers
   (measured: a round-trip p50 0.2-0.4 ms higher after 50 calls than after 1,000).
 - Raw NATS: request/reply to an echo responder (no validation, no handler), payload the size of an event.
-- Raw PostgreSQL: \`INSERT\` of one row in autocommit (one round trip, one commit) into a table with
+- Raw PostgreSQL, every statement a named prepared statement (parsed once per connection, as the
+  store sends its append call), its text built before timing, its tables made and emptied by a
+  connection closed before timing: \`INSERT\` of one row in autocommit (one round trip, one commit) into a table with
   a jsonb payload and a unique (stream, version), sequentially and from 32 and 64 connections;
   multi-row inserts of 100 and 1,000 rows per committed statement, into a table of the same shape
   of their own (emptied each round) that no single-row insert touched: on a two-core host the
