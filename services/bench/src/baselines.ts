@@ -134,11 +134,13 @@ export const keysetReadRate = async (url: string, table: string, key: string, pa
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
+    // A named prepared statement, as the inserts (see postgresBaseline).
+    const text = `SELECT * FROM ${table} WHERE ${key} > $1 ORDER BY ${key} LIMIT ${pageSize}`;
     let after = '0';
     let rows = 0;
     const started = performance.now();
     for (;;) {
-      const r = await client.query(`SELECT * FROM ${table} WHERE ${key} > $1 ORDER BY ${key} LIMIT ${pageSize}`, [after]);
+      const r = await client.query({ name: 'raw-keyset', text, values: [after] });
       if (r.rows.length === 0) break;
       rows += r.rows.length;
       after = String((r.rows[r.rows.length - 1] as Record<string, unknown>)[key]);
