@@ -139,14 +139,17 @@ const serialize = (value: unknown, path: string | undefined, copying: boolean): 
   }
 };
 
-/** Serialises `value`, naming the path of a refused one; undefined only for a top-level non-JSON value. */
-const serializeTop = (value: unknown, copying: boolean): string | undefined => {
+/** Serialises `value`, naming the path of a refused one; a top-level non-JSON value (undefined, a function) is refused too. */
+const serializeTop = (value: unknown, copying: boolean): string => {
+  let out: string | undefined;
   try {
-    return serialize(value, undefined, copying);
+    out = serialize(value, undefined, copying);
   } catch (e) {
     if (e !== REFUSED) throw e;
-    return serialize(value, '$', copying); // throws with the path of the refused value
+    out = serialize(value, '$', copying); // throws with the path of the refused value
   }
+  if (out === undefined) throw new EventStoreError('invalid_event', '$: value is not JSON');
+  return out;
 };
 
 /**
@@ -158,11 +161,7 @@ const serializeTop = (value: unknown, copying: boolean): string | undefined => {
  * @example
  * canonicalJson({ b: 1, a: [1e21, 'é'] }); // '{"a":[1e+21,"é"],"b":1}'
  */
-export const canonicalJson = (value: unknown): string => {
-  const out = serializeTop(value, false);
-  if (out === undefined) throw new EventStoreError('invalid_event', '$: value is not JSON');
-  return out;
-};
+export const canonicalJson = (value: unknown): string => serializeTop(value, false);
 
 /**
  * `canonicalJson(value)` and, built in the same pass, the value `JSON.parse` of that text would
@@ -174,14 +173,10 @@ export const canonicalJson = (value: unknown): string => {
  * const { json, copy } = canonicalJsonWithCopy({ b: new Date(0), a: undefined }); // '{"b":"1970-01-01T00:00:00.000Z"}', { b: '1970-...' }
  */
 export const canonicalJsonWithCopy = (value: unknown): { json: string; copy: unknown } => {
-  let json: string | undefined;
-  let copy: unknown;
   try {
-    json = serializeTop(value, true);
-    copy = copied;
+    const json = serializeTop(value, true);
+    return { json, copy: copied };
   } finally {
     copied = undefined; // the module keeps nothing of the caller's data between calls
   }
-  if (json === undefined) throw new EventStoreError('invalid_event', '$: value is not JSON');
-  return { json, copy };
 };
