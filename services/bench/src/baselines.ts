@@ -27,14 +27,22 @@ export type Baselines = {
   pgMultiRow1000: Latency;
 };
 
-const RAW_TABLE = `CREATE TABLE IF NOT EXISTS raw_events (
+/**
+ * A raw baseline table: the event store's shape reduced to what the issue names (a jsonb
+ * payload, a unique (stream, version)).
+ *
+ * @example
+ * await client.query(rawTableSql('raw_events'));
+ */
+export const rawTableSql = (name: string): string => `CREATE TABLE IF NOT EXISTS ${name} (
   id bigserial PRIMARY KEY,
   stream_id text NOT NULL,
   stream_version int NOT NULL,
   payload jsonb NOT NULL,
-  CONSTRAINT raw_events_stream_version_key UNIQUE (stream_id, stream_version))`;
+  CONSTRAINT ${name}_stream_version_key UNIQUE (stream_id, stream_version))`;
+const RAW_TABLE = rawTableSql('raw_events');
 /** The same shape for the multi-row baselines (see postgresBaseline). */
-const RAW_MULTI_TABLE = RAW_TABLE.replaceAll('raw_events', 'raw_events_multi');
+const RAW_MULTI_TABLE = rawTableSql('raw_events_multi');
 
 /**
  * Raw NATS request/reply to an echo responder on its own subject: sequential p50/p99 and

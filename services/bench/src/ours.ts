@@ -3,11 +3,13 @@ import { aggregates, streamName } from '@cs/domain';
 import { createPostgresEventStore, loadAggregate, type EventStore, type NewEvent } from '@cs/event-store';
 import { natsConnectionOptionsFromEnv, sendCommand, startCommandService, type CatalogueEntry } from '@cs/messaging';
 import { connect } from 'nats';
+import pg from 'pg';
 import { pino } from 'pino';
 import type { z } from 'zod';
 import { createHistoryWriter } from './history.ts';
 import { concurrent, percentile, sequential, type Latency } from './measure.ts';
-import { placeOrderPayload, sampleEvent } from './sample.ts';
+import { rawTableSql } from './baselines.ts';
+import { placeOrderPayload, rawPayload, sampleEvent } from './sample.ts';
 
 const catalogueOf = (list: readonly AnyAggregate[]): CatalogueEntry[] =>
   list.flatMap((a) =>
@@ -40,6 +42,45 @@ export const appendFigures = async (
   return { sequential: seq, inFlight32, batch100: { ...b, perSecond: b.perSecond * 100, n: b.n * 100 } };
 };
 
+type Handle = Parameters<typeof startCommandService>[1]['handle'];
+type RoundTrip = { sequential: Latency; inFlight64: Latency; failures: number };
+
+/**
+ * `order.place` sent with `sendCommand` to a command service on NATS, as production wires both
+ * ends, with `handle` behind it: sequentially (p50/p99) and, unless `inFlight` is 0, at 64 in
+ * flight over distinct streams (commands per second).
+ */
+const placeOrders = async (natsUrl: string, handle: Handle, sizes: { sequential: number; inFlight: number; warmup: number; tag?: string }): Promise<RoundTrip> => {
+  const log = pino({ level: 'silent' });
+  // Both ends connect as the services do (the command handler's and a sender's options).
+  const serverConn = await connect(natsConnectionOptionsFromEnv({ NATS_URL: natsUrl }));
+  const clientConn = await connect(natsConnectionOptionsFromEnv({ NATS_URL: natsUrl }));
+  const prefix = `bench${process.pid}${Math.random().toString(36).slice(2, 6)}.cmd`;
+  const service = await startCommandService(serverConn, {
+    name: 'cs-command-handler-bench',
+    version: '0.1.0',
+    catalogue: catalogueOf(aggregates),
+    subjectPrefix: prefix,
+    queue: `q-${prefix.replace(/\./g, '-')}`,
+    logger: log,
+    handle,
+  });
+  let failures = 0;
+  const place = (tag: string) => async (i: number) => {
+    const reply = await sendCommand(clientConn, { type: 'order.place', service: 'order-desk', payload: placeOrderPayload(`O-${tag}-${i}`), subjectPrefix: prefix, retries: 0, timeoutMs: 30_000 });
+    if (!reply.ok) failures++;
+  };
+  try {
+    const seq = await sequential(sizes.sequential, sizes.warmup, place(`${sizes.tag ?? ''}seq`));
+    const inFlight64 = sizes.inFlight > 0 ? await concurrent(sizes.inFlight, 64, place(`${sizes.tag ?? ''}c64`)) : { p50: 0, p99: 0, perSecond: 0, n: 0 };
+    return { sequential: seq, inFlight64, failures };
+  } finally {
+    await service.stop();
+    await serverConn.close();
+    await clientConn.close();
+  }
+};
+
 /**
  * The command round trip over NATS as production wires it: a command service on NATS in front
  * of the application's command handler on the PostgreSQL store (pool of 20, as the command
@@ -53,46 +94,66 @@ export const commandRoundTrip = async (
   url: string,
   natsUrl: string,
   sizes: { sequential: number; inFlight: number; warmup: number; /** Makes the order ids unique when run more than once on a database. */ tag?: string },
-): Promise<{ sequential: Latency; inFlight64: Latency; failures: number }> => {
+): Promise<RoundTrip> => {
   const store = await createPostgresEventStore({ connectionString: url, schema: 'rt_store', max: 20 });
-  const log = pino({ level: 'silent' });
-  const handler = createCommandHandler({ store, aggregates, processes: crossAggregateProcesses, log });
-  // Both ends connect as the services do (the command handler's and a sender's options).
-  const serverConn = await connect(natsConnectionOptionsFromEnv({ NATS_URL: natsUrl }));
-  const clientConn = await connect(natsConnectionOptionsFromEnv({ NATS_URL: natsUrl }));
-  const prefix = `bench${process.pid}${Math.random().toString(36).slice(2, 6)}.cmd`;
-  const service = await startCommandService(serverConn, {
-    name: 'cs-command-handler-bench',
-    version: '0.1.0',
-    catalogue: catalogueOf(aggregates),
-    subjectPrefix: prefix,
-    queue: `q-${prefix.replace(/\./g, '-')}`,
-    logger: log,
-    handle: (envelope, context) =>
-      handler.handle({
-        commandId: envelope.commandId,
-        type: envelope.type,
-        payload: envelope.payload,
-        service: context.service,
-        person: envelope.metadata.person,
-        correlationId: envelope.metadata.correlationId,
-        causationId: envelope.metadata.causationId,
-      }),
-  });
-  let failures = 0;
-  const place = (tag: string) => async (i: number) => {
-    const reply = await sendCommand(clientConn, { type: 'order.place', service: 'order-desk', payload: placeOrderPayload(`O-${tag}-${i}`), subjectPrefix: prefix, retries: 0, timeoutMs: 30_000 });
-    if (!reply.ok) failures++;
-  };
+  const handler = createCommandHandler({ store, aggregates, processes: crossAggregateProcesses, log: pino({ level: 'silent' }) });
   try {
-    const seq = await sequential(sizes.sequential, sizes.warmup, place(`${sizes.tag ?? ''}seq`));
-    const inFlight64 = await concurrent(sizes.inFlight, 64, place(`${sizes.tag ?? ''}c64`));
-    return { sequential: seq, inFlight64, failures };
+    return await placeOrders(
+      natsUrl,
+      (envelope, context) =>
+        handler.handle({
+          commandId: envelope.commandId,
+          type: envelope.type,
+          payload: envelope.payload,
+          service: context.service,
+          person: envelope.metadata.person,
+          correlationId: envelope.metadata.correlationId,
+          causationId: envelope.metadata.causationId,
+        }),
+      sizes,
+    );
   } finally {
-    await service.stop();
-    await serverConn.close();
-    await clientConn.close();
     await store.close();
+  }
+};
+
+/**
+ * The floor of any command round trip that commits once: the same command service and sender
+ * as `commandRoundTrip`, with a handler that only runs the raw baseline's single-row insert +
+ * commit (a named prepared statement into a table of the raw shape, made by a connection closed
+ * before timing) and replies. Sequential only. What `commandRoundTrip` takes above it is ours
+ * (validation, decide, the append with its hash chain and outcome); what it takes above
+ * NATS RTT + raw commit is the two services' messaging and the processes taking turns on the cores.
+ *
+ * @example
+ * const floor = await commitFloorRoundTrip(url, 'nats://127.0.0.1:4222', { sequential: 1000, warmup: 1000 });
+ */
+export const commitFloorRoundTrip = async (url: string, natsUrl: string, sizes: { sequential: number; warmup: number; tag?: string }): Promise<Latency> => {
+  const setup = new pg.Client({ connectionString: url });
+  await setup.connect();
+  try {
+    await setup.query(rawTableSql('raw_events_floor'));
+  } finally {
+    await setup.end();
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 20 });
+  pool.on('error', () => undefined);
+  const payload = rawPayload('floor');
+  const tag = `${sizes.tag ?? ''}-${Math.random().toString(36).slice(2, 8)}`;
+  let n = 0;
+  try {
+    const { sequential: seq } = await placeOrders(
+      natsUrl,
+      async (envelope) => {
+        const stream = `floor-${tag}-${n++}`;
+        await pool.query({ name: 'raw-insert-floor', text: 'INSERT INTO raw_events_floor (stream_id, stream_version, payload) VALUES ($1, 1, $2::jsonb)', values: [stream, payload] });
+        return { ok: true, commandId: envelope.commandId, streamId: stream, version: 1, eventTypes: ['OrderPlaced'], positions: [String(n)], duplicate: false };
+      },
+      { ...sizes, inFlight: 0 },
+    );
+    return seq;
+  } finally {
+    await pool.end();
   }
 };
 

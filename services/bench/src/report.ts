@@ -164,6 +164,10 @@ ${report.findings.length === 0 ? 'Every goal was met.' : report.findings.map((f)
   \`createCommandHandler\` (validation, decide on the kept state or, for a new stream, the empty one, append with the
   outcome claim; a stale guess is a conflict that loads and decides again) on
   the PostgreSQL store with 20 connections and its default group commit, as services/command-handler wires it.
+  Its reference, in the same round: the same sender and command service with a handler that only runs the raw
+  single-row insert + commit (a named prepared statement, a table of the raw shape) and replies. That is the
+  floor of any command that commits once; ours above it is ours, the floor above NATS RTT + raw commit is the two
+  services' messaging and the processes taking turns on the cores.
 - Appends: \`store.append\` of one event to a new stream (sequential; 32 in flight on a pool of 32)
   and of 100 events to a new stream, the same event bytes as the raw rows, the events built
   before the timed calls as the raw rows' payload is (ours and the peer's alike). The store's default

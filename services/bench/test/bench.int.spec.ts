@@ -16,6 +16,7 @@ const expectedIds = [
   'raw_keyset',
   'cmd_rt_p50',
   'cmd_rt_p99',
+  'cmd_rt_floor',
   'cmd_64',
   'append_seq',
   'append_32',
