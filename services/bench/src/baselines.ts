@@ -1,7 +1,8 @@
 import { connect, type NatsConnection } from 'nats';
 import pg from 'pg';
 import { concurrent, sequential, type Latency } from './measure.ts';
-import { rawPayload } from './sample.ts';
+import { prepareEventsJson, ZERO_HASH } from '@cs/event-store';
+import { rawPayload, sampleEvent } from './sample.ts';
 
 /** Sizes of the raw baselines. */
 export type BaselineSizes = {
@@ -156,5 +157,53 @@ export const keysetReadRate = async (url: string, table: string, key: string, pa
     return { rows, perSecond: (rows * 1000) / (performance.now() - started) };
   } finally {
     await client.end();
+  }
+};
+
+/** The columns a raw statement gives a row of the events table's full shape (the rest take their defaults). */
+const FULL_COLUMNS = '(event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash, prev_hash)';
+const fullRow = (r: number): string => `($${r * 10 + 1}::uuid, $${r * 10 + 2}, $${r * 10 + 3}, $${r * 10 + 4}, $${r * 10 + 5}, $${r * 10 + 6}::jsonb, $${r * 10 + 7}::jsonb, $${r * 10 + 8}::timestamptz, $${r * 10 + 9}, $${r * 10 + 10})`;
+
+/**
+ * A reference, not a goal's baseline: the raw inserts + commits again, sequentially and 100 rows
+ * per statement, into a table of the event store's full `events` shape (every column, index and
+ * constraint of `<schema>.events`, copied with LIKE: ten columns, two jsonb, four indexes, a
+ * random uuid among them), with the rows our append stores (ids, hash chain and canonical JSON
+ * prepared before timing). What our appends take above it is the store's own work (the locks,
+ * the head row, the plpgsql call, the event's preparation); what it takes above the goals'
+ * baselines is the shape that event ids, positions and the hash chain need.
+ *
+ * @example
+ * const full = await fullShapeReference(url, 'append_store', sizes);
+ */
+export const fullShapeReference = async (url: string, schema: string, sizes: BaselineSizes & { batches: number }): Promise<{ sequential: Latency; batch100: Latency }> => {
+  const setup = new pg.Client({ connectionString: url });
+  await setup.connect();
+  try {
+    await setup.query(`DROP TABLE IF EXISTS raw_events_full`);
+    // Defaults excluded (the events' global_seq would share the store's sequence), then a sequence and the xid of its own.
+    await setup.query(`CREATE TABLE raw_events_full (LIKE ${schema}.events INCLUDING ALL EXCLUDING DEFAULTS)`);
+    await setup.query(`ALTER TABLE raw_events_full ALTER COLUMN global_seq ADD GENERATED ALWAYS AS IDENTITY, ALTER COLUMN transaction_id SET DEFAULT pg_current_xact_id()`);
+  } finally {
+    await setup.end();
+  }
+  const recordedAt = new Date().toISOString();
+  const rowsOf = (streamId: string, count: number): unknown[] => {
+    const { events, data, metadata } = prepareEventsJson(streamId, Array.from({ length: count }, (_, k) => sampleEvent(`${streamId}-${k}`)), { version: 0, hash: ZERO_HASH }, recordedAt);
+    return events.flatMap((e, k) => [e.id, streamId, e.streamVersion, e.type, e.storedSchemaVersion, data[k], metadata[k], recordedAt, e.hash, e.prevHash]);
+  };
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  pool.on('error', () => undefined);
+  try {
+    const tag = Math.random().toString(36).slice(2, 8);
+    const singles = Array.from({ length: sizes.pgSequential + sizes.warmup }, (_, i) => rowsOf(`full-${tag}-s-${i}`, 1));
+    const single = `INSERT INTO raw_events_full ${FULL_COLUMNS} VALUES ${fullRow(0)}`;
+    const sequentialFull = await sequential(sizes.pgSequential, sizes.warmup, (i) => pool.query({ name: 'raw-full-1', text: single, values: singles[i]! }));
+    const hundreds = Array.from({ length: sizes.batches + 2 }, (_, i) => rowsOf(`full-${tag}-b-${i}`, 100));
+    const hundred = `INSERT INTO raw_events_full ${FULL_COLUMNS} VALUES ${Array.from({ length: 100 }, (_, r) => fullRow(r)).join(', ')}`;
+    const batch = await sequential(sizes.batches, 2, (i) => pool.query({ name: 'raw-full-100', text: hundred, values: hundreds[i]! }));
+    return { sequential: sequentialFull, batch100: { ...batch, perSecond: batch.perSecond * 100, n: batch.n * 100 } };
+  } finally {
+    await pool.end();
   }
 };

@@ -173,7 +173,12 @@ ${report.findings.length === 0 ? 'Every goal was met.' : report.findings.map((f)
   before the timed calls as the raw rows' payload is (ours and the peer's alike). The store's default
   group commit is on: at most 2 append calls at once, appends arriving meanwhile share one
   transaction, each resolved only after its commit (docs/event-store.md); sequentially every
-  append is its own call.
+  append is its own call. Their reference, in the same round: the raw single-row and 100-row
+  inserts + commit again (named prepared statements), of the rows our append stores (ids, hash
+  chain and canonical JSON prepared before timing), into a table made LIKE the store's events
+  table (every column, constraint and index). Ours above it is the store's own work (locks, the
+  stream's head row, the plpgsql call, the events' preparation); it above the goals' baselines is
+  the shape that event ids, positions and the hash chain need.
 - History: the simulator's commands decided by the domain's deciders (with the cross-aggregate
   steps of the application) and loaded with \`appendBatch\` of about 2,000 events per call.
 - Rebuild: the projection runtime with the KPI projection, in a child process (its RSS is the

@@ -4,7 +4,7 @@ import { createSimulation } from '@cs/simulator';
 import { connect } from 'nats';
 import pg from 'pg';
 import { analystFigures } from './analyst.ts';
-import { keysetReadRate, natsBaseline, postgresBaseline, type BaselineSizes } from './baselines.ts';
+import { fullShapeReference, keysetReadRate, natsBaseline, postgresBaseline, type BaselineSizes } from './baselines.ts';
 import { createBenchDatabase } from './database.ts';
 import { type EmmettAppends, type EmmettCatchUp, openEmmett } from './emmett.ts';
 import { loadHistory } from './history.ts';
@@ -132,6 +132,8 @@ type Round = {
   rt: Awaited<ReturnType<typeof commandRoundTrip>>;
   /** The same round trip with a raw insert + commit as the handler (the floor of a command that commits once). */
   floor: Latency;
+  /** The raw inserts again into a table of the events table's full shape (a reference for the append rows). */
+  full: Awaited<ReturnType<typeof fullShapeReference>>;
   appends: Awaited<ReturnType<typeof appendFigures>>;
   /** Emmett's appends in this round, right after ours (absent when Emmett could not run). */
   peer?: EmmettAppends;
@@ -210,6 +212,7 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
       const floor = await commitFloorRoundTrip(db.url, o.natsUrl, { sequential: s.roundTripSequential, warmup: s.warmup, tag: `r${r}` });
       if (rt.failures > 0) findings.push(`${rt.failures} order.place commands were refused during the round-trip figures of round ${r}: see the command handler's log.`);
       const appends = await appendFigures(appendStore, ourSizes, `a${r}`);
+      const full = await fullShapeReference(db.url, 'append_store', { ...s, batches: s.appendBatches });
       let peer: EmmettAppends | undefined;
       if (emmett.ok && peerError === undefined) {
         try {
@@ -218,7 +221,7 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
           peerError = `Emmett failed in round ${r}: ${e instanceof Error ? e.message : String(e)}`;
         }
       }
-      rounds.push({ nats, raw, rt, floor, appends, ...(peer ? { peer } : {}) });
+      rounds.push({ nats, raw, rt, floor, full, appends, ...(peer ? { peer } : {}) });
       roundLoads.push(hostShare(ticks, readCpuTicks()) ?? null);
     }
     /** The round whose ratio is the median, and every round's ratio in order. */
@@ -364,6 +367,20 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
     ap('append_seq', 'event-store append, single event, sequential', seqPick.round.appends.sequential.perSecond, 'raw PG insert + commit, sequential', seqPick.round.raw.pgInsertSequential.perSecond, seqPick.ratios);
     ap('append_32', 'event-store append, single event, 32 in flight', c32Pick.round.appends.inFlight32.perSecond, 'raw PG insert + commit, 32 connections', c32Pick.round.raw.pgInsert32.perSecond, c32Pick.ratios);
     ap('append_b100', 'event-store append, 100-event batches', b100Pick.round.appends.batch100.perSecond, 'raw PG multi-row insert, 100 rows', b100Pick.round.raw.pgMultiRow100.perSecond, b100Pick.ratios);
+    /** A full-shape reference row, from the round of the append row it explains. */
+    const full = (id: string, what: string, ours: number, fullShape: number, base: string, baseValue: number) =>
+      row({
+        id,
+        figure: `reference: raw insert + commit of the events our append stores, into a table of the events table's full shape (LIKE it: every column and index), ${what}; ours / this ${(ours / fullShape).toFixed(2)}x`,
+        value: fullShape,
+        unit: 'events/s',
+        baseline: `${base}, the append row's round`,
+        baselineValue: baseValue,
+        ratio: fullShape / baseValue,
+        goal: 'reported',
+      });
+    full('ref_full_seq', 'single event, sequential', seqPick.round.appends.sequential.perSecond, seqPick.round.full.sequential.perSecond, 'raw PG insert + commit, sequential', seqPick.round.raw.pgInsertSequential.perSecond);
+    full('ref_full_b100', '100 events per statement', b100Pick.round.appends.batch100.perSecond, b100Pick.round.full.batch100.perSecond, 'raw PG multi-row insert, 100 rows', b100Pick.round.raw.pgMultiRow100.perSecond);
     const loadRate = (history.events * 1000) / history.totalMs;
     row({
       id: 'history_load',

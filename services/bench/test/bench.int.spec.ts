@@ -17,6 +17,8 @@ const expectedIds = [
   'cmd_rt_p50',
   'cmd_rt_p99',
   'cmd_rt_floor',
+  'ref_full_seq',
+  'ref_full_b100',
   'cmd_64',
   'append_seq',
   'append_32',
