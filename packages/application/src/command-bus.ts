@@ -1,4 +1,4 @@
-import type { CommandHandler } from './command-handler.ts';
+import type { CommandHandler, CommandRequest } from './command-handler.ts';
 import type { CommandReply } from './reply.ts';
 
 /** A command as a sender hands it to a bus; the same shape as the NATS envelope. */
@@ -19,6 +19,24 @@ export type CommandBus = {
 };
 
 /**
+ * The handler's request for an envelope sent by `service` (the acting service as the transport
+ * authenticated it): every transport in front of the handler (a NATS command service, the
+ * in-process bus) passes the declared person, correlation and causation the same way.
+ *
+ * @example
+ * handle: (envelope, context) => handler.handle(requestFromEnvelope(envelope, context.service))
+ */
+export const requestFromEnvelope = (envelope: CommandEnvelope, service: string): CommandRequest => ({
+  commandId: envelope.commandId,
+  type: envelope.type,
+  payload: envelope.payload,
+  service,
+  person: envelope.metadata?.person,
+  correlationId: envelope.metadata?.correlationId,
+  causationId: envelope.metadata?.causationId,
+});
+
+/**
  * A command bus that calls the handler in this process.
  *
  * @example
@@ -26,14 +44,5 @@ export type CommandBus = {
  * await bus.send({ commandId, type: 'order.place', payload }, { service: 'order-desk' });
  */
 export const inProcessCommandBus = (handler: CommandHandler): CommandBus => ({
-  send: (envelope, { service }) =>
-    handler.handle({
-      commandId: envelope.commandId,
-      type: envelope.type,
-      payload: envelope.payload,
-      service,
-      person: envelope.metadata?.person,
-      correlationId: envelope.metadata?.correlationId,
-      causationId: envelope.metadata?.causationId,
-    }),
+  send: (envelope, { service }) => handler.handle(requestFromEnvelope(envelope, service)),
 });

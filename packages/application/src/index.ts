@@ -9,7 +9,7 @@ export {
   type ProcessHandler,
   type StepResult,
 } from './command-handler.ts';
-export { inProcessCommandBus, type CommandBus, type CommandEnvelope } from './command-bus.ts';
+export { inProcessCommandBus, requestFromEnvelope, type CommandBus, type CommandEnvelope } from './command-bus.ts';
 export { createKeyedLock } from './keyed-lock.ts';
 export { applicationErrorCodes, errorReply, type ApplicationErrorCode, type CommandReply, type FieldError } from './reply.ts';
 export { crossAggregateProcesses } from './processes.ts';

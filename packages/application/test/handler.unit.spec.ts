@@ -1,6 +1,6 @@
 import { ConcurrencyError, createInMemoryEventStore, EventStoreError, type EventStore } from '@cs/event-store';
 import { describe, expect, it, vi } from 'vitest';
-import { inProcessCommandBus } from '../src/index.ts';
+import { inProcessCommandBus, requestFromEnvelope } from '../src/index.ts';
 import { allEvents, customerWithOrder, decorate, handlerOn, send } from './support.ts';
 import { businessClock, openCustomer, placeOrder } from './fixtures.ts';
 
@@ -254,5 +254,17 @@ describe('inProcessCommandBus', () => {
     expect(reply).toMatchObject({ ok: true, commandId: 'bus-1', streamId: 'CustomerAccount-C-bus', version: 1, eventTypes: ['CustomerAccountOpened'] });
     const [e] = await store.readStream('CustomerAccount-C-bus');
     expect(e?.metadata).toMatchObject({ actor: { service: 'order-desk', person: 'li.na' }, correlationId: 'corr-bus' });
+  });
+});
+
+describe('requestFromEnvelope', () => {
+  it('passes the declared person, correlation and causation with the acting service, as every transport does', () => {
+    const payload = { orderId: 'O-r' };
+    expect(
+      requestFromEnvelope({ commandId: 'c-r', type: 'order.cancel', payload, metadata: { person: 'li.na', correlationId: 'corr-r', causationId: 'cause-r' } }, 'order-desk'),
+    ).toEqual({ commandId: 'c-r', type: 'order.cancel', payload, service: 'order-desk', person: 'li.na', correlationId: 'corr-r', causationId: 'cause-r' });
+    const bare = requestFromEnvelope({ commandId: 'c-s', type: 'order.cancel', payload }, 'portal');
+    expect(bare).toMatchObject({ commandId: 'c-s', service: 'portal' });
+    expect([bare.person, bare.correlationId, bare.causationId]).toEqual([undefined, undefined, undefined]);
   });
 });

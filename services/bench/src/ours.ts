@@ -1,4 +1,4 @@
-import { createCommandHandler, crossAggregateProcesses, type AnyAggregate } from '@cs/application';
+import { createCommandHandler, crossAggregateProcesses, requestFromEnvelope, type AnyAggregate } from '@cs/application';
 import { aggregates, streamName } from '@cs/domain';
 import { createPostgresEventStore, loadAggregate, type EventStore, type NewEvent } from '@cs/event-store';
 import { natsConnectionOptionsFromEnv, sendCommand, startCommandService, type CatalogueEntry } from '@cs/messaging';
@@ -100,16 +100,7 @@ export const commandRoundTrip = async (
   try {
     return await placeOrders(
       natsUrl,
-      (envelope, context) =>
-        handler.handle({
-          commandId: envelope.commandId,
-          type: envelope.type,
-          payload: envelope.payload,
-          service: context.service,
-          person: envelope.metadata.person,
-          correlationId: envelope.metadata.correlationId,
-          causationId: envelope.metadata.causationId,
-        }),
+      (envelope, context) => handler.handle(requestFromEnvelope(envelope, context.service)),
       sizes,
     );
   } finally {

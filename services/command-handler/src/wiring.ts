@@ -1,4 +1,4 @@
-import type { AnyAggregate, CommandHandler } from '@cs/application';
+import { requestFromEnvelope, type AnyAggregate, type CommandHandler } from '@cs/application';
 import type { CatalogueEntry, Envelope, Reply } from '@cs/messaging';
 import type { z } from 'zod';
 
@@ -25,12 +25,4 @@ export const catalogueOf = (aggregates: readonly AnyAggregate[]): CatalogueEntry
  * handle: (envelope, ctx) => handleEnvelope(handler, envelope, ctx.service)
  */
 export const handleEnvelope = (handler: CommandHandler, envelope: Envelope, service: string): Promise<Reply> =>
-  handler.handle({
-    commandId: envelope.commandId,
-    type: envelope.type,
-    payload: envelope.payload,
-    service,
-    person: envelope.metadata.person,
-    correlationId: envelope.metadata.correlationId,
-    causationId: envelope.metadata.causationId,
-  });
+  handler.handle(requestFromEnvelope(envelope, service));

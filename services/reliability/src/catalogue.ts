@@ -1,4 +1,4 @@
-import type { CommandHandler } from '@cs/application';
+import { requestFromEnvelope, type CommandHandler } from '@cs/application';
 import { aggregates } from '@cs/domain';
 import { startCommandService, type CatalogueEntry, type CommandService } from '@cs/messaging';
 import type { NatsConnection } from 'nats';
@@ -28,14 +28,5 @@ export const serveCommands = (nc: NatsConnection, handler: CommandHandler): Prom
     version: '0.1.0',
     catalogue: catalogue(),
     logger: pino({ level: 'silent' }),
-    handle: (envelope, context) =>
-      handler.handle({
-        commandId: envelope.commandId,
-        type: envelope.type,
-        payload: envelope.payload,
-        service: context.service,
-        person: envelope.metadata.person,
-        correlationId: envelope.metadata.correlationId,
-        causationId: envelope.metadata.causationId,
-      }),
+    handle: (envelope, context) => handler.handle(requestFromEnvelope(envelope, context.service)),
   });

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
-import { createCommandHandler, crossAggregateProcesses, inProcessCommandBus, type CommandBus } from '@cs/application';
+import { createCommandHandler, crossAggregateProcesses, inProcessCommandBus, requestFromEnvelope, type CommandBus } from '@cs/application';
 import { anchorKeyFromEnv, anchorStreamHead, fileAnchors } from '@cs/audit';
 import { aggregates } from '@cs/domain';
 import { createEventStoreDbEventStore, createPgliteEventStore, createPostgresEventStore, type EventStore } from '@cs/event-store';
@@ -276,14 +276,8 @@ const start = async (
         catalogue: catalogueOf(),
         subjectPrefix,
         answerUnknownCommands: false,
-        handle: (envelope, context) =>
-          handler.handle({
-            commandId: envelope.commandId,
-            type: envelope.type,
-            payload: envelope.payload,
-            service: context.service,
-            person: envelope.metadata.person,
-          }) as never,
+        // The same request as every transport makes: the declared correlation and causation too.
+        handle: (envelope, context) => handler.handle(requestFromEnvelope(envelope, context.service)) as never,
       });
       cleanups.unshift(async () => {
         await service.stop();
