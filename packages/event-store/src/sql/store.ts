@@ -118,8 +118,8 @@ const toRecorded = (r: EventRow): RecordedEvent => ({
  * schema on creation. Appends take a per-stream transaction-level advisory lock BEFORE any
  * write, so a stream's events get increasing transaction ids and positions follow versions;
  * readAll/subscribe only return rows whose transaction id is below the oldest running
- * transaction (`pg_snapshot_xmin`), so no reader ever skips an event that commits later with
- * a lower position.
+ * transaction that may write events (see `visibleBelow`), so no reader ever skips an event
+ * that commits later with a lower position.
  *
  * @example
  * const store = await createSqlEventStore(pgliteExecutor(db), { schema: 'event_store' });
@@ -585,32 +585,47 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
   };
 
   /**
-   * The transaction id below which every event is either visible to this statement or will
-   * never exist: a reader that has passed a position never sees an event commit behind it.
+   * The transaction id below which every event is either visible to the reading statement or
+   * will never exist: a reader that has passed a position never sees an event commit behind it.
    * PGlite (one connection, no overlapping transactions): the snapshot's xmin. PostgreSQL: the
    * oldest transaction that was running at the statement's snapshot and may be writing events.
    * `pg_snapshot_xmin` alone would let any long transaction anywhere in the cluster (another
    * database, a report, a migration) stall every reader; instead a running transaction that
    * holds an id but not the store-wide lock is left out, because every writer of events takes
    * that lock (shared by appends, exclusive by batches) before its first write, so before it has
-   * an id, and holds it to the end. pg_locks is read once (one consistent view of both lock
-   * kinds) after the snapshot was taken: a transaction counts as not writing only if it was
-   * running at the snapshot and, still running at the lock read, holds no store lock.
+   * an id, and holds it to the end.
+   *
+   * pg_locks is read by a statement of its own, BEFORE the reading statement takes its snapshot
+   * (`nonWriters`, passed in as `$param`): a transaction that then held an id (its own granted
+   * transaction-id lock) and no store lock, granted or awaited, can never write an event. Every
+   * other transaction running at the snapshot is waited for; one that got its id after the lock
+   * read has a higher id than every event committed before the read began, so a committed
+   * append is always visible to the next read. (Read in the same statement, after its snapshot,
+   * a transaction of any database that ended in between had no lock row and had to be waited
+   * for: ~0.2 % of reads right after an append saw nothing while other databases committed
+   * small transactions. A waiter's row for another's id, not granted, never speaks for it.)
    */
-  const visibleBelow =
+  const visibleBelow = (param: string): string =>
     executor.dialect === 'pglite'
       ? 'pg_snapshot_xmin(pg_current_snapshot())'
-      : `(WITH sn AS (SELECT pg_current_snapshot() AS s),
-              lk AS MATERIALIZED (SELECT locktype, transactionid, virtualtransaction, classid, objid, objsubid FROM pg_locks
-                                  WHERE locktype IN ('transactionid', 'advisory')),
-              k AS (SELECT hashtextextended('${allLock}', 0) AS v)
-          SELECT COALESCE((
-            SELECT min(x) FROM pg_snapshot_xip(sn.s) AS x
-            WHERE NOT EXISTS (
-              SELECT 1 FROM lk t WHERE t.locktype = 'transactionid' AND t.transactionid = x::xid
-                AND NOT EXISTS (SELECT 1 FROM lk a, k WHERE a.locktype = 'advisory' AND a.virtualtransaction = t.virtualtransaction
-                                  AND a.classid = ((k.v >> 32) & 4294967295)::oid AND a.objid = (k.v & 4294967295)::oid AND a.objsubid = 1))
-          ), pg_snapshot_xmax(sn.s)) FROM sn)`;
+      : `(WITH sn AS (SELECT pg_current_snapshot() AS s)
+          SELECT COALESCE((SELECT min(x) FROM pg_snapshot_xip(sn.s) AS x WHERE NOT (x::xid = ANY(${param}::xid[]))), pg_snapshot_xmax(sn.s)) FROM sn)`;
+  /** The parameter `visibleBelow` takes, as the reading statement's last: the transactions that held an id and no store lock at this read; none on PGlite. */
+  const nonWriters = async (): Promise<[string[]] | []> => {
+    if (executor.dialect === 'pglite') return [];
+    const [row] = await executor.query<{ ids: string[] }>(
+      `WITH lk AS MATERIALIZED (SELECT locktype, transactionid, virtualtransaction, granted, classid, objid, objsubid FROM pg_locks
+                                WHERE locktype IN ('transactionid', 'advisory')),
+            k AS (SELECT hashtextextended($1, 0) AS v)
+       SELECT COALESCE(array_agg(t.transactionid::text), '{}') AS ids FROM lk t
+       WHERE t.locktype = 'transactionid' AND t.granted
+         AND NOT EXISTS (SELECT 1 FROM lk a, k WHERE a.locktype = 'advisory' AND a.virtualtransaction = t.virtualtransaction
+                           AND a.classid = ((k.v >> 32) & 4294967295)::oid AND a.objid = (k.v & 4294967295)::oid AND a.objsubid = 1)`,
+      [allLock],
+      { prepare: true },
+    );
+    return [row?.ids ?? []];
+  };
   const readAll = async (o: ReadAllOptions = {}): Promise<ReadAllResult> => {
     open();
     const after = o.after ?? '';
@@ -621,13 +636,13 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
     const metadata = metadataWanted(o.metadata);
     const chain = chainWanted(o.chain);
     if (types) return readAllOfTypes(tx, seq, limit, [...types], after, { metadata, chain }, o.raw);
-    const rows = await wrap(() =>
+    const rows = await wrap(async () =>
       executor.query<EventRow>(
         `SELECT ${eventColumns({ metadata, chain })}, ${POSITION_COLUMNS} FROM ${s}.events
          WHERE (transaction_id, global_seq) > ($1::text::xid8, $2::bigint)
-           AND transaction_id < ${visibleBelow}
+           AND transaction_id < ${visibleBelow('$4')}
          ORDER BY transaction_id, global_seq LIMIT $3`,
-        [tx, seq, limit],
+        [tx, seq, limit, ...(await nonWriters())],
         { prepare: true },
       ),
     );
@@ -642,14 +657,14 @@ export const createSqlEventStore = async (executor: SqlExecutor, options: SqlEve
    * afterwards, spilled to temporary files past work_mem and cost ~2x the PostgreSQL time.)
    */
   const readAllOfTypes = async (tx: string, seq: string, limit: number, types: string[], after: string, wanted: { metadata: boolean; chain: boolean }, raw?: boolean): Promise<ReadAllResult> => {
-    const rows = await wrap(() =>
+    const rows = await wrap(async () =>
       executor.query<EventRow & { m: boolean }>(
         `SELECT w.m, w.global_seq::text AS seq, w.transaction_id::text AS tx, ${eventColumns({ prefix: 'w.', when: 'w.m', ...wanted })}
          FROM (SELECT *, type = ANY($4::text[]) AS m FROM ${s}.events
                WHERE (transaction_id, global_seq) > ($1::text::xid8, $2::bigint)
-                 AND transaction_id < ${visibleBelow}
+                 AND transaction_id < ${visibleBelow('$5')}
                ORDER BY transaction_id, global_seq LIMIT $3) AS w`,
-        [tx, seq, limit, types],
+        [tx, seq, limit, types, ...(await nonWriters())],
         { prepare: true },
       ),
     );
