@@ -201,7 +201,11 @@ ${report.findings.length === 0 ? 'Every goal was met.' : report.findings.map((f)
 - Peer: Emmett ${'0.42'} (@event-driven-io/emmett-postgresql) on the same PostgreSQL, same event bytes,
   same workload, its appends in every round right after ours; its catch-up, after the rounds, is a
   reactor from the beginning until no messages are left; ours is \`store.subscribe\` from START with
-  a no-op handler over every event our rounds appended (the same number in a full run).
+  a no-op handler over every event our rounds appended (the same number in a full run). Both
+  keep every position they are given and are checked after the timing: ours must deliver each
+  event once and in order (else the run fails), Emmett's events not delivered or delivered
+  twice are counted, looked up and reported in the findings, and its rate is over the distinct
+  events it delivered.
 `;
 };
 

@@ -1,5 +1,5 @@
 import { cpus, freemem, release, totalmem, type } from 'node:os';
-import { createPostgresEventStore, START } from '@cs/event-store';
+import { createPostgresEventStore, type Position, START } from '@cs/event-store';
 import { createSimulation } from '@cs/simulator';
 import { connect } from 'nats';
 import pg from 'pg';
@@ -245,20 +245,34 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
     const b100Pick = pick((r) => r.appends.batch100.perSecond / r.raw.pgMultiRow100.perSecond);
     // Our catch-up over every event the rounds appended (Emmett's consumer reads all of its own): subscribe from START, no-op handler.
     const appended = rounds.length * appendedPerRound(ourSizes);
+    // Every delivered position is kept and checked after the timing: each event once, in order.
+    // A catch-up that stalls short of them fails the run rather than waiting for ever.
     const catchUp = await new Promise<{ events: number; perSecond: number }>((resolve, reject) => {
-      let seen = 0;
+      const seen: Position[] = [];
       const started = performance.now();
+      let watchdog: NodeJS.Timeout | undefined;
+      const arm = () => {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => void sub.stop().then(() => reject(new Error(`our catch-up stalled at ${seen.length} of ${appended} events`))), 30_000);
+      };
       const sub = appendStore.subscribe({
         from: START,
         batchSize: 500,
-        onEvent: () => {
-          seen++;
-          if (seen === appended) {
+        onEvent: (e) => {
+          seen.push(e.position);
+          if (seen.length % 500 === 0) arm();
+          if (seen.length === appended) {
             const ms = performance.now() - started;
-            void sub.stop().then(() => resolve({ events: seen, perSecond: (seen * 1000) / ms }));
+            clearTimeout(watchdog);
+            void sub.stop().then(() => {
+              const outOfOrder = seen.findIndex((p, i) => i > 0 && !(p > seen[i - 1]!));
+              if (outOfOrder >= 0) reject(new Error(`our catch-up delivered position ${seen[outOfOrder]} after ${seen[outOfOrder - 1]}`));
+              else resolve({ events: seen.length, perSecond: (seen.length * 1000) / ms });
+            });
           }
         },
       });
+      arm();
       sub.done.catch(reject);
     });
     await appendStore.close();
@@ -318,7 +332,7 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
       closePeer = undefined;
     }
     if (peerError !== undefined) findings.push(`Emmett peer not measured: ${peerError}`);
-    else if (peerCatchUp.error) findings.push(`Emmett's catch-up ${peerCatchUp.catchUp ? 'incomplete' : 'not measured'}: ${peerCatchUp.error}.`);
+    else if (peerCatchUp.error) findings.push(`Emmett's catch-up${peerCatchUp.catchUp ? '' : ' not measured'}: ${peerCatchUp.error}.`);
 
     log('embedded start');
     const start = o.skipStart ? ({ ok: false, error: 'skipped in this mode' } as const) : await startFigure(o.repoRoot, 300_000);
@@ -464,7 +478,7 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
       goal: 'reported',
       ...(start.ok ? {} : { note: start.error }),
     });
-    row({ id: 'catch_up', figure: `catch-up: store.subscribe from START, no-op handler (${catchUp.events.toLocaleString('en-US')} events)`, value: catchUp.perSecond, unit: 'events/s', baseline: 'raw PG keyset read', baselineValue: keyset.perSecond, ratio: catchUp.perSecond / keyset.perSecond, goal: 'reported' });
+    row({ id: 'catch_up', figure: `catch-up: store.subscribe from START, no-op handler (${catchUp.events.toLocaleString('en-US')} events, each once and in order: checked)`, value: catchUp.perSecond, unit: 'events/s', baseline: 'raw PG keyset read', baselineValue: keyset.perSecond, ratio: catchUp.perSecond / keyset.perSecond, goal: 'reported' });
     /** A peer row: ours / Emmett from the round whose ratio is the median (both sides and the raw figure from that round). */
     const peerRow = (id: string, figure: string, ours: (r: Round) => number, theirs: (p: EmmettAppends) => number, rawOf: (r: Round) => number) => {
       // Without an error, every round has the peer's appends.
@@ -496,7 +510,7 @@ export const runBench = async (o: BenchOptions): Promise<BenchReport> => {
       value: theirCatchUp ? catchUp.perSecond / theirCatchUp.perSecond : null,
       unit: 'x',
       baseline: theirCatchUp
-        ? `Emmett ${Math.round(theirCatchUp.perSecond).toLocaleString('en-US')} events/s (${(theirCatchUp.perSecond / keyset.perSecond).toFixed(2)}x raw); ours ${Math.round(catchUp.perSecond).toLocaleString('en-US')} (${(catchUp.perSecond / keyset.perSecond).toFixed(2)}x raw); Emmett`
+        ? `Emmett ${Math.round(theirCatchUp.perSecond).toLocaleString('en-US')} events/s (${(theirCatchUp.perSecond / keyset.perSecond).toFixed(2)}x raw${theirCatchUp.skipped || theirCatchUp.twice ? `; it skipped ${theirCatchUp.skipped ?? 0} and delivered ${theirCatchUp.twice ?? 0} twice: see the findings` : ''}); ours ${Math.round(catchUp.perSecond).toLocaleString('en-US')} (${(catchUp.perSecond / keyset.perSecond).toFixed(2)}x raw); Emmett`
         : 'Emmett not measured',
       baselineValue: theirCatchUp?.perSecond ?? null,
       ratio: theirCatchUp ? catchUp.perSecond / theirCatchUp.perSecond : null,
