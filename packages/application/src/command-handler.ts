@@ -116,6 +116,30 @@ const fieldErrors = (issues: readonly { path: readonly PropertyKey[]; message: s
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** U+0000 (PostgreSQL jsonb cannot hold it) or a lone UTF-16 surrogate (not Unicode text: canonical JSON refuses it). */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Field errors for strings no store can keep (in values and keys, at any depth): refused here as
+ * `validation`, not left to the store (which would fail the append, an `internal` reply that a
+ * retry can never fix) or to the request hash (which would throw).
+ */
+const unstorableStrings = (value: unknown, path: string, out: FieldError[] = []): FieldError[] => {
+  if (out.length >= 20) return out;
+  if (typeof value === 'string') {
+    if (UNSTORABLE.test(value)) out.push({ path, message: 'text may not contain U+0000 or a lone surrogate' });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => unstorableStrings(v, path ? `${path}.${i}` : String(i), out));
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) {
+      const at = path ? `${path}.${k}` : k;
+      if (UNSTORABLE.test(k)) out.push({ path: at, message: 'a key may not contain U+0000 or a lone surrogate' });
+      unstorableStrings(v, at, out);
+    }
+  }
+  return out;
+};
+
 /** A stream's state as of `version`, and the version of its latest snapshot. */
 type StreamView = { state: unknown; version: number; snapshotVersion: number };
 
@@ -351,6 +375,8 @@ export const createCommandHandler = (options: CommandHandlerOptions) => {
     if (!parsed.success) {
       return errorReply(commandId, 'validation', `invalid ${request.type} payload`, fieldErrors(parsed.error.issues));
     }
+    const unstorable = unstorableStrings(parsed.data, '', unstorableStrings({ person: request.person, correlationId: request.correlationId, causationId: request.causationId }, ''));
+    if (unstorable.length > 0) return errorReply(commandId, 'validation', `invalid ${request.type} request: text that cannot be stored`, unstorable);
     const data = parsed.data as { occurredAt?: string };
     if (typeof data.occurredAt === 'string' && Date.parse(data.occurredAt) > now() + maxFutureSkewMs) {
       return errorReply(commandId, 'validation', `occurredAt is more than ${Math.round(maxFutureSkewMs / 1000)} s ahead of the server clock`, [

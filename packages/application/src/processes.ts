@@ -137,12 +137,28 @@ const requestReturn: ProcessHandler = async (ctx) => {
   );
   if (reserve.kind === 'rejected') return ctx.finish(reserve.reply);
   const open = await ctx.execute(ctx.command, { final: true });
-  if (open.kind === 'rejected') {
+  if (open.kind === 'rejected' && !(await returnOwnsReservation(ctx, data.returnId, data.orderId))) {
     await ctx
       .execute({ type: 'order.releaseReturn', data: { orderId: data.orderId, returnId: data.returnId, reason: 'return not opened', occurredAt: data.occurredAt } }, { subId: 'release-return' })
       .catch(() => undefined);
   }
   return finalReply(ctx, open);
+};
+
+/**
+ * Whether the return `returnId` exists on `orderId`: then the order's reservation under that id
+ * is that return's (a re-sent request, with a new command id, found it and refused to open
+ * the return again), and releasing it would free quantities the existing return still holds.
+ * When unsure (the load fails), the reservation is left for the reconciler, which releases it
+ * only if the return was never opened.
+ */
+const returnOwnsReservation = async (ctx: ProcessContext, returnId: string, orderId: string): Promise<boolean> => {
+  try {
+    const { state } = await ctx.load<{ status: string; orderId?: string }>(ctx.aggregateOf('return.request'), returnId);
+    return state.status !== 'initial' && state.orderId === orderId;
+  } catch {
+    return true;
+  }
 };
 
 /** return.reject: reject the return, then free its quantities on the order. */
@@ -169,6 +185,11 @@ const rejectReturn: ProcessHandler = async (ctx) => {
 const receiveComplaint: ProcessHandler = async (ctx) => {
   const data = ctx.command.data as { complaintId: string; number: string };
   const claimStream = `ComplaintNumber-${data.number}`;
+  // A complaint that exists already is refused before its number is claimed: a claim is never
+  // undone, so claiming for a refused complaint would take the number from the next one (and
+  // make the number find the wrong complaint for auditors).
+  const { state: existing } = await ctx.load<{ status: string }>(ctx.aggregateOf('complaint.receive'), data.complaintId);
+  if (existing.status !== 'initial') return finalReply(ctx, await ctx.execute(ctx.command, { final: true }));
   try {
     await ctx.store.append(
       claimStream,
