@@ -1,5 +1,5 @@
 import { ConcurrencyError, DuplicateCommandError } from '@cs/event-store';
-import type { DomainCommand } from '@cs/domain';
+import { isDomainError, type DomainCommand } from '@cs/domain';
 import type { ProcessContext, ProcessHandler, StepResult } from './command-handler.ts';
 import { errorReply, type CommandReply } from './reply.ts';
 
@@ -23,8 +23,9 @@ const finalReply = async (ctx: ProcessContext, step: StepResult): Promise<Comman
 /**
  * order.accept: reserve credit on the customer's account first (decided there, against its own
  * balance, with optimistic concurrency), then accept the order; a refusal becomes
- * OrderRejected{credit_refused}. If the order decider refuses the acceptance after the
- * reservation, the reservation is released (compensation) before the refusal is returned.
+ * OrderRejected{credit_refused}. An acceptance the order decider refuses on the order as loaded
+ * reserves nothing. If it refuses after the reservation (the order changed meanwhile), the
+ * reservation is released only when the order was rejected or cancelled (see releaseUnlessAccepted).
  */
 const acceptOrder: ProcessHandler = async (ctx) => {
   const data = ctx.command.data as { orderId: string; occurredAt: string };
@@ -35,14 +36,22 @@ const acceptOrder: ProcessHandler = async (ctx) => {
     const refusal = await ctx.store.findOutcome(refusalId(ctx));
     if (refusal && refusal.requestHash === ctx.requestHash) return ctx.finish(refusalReply(ctx, refusal.reply as CommandReply));
   }
-  if (!order.customerId || order.totalAmountFen === undefined || !acceptable.has(order.status ?? '')) {
-    // Not placed, or past acceptance: let the order decider give the precise code.
-    return finalReply(ctx, await ctx.execute(ctx.command, { final: true }));
+  // Decided on the order as loaded, BEFORE any credit is reserved: an acceptance the order refuses
+  // anyway (not placed, past acceptance, a business time before its previous step) reserves
+  // nothing, and is not decided again on a later state (which, for an order placed meanwhile,
+  // would accept it without credit). The reservation is shared by every acceptance of the order.
+  try {
+    ctx.aggregateOf('order.accept').decider.decide(ctx.command, order);
+  } catch (e) {
+    if (!isDomainError(e)) throw e;
+    return ctx.finish(errorReply(ctx.request.commandId, e.code, e.message));
   }
+  // The order decider accepts placed and verified orders only: both fields are there.
+  const { customerId, totalAmountFen } = order as Required<OrderView>;
   const reserve = await ctx.execute(
     {
       type: 'customer.reserveCredit',
-      data: { customerId: order.customerId, reservationId: data.orderId, amountFen: order.totalAmountFen, occurredAt: data.occurredAt },
+      data: { customerId, reservationId: data.orderId, amountFen: totalAmountFen, occurredAt: data.occurredAt },
     },
     { subId: 'reserve-credit' },
   );
@@ -71,13 +80,11 @@ const acceptOrder: ProcessHandler = async (ctx) => {
   // reconciler completes or releases it. Releasing here would make that retry impossible.
   const accept = await ctx.execute(ctx.command, { final: true });
   if (accept.kind === 'rejected') {
-    await releaseUnlessAccepted(ctx, order.customerId, data.orderId);
+    await releaseUnlessAccepted(ctx, customerId, data.orderId);
     return ctx.finish(accept.reply);
   }
   return finalReply(ctx, accept);
 };
-
-const acceptable = new Set(['placed', 'verified']);
 
 /** Where order.accept keeps the credit refusal it acts on, under its own command id. */
 const refusalId = (ctx: ProcessContext): string => `${ctx.request.commandId}/credit-refusal`;
@@ -86,13 +93,18 @@ const refusalReply = (ctx: ProcessContext, refused: CommandReply): CommandReply 
   refused.ok ? refused : errorReply(ctx.request.commandId, refused.error.code, `order rejected: ${refused.error.message}`);
 
 /**
- * Compensation of a reservation whose acceptance failed: release it, unless the order was
- * accepted meanwhile (by a concurrent command), whose reservation must stay.
+ * Compensation of a reservation whose acceptance was refused: release it only when the order was
+ * rejected or cancelled meanwhile (no acceptance can follow). While the order is still placed or
+ * verified, another order.accept (another command id) may have found this reservation (its
+ * reserve was a no-op, the reservation id being the order id) and may accept the order after any
+ * check made here: releasing would leave that accepted order without credit. The reservation is
+ * left to a retry, a later acceptance, the order's rejection or cancellation, or the credit
+ * reconciler (which completes the acceptance). An accepted order keeps it, of course.
  */
 const releaseUnlessAccepted = async (ctx: ProcessContext, customerId: string, orderId: string) => {
   try {
     const { state } = await ctx.load<OrderView>(ctx.aggregateOf('order.accept'), orderId);
-    if (acceptable.has(state.status ?? '') || state.status === 'rejected' || state.status === 'cancelled') {
+    if (state.status === 'rejected' || state.status === 'cancelled') {
       await releaseQuietly(ctx, customerId, orderId, 'rejection');
     }
   } catch {

@@ -82,6 +82,9 @@ export const createReservationReconciler = (store: EventStore, handler: CommandH
       for (const e of page.events) {
         const d = e.data as Record<string, unknown>;
         if (e.type === 'CreditReserved') {
+          // 0 fen (a free order, stored before such reservations appended nothing) holds nothing:
+          // the account never kept it, so there is nothing to complete or release.
+          if ((d.amountFen as number) <= 0) continue;
           const key = `${String(d.customerId)}/${String(d.reservationId)}`;
           credit.set(key, { customerId: String(d.customerId), reservationId: String(d.reservationId), occurredAt: String(d.occurredAt), recordedAt: e.metadata.recordedAt });
         } else if (e.type === 'CreditReleased' && d.remainingFen === 0) {
@@ -131,7 +134,9 @@ export const createReservationReconciler = (store: EventStore, handler: CommandH
       if (ORDER_PAST_ACCEPTANCE.has(order.status)) continue;
       report.danglingCredit++;
       if (ORDER_AWAITING_ACCEPTANCE.has(order.status)) {
-        const reply = await send(`reconcile/accept/${hold.reservationId}`, 'order.accept', { orderId: hold.reservationId, occurredAt: hold.occurredAt });
+        // Dated no earlier than the order's last step: a reservation left by an acceptance that a
+        // later step (e.g. a verification) made too early must still be completable.
+        const reply = await send(`reconcile/accept/${hold.reservationId}`, 'order.accept', { orderId: hold.reservationId, occurredAt: later(hold.occurredAt, order.lastStepAt) });
         if (reply.ok) report.accepted.push(hold.reservationId);
         continue;
       }

@@ -74,7 +74,7 @@ describe('order.accept reserves credit on the account, then accepts', () => {
     expect((await allEvents(store)).filter((e) => e.type === 'CreditReserved')).toHaveLength(1);
   });
 
-  it('an acceptance the order refuses after the reservation (out of order) releases the reservation', async () => {
+  it('an acceptance the order refuses anyway (dated before the placement) reserves nothing', async () => {
     const store = createInMemoryEventStore();
     const handler = handlerOn(store);
     const at = businessClock();
@@ -82,9 +82,10 @@ describe('order.accept reserves credit on the account, then accepts', () => {
     const early = at();
     await send(handler, 'customer.open', openCustomer('C-ooo', openedAt));
     await send(handler, 'order.place', placeOrder('O-ooo', 'C-ooo', at()));
-    // accepted "before" it was placed: the account reserves (its own rules pass), the order refuses
+    // accepted "before" it was placed: the account's own rules would pass, but the order decider
+    // refuses on the order as loaded, before any credit is reserved
     expect(await send(handler, 'order.accept', { orderId: 'O-ooo', occurredAt: early })).toMatchObject({ ok: false, error: { code: 'out_of_order_time' } });
-    expect(await types(store, 'CustomerAccount-C-ooo')).toEqual(['CustomerAccountOpened', 'CreditReserved', 'CreditReleased']);
+    expect(await types(store, 'CustomerAccount-C-ooo')).toEqual(['CustomerAccountOpened']);
     expect(await outstanding(store, 'C-ooo')).toBe(0);
   });
 

@@ -105,7 +105,9 @@ const reserveArb = fc.record({ late, delta, id: resId, amount: fc.integer({ min:
         (m.status === 'suspended' ? refuse('account_not_active') : undefined) ??
         timeGate(at, m.openedAt) ??
         (amountFen > m.single ? refuse('single_order_limit_exceeded') : undefined) ??
-        (outstanding(m) + amountFen > m.cap ? refuse('credit_limit_exceeded') : ok());
+        (outstanding(m) + amountFen > m.cap ? refuse('credit_limit_exceeded') : undefined) ??
+        // 0 fen passes the same checks and holds nothing: no event (so the model keeps no reservation).
+        (amountFen === 0 ? ok(0) : ok());
       return { command: { type: 'customer.reserveCredit', data: { customerId, reservationId: id, amountFen, occurredAt: iso(at) } }, expected };
     },
     apply: (m, c) => {

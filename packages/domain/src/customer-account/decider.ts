@@ -187,6 +187,8 @@ const setCreditLimits = (d: SetCustomerCreditLimitsData, state: CustomerAccountS
  * amount while it is open produces no event; with another amount it is `invalid_state`. A
  * fully released reservation is forgotten (the state keeps open reservations only, so loading
  * an account does not grow with its history): reserving its id again is a new reservation.
+ * 0 fen (a free order) passes the same checks but produces no event: there is nothing to hold
+ * (and so nothing to release).
  */
 const reserveCredit = (d: ReserveCreditData, state: CustomerAccountState): CustomerAccountEvent[] => {
   const s = open(state, d.customerId, 'customer.reserveCredit');
@@ -217,6 +219,7 @@ const reserveCredit = (d: ReserveCreditData, state: CustomerAccountState): Custo
       outstandingCapFen,
     });
   }
+  if (d.amountFen === 0) return [];
   return [
     {
       type: 'CreditReserved',
@@ -543,7 +546,8 @@ const evolveExisting = (s: ExistingCustomerAccount, event: CustomerAccountEvent)
       changedAt: { ...s.changedAt, creditLimits: data.occurredAt },
     }))
     .with({ type: 'CreditReserved' }, ({ data }) => {
-      // A zero reservation (a free order) holds nothing: like a released one, it is not kept.
+      // A zero reservation (a free order; no longer decided, but stored earlier) holds nothing:
+      // like a released one, it is not kept.
       if (Object.hasOwn(s.reservations, data.reservationId) || data.amountFen <= 0) return s;
       return {
         ...s,

@@ -290,6 +290,22 @@ describe('customer.reserveCredit', () => {
     spec.given([opened]).when(cmd.reserve('o-1', 1, -1)).thenThrows('out_of_order_time');
     spec.given([opened]).when(cmd.reserve('o-1', 0.5)).thenThrows('invalid_amount');
   });
+  it('0 fen (a free order) passes the same checks but holds nothing: no event, again no event, nothing to release', () => {
+    spec.given([opened]).when(cmd.reserve('o-1', 0)).then([]);
+    spec.given([opened, reserved('o-2', 4_000, 4_000)]).when(cmd.reserve('o-1', 0)).then([]);
+    spec.given([opened]).when(cmd.release('o-1')).thenThrows('reservation_not_found');
+    spec.given([opened, suspended]).when(cmd.reserve('o-1', 0, 6)).thenThrows('account_not_active');
+    spec.given([opened, closed]).when(cmd.reserve('o-1', 0, 7)).thenThrows('account_closed');
+    spec.given([]).when(cmd.reserve('o-1', 0)).thenThrows('not_found');
+    spec.given([opened]).when(cmd.reserve('o-1', 0, -1)).thenThrows('out_of_order_time');
+    // an open reservation of that id with another amount is still invalid_state
+    spec.given([opened, reserved('o-1', 4_000, 4_000)]).when(cmd.reserve('o-1', 0)).thenThrows('invalid_state');
+  });
+  it('a 0-fen CreditReserved stored earlier is not held, and reserving its id with 0 again adds nothing', () => {
+    const state = [opened, reserved('o-1', 0, 0)].reduce(customerAccountDecider.evolve, customerAccountDecider.initialState());
+    expect(state.status !== 'none' && [state.outstandingFen, Object.keys(state.reservations)]).toEqual([0, []]);
+    spec.given([opened, reserved('o-1', 0, 0)]).when(cmd.reserve('o-1', 0, 4)).then([]);
+  });
 });
 
 describe('customer.releaseCredit', () => {
