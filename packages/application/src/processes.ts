@@ -1,4 +1,4 @@
-import { ConcurrencyError, DuplicateCommandError } from '@cs/event-store';
+import { ConcurrencyError, deterministicUuid, DuplicateCommandError } from '@cs/event-store';
 import { isDomainError, type DomainCommand } from '@cs/domain';
 import type { ProcessContext, ProcessHandler, StepResult } from './command-handler.ts';
 import { errorReply, type CommandReply } from './reply.ts';
@@ -191,32 +191,141 @@ const rejectReturn: ProcessHandler = async (ctx) => {
 };
 
 /**
- * complaint.receive: claim the human-readable number on its own stream (no_stream), so two
- * complaints can never share a number; a retry of the same command finds its own claim.
+ * The events of a number's claim stream `ComplaintNumber-<number>` (docs/architecture.md
+ * "Unique complaint numbers"): a claim names the complaint that holds the number; a release
+ * frees it again. The number is held by the stream's LAST event when that is a claim.
  */
-const receiveComplaint: ProcessHandler = async (ctx) => {
-  const data = ctx.command.data as { complaintId: string; number: string };
-  const claimStream = `ComplaintNumber-${data.number}`;
-  // A complaint that exists already is refused before its number is claimed: a claim is never
-  // undone, so claiming for a refused complaint would take the number from the next one (and
-  // make the number find the wrong complaint for auditors).
-  const { state: existing } = await ctx.load<{ status: string }>(ctx.aggregateOf('complaint.receive'), data.complaintId);
-  if (existing.status !== 'initial') return finalReply(ctx, await ctx.execute(ctx.command, { final: true }));
+const NUMBER_CLAIMED = 'ComplaintNumberClaimed';
+const NUMBER_RELEASED = 'ComplaintNumberReleased';
+const MAX_CLAIM_ATTEMPTS = 10;
+
+/**
+ * The id of a claim-stream event, from the command, the event type and the version it is
+ * appended after: one command may append a claim and a release (or two releases) on one claim
+ * stream, which the default id (command id, stream, index in the append) would make equal (the
+ * stores refuse a second event with an id, or take it for a re-append of the first).
+ */
+const claimEventId = (ctx: ProcessContext, claimStream: string, type: string, after: 'no_stream' | number) =>
+  deterministicUuid(`${ctx.request.commandId}|${claimStream}|${type}@${after === 'no_stream' ? 0 : after}`);
+
+type ComplaintView = { status: string; number?: string };
+
+/** The number complaint `complaintId` was received with, or undefined while it is not received. */
+const receivedNumber = async (ctx: ProcessContext, complaintId: string): Promise<string | undefined> => {
+  const { state } = await ctx.load<ComplaintView>(ctx.aggregateOf('complaint.receive'), complaintId);
+  return state.status === 'initial' ? undefined : (state.number ?? '');
+};
+
+/**
+ * Releases the claim at `version` of `claimStream`, held by `complaintId`, which was received
+ * with another number (`carried`): appended with the claim's version, so only that claim is
+ * released; false when the stream moved on meanwhile (someone else released it first).
+ */
+const releaseClaim = async (ctx: ProcessContext, claimStream: string, version: number, claim: { number: string; complaintId: string }, carried: string): Promise<boolean> => {
   try {
     await ctx.store.append(
       claimStream,
-      [{ type: 'ComplaintNumberClaimed', data: { number: data.number, complaintId: data.complaintId, occurredAt: occurredAt(ctx.command) }, metadata: ctx.metadata() }],
-      { expectedVersion: 'no_stream' },
+      [{ id: claimEventId(ctx, claimStream, NUMBER_RELEASED, version), type: NUMBER_RELEASED, data: { number: claim.number, complaintId: claim.complaintId, reason: 'received_with_other_number', receivedNumber: carried, occurredAt: occurredAt(ctx.command) }, metadata: ctx.metadata() }],
+      { expectedVersion: version },
     );
+    return true;
   } catch (e) {
-    if (!(e instanceof ConcurrencyError)) throw e;
-    const [claim] = await ctx.store.readStream(claimStream, { toVersion: 1 });
-    const owner = (claim?.data as { complaintId?: string } | undefined)?.complaintId;
-    if (owner !== data.complaintId) {
-      return ctx.finish(errorReply(ctx.request.commandId, 'already_exists', `complaint number ${data.number} is already used`));
+    if (e instanceof ConcurrencyError) return false;
+    throw e;
+  }
+};
+
+/** The claim in force on a claim stream: its last event, when that is a claim. */
+const claimInForce = (events: readonly { type: string; data: unknown; streamVersion: number }[]) => {
+  const last = events.at(-1);
+  if (!last || last.type !== NUMBER_CLAIMED) return undefined;
+  const complaintId = (last.data as { complaintId?: unknown }).complaintId;
+  return { complaintId: typeof complaintId === 'string' ? complaintId : '', version: last.streamVersion };
+};
+
+/**
+ * Releases the claim `complaintId` holds on `number` when that complaint was received with
+ * another number (`carried`): the loser of two concurrent first receipts of one complaint, or a
+ * retry of it after a crash before its release. A no-op when the claim is not its own.
+ */
+const releaseOwnClaim = async (ctx: ProcessContext, number: string, complaintId: string, carried: string): Promise<void> => {
+  const claimStream = `ComplaintNumber-${number}`;
+  const held = claimInForce(await ctx.store.readStream(claimStream));
+  if (held && held.complaintId === complaintId) await releaseClaim(ctx, claimStream, held.version, { number, complaintId }, carried);
+};
+
+/**
+ * Claims `number` for `complaintId`: a claim is appended when the number's stream does not
+ * exist or its last event is a release (with that release's version as the expected version,
+ * so two claimants cannot both win). The complaint's own claim in force (a retry, or a
+ * concurrent twin) counts as claimed. A claim of another complaint that was received with a
+ * different number is stale (a lost race whose release never happened): it is released and the
+ * number claimed. Any other claim in force: 'taken'.
+ */
+const claimNumber = async (ctx: ProcessContext, number: string, complaintId: string): Promise<'claimed' | 'taken' | 'conflict'> => {
+  const claimStream = `ComplaintNumber-${number}`;
+  // 'no_stream' first (no read: the usual case); undefined: read the stream to know what to expect.
+  let expected: 'no_stream' | number | undefined = 'no_stream';
+  for (let attempt = 1; attempt <= MAX_CLAIM_ATTEMPTS; attempt++) {
+    if (expected === undefined) {
+      const events = await ctx.store.readStream(claimStream);
+      const held = claimInForce(events);
+      if (held) {
+        if (held.complaintId === complaintId) return 'claimed';
+        const carried = held.complaintId === '' ? undefined : await receivedNumber(ctx, held.complaintId);
+        // not received yet (in flight, or left by a crash for its retry), or received with this number
+        if (carried === undefined || carried === number) return 'taken';
+        expected = (await releaseClaim(ctx, claimStream, held.version, { number, complaintId: held.complaintId }, carried)) ? held.version + 1 : undefined;
+        continue;
+      }
+      expected = events.length === 0 ? 'no_stream' : events[events.length - 1]!.streamVersion;
+    }
+    try {
+      await ctx.store.append(
+        claimStream,
+        [{ id: claimEventId(ctx, claimStream, NUMBER_CLAIMED, expected), type: NUMBER_CLAIMED, data: { number, complaintId, occurredAt: occurredAt(ctx.command) }, metadata: ctx.metadata() }],
+        { expectedVersion: expected },
+      );
+      return 'claimed';
+    } catch (e) {
+      if (!(e instanceof ConcurrencyError)) throw e;
+      expected = undefined;
     }
   }
-  return finalReply(ctx, await ctx.execute(ctx.command, { final: true }));
+  return 'conflict';
+};
+
+/**
+ * complaint.receive: claim the human-readable number on its own stream, so two complaints can
+ * never share a number, then append ComplaintReceived; a retry of the same command finds its
+ * own claim. When two first receipts of one new complaint id with different numbers race, both
+ * claim their number and one ComplaintReceived wins: the loser releases its claim (and a retry
+ * of the loser, or the next claimant of that number, releases it when a crash left it).
+ */
+const receiveComplaint: ProcessHandler = async (ctx) => {
+  const data = ctx.command.data as { complaintId: string; number: string };
+  // A complaint that exists already is refused before its number is claimed (claiming for a
+  // refused complaint would take the number from the next one, if only until released).
+  const carried = await receivedNumber(ctx, data.complaintId);
+  if (carried !== undefined) {
+    // A retry of the loser of a race, after a crash before its release: release it now.
+    if (carried !== data.number) await releaseOwnClaim(ctx, data.number, data.complaintId, carried);
+    return finalReply(ctx, await ctx.execute(ctx.command, { final: true }));
+  }
+  const claim = await claimNumber(ctx, data.number, data.complaintId);
+  if (claim === 'taken') return ctx.finish(errorReply(ctx.request.commandId, 'already_exists', `complaint number ${data.number} is already used`));
+  if (claim === 'conflict') {
+    return ctx.finish(errorReply(ctx.request.commandId, 'conflict_exhausted', `gave up after ${MAX_CLAIM_ATTEMPTS} conflicting attempts on ComplaintNumber-${data.number}`));
+  }
+  const receive = await ctx.execute(ctx.command, { final: true });
+  if (receive.kind === 'rejected' && receive.code === 'already_exists') {
+    // A concurrent first receipt of this complaint id won: if with another number, this
+    // command's claim holds a number no complaint carries. A throw here leaves the claim for a
+    // retry (which releases it above) or for the next claimant of the number.
+    const now = await receivedNumber(ctx, data.complaintId);
+    if (now !== undefined && now !== data.number) await releaseOwnClaim(ctx, data.number, data.complaintId, now);
+  }
+  return finalReply(ctx, receive);
 };
 
 /**

@@ -4,9 +4,9 @@ import { AuditError } from './errors.ts';
 /** A complaint located by number or id. */
 export type ComplaintRef = { id: string; number: string | null; streamId: string };
 
-const readOrEmpty = async (store: Pick<EventStore, 'readStream'>, streamId: string): Promise<RecordedEvent[]> => {
+const readOrEmpty = async (store: Pick<EventStore, 'readStream'>, streamId: string, options?: { toVersion: number }): Promise<RecordedEvent[]> => {
   try {
-    return await store.readStream(streamId);
+    return await (options ? store.readStream(streamId, options) : store.readStream(streamId));
   } catch (e) {
     if ((e as { code?: string }).code === 'not_found' || /not ?found/i.test((e as Error).message)) return [];
     throw e;
@@ -25,11 +25,30 @@ const idOf = (data: unknown): string | null => {
 };
 
 /**
- * Finds a complaint by its number or its id, on any event store: first the number's claim
- * stream `ComplaintNumber-<number>` (one read, written before `ComplaintReceived`), then the
- * stream `Complaint-<id>`, and only when neither exists a scan of the global order for a
- * `ComplaintReceived` with that number (stores written before number claims existed; bounded
- * by `scanLimit` events). Unknown -> `complaint_not_found`.
+ * The complaint id holding `number` on its claim stream `ComplaintNumber-<number>`: the stream's
+ * last event when that is a `ComplaintNumberClaimed` (a `ComplaintNumberReleased` after a claim
+ * frees the number; an earlier claim may have been released), and only if that complaint was
+ * not received with ANOTHER number (a claim left by a lost race whose release never happened).
+ * A claim of a complaint with no `ComplaintReceived` yet still names it.
+ */
+const claimHolder = async (store: Pick<EventStore, 'readStream'>, number: string): Promise<string | null> => {
+  const last = (await readOrEmpty(store, `ComplaintNumber-${number}`)).at(-1);
+  if (!last || last.type !== 'ComplaintNumberClaimed') return null;
+  const id = idOf(last.data);
+  if (id === null) return null;
+  // ComplaintReceived is a complaint's first event
+  const received = (await readOrEmpty(store, `Complaint-${id}`, { toVersion: 1 })).find((e) => e.type === 'ComplaintReceived');
+  const carried = received ? numberOf(received.data) : null;
+  return carried !== null && carried !== number ? null : id;
+};
+
+/**
+ * Finds a complaint by its number or its id, on any event store: first the claim in force on
+ * the number's claim stream `ComplaintNumber-<number>` (written before `ComplaintReceived`; see
+ * `claimHolder`), then the stream `Complaint-<id>`, and only when neither finds it a scan of
+ * the global order for a `ComplaintReceived` with that number (stores written before number
+ * claims existed, or a number whose claims were all released: none then; bounded by
+ * `scanLimit` events). Unknown -> `complaint_not_found`.
  *
  * @example
  * const { id, streamId } = await findComplaint(store, 'C-2024-000123');
@@ -42,8 +61,7 @@ export const findComplaint = async (
   const key = ref.trim();
   if (key === '' || key.length > 200 || /[\s\u0000-\u001f]/.test(key))
     throw new AuditError('invalid_argument', `'${ref}' is not a complaint number or id`);
-  const claim = await readOrEmpty(store, `ComplaintNumber-${key}`);
-  const claimedId = claim.map((e) => idOf(e.data)).find((x) => x !== null);
+  const claimedId = await claimHolder(store, key);
   if (claimedId) return { id: claimedId, number: key, streamId: `Complaint-${claimedId}` };
 
   const byId = await readOrEmpty(store, `Complaint-${key}`);
