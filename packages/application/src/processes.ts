@@ -105,7 +105,8 @@ const releaseUnlessAccepted = async (ctx: ProcessContext, customerId: string, or
   try {
     const { state } = await ctx.load<OrderView>(ctx.aggregateOf('order.accept'), orderId);
     if (state.status === 'rejected' || state.status === 'cancelled') {
-      await releaseQuietly(ctx, customerId, orderId, 'rejection');
+      // The reason says what happened to the order; the sub-command id stays that of earlier versions.
+      await releaseQuietly(ctx, customerId, orderId, state.status === 'cancelled' ? 'cancellation' : 'rejection', 'release-credit-rejection');
     }
   } catch {
     // Left for the credit reconciler.

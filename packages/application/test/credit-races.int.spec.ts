@@ -149,6 +149,28 @@ describe('order.accept: a refused acceptance never takes the credit of a concurr
     accept.open();
     expect(await first).toMatchObject({ ok: false, error: { code: 'invalid_state' } });
     expect(await heldCredit(customerId)).toEqual({ outstandingFen: 0, reservations: {} });
+    expect((await storeA.readStream(`CustomerAccount-${customerId}`)).at(-1)?.data).toMatchObject({ reason: 'rejection', remainingFen: 0 });
+  });
+
+  it('the order was cancelled after A reserved (its own release failing): A releases at once, with the reason cancellation', async () => {
+    const { customerId, orderId, at } = await placed('race-cancelled');
+    const accept = gatedAppends(storeA, orderAccepted);
+    const a = handlerOn(accept.store);
+    const first = send(a, 'order.accept', { orderId, occurredAt: at() }, 'race-cancelled-a');
+    await accept.reached;
+    // the cancellation's own release fails (left to the reconciler): A's compensation releases
+    const noRelease = decorate(storeB, {
+      append: async (streamId, events, options) => {
+        if (creditReleased(streamId, events)) throw new Error('release lost');
+        return storeB.append(streamId, events, options);
+      },
+    });
+    expect(await send(handlerOn(noRelease), 'order.cancel', { orderId, reason: 'customer withdrew', occurredAt: at() })).toMatchObject({ ok: true });
+    expect((await heldCredit(customerId)).outstandingFen).toBe(DEFAULT_ORDER_TOTAL);
+    accept.open();
+    expect(await first).toMatchObject({ ok: false, error: { code: 'invalid_state' } });
+    expect(await heldCredit(customerId)).toEqual({ outstandingFen: 0, reservations: {} });
+    expect((await storeA.readStream(`CustomerAccount-${customerId}`)).at(-1)?.data).toMatchObject({ reason: 'cancellation', remainingFen: 0 });
   });
 });
 
