@@ -30,8 +30,9 @@ export type ReconcileOptions = {
   log?: Logger;
 };
 
-type CreditHold = { customerId: string; reservationId: string; occurredAt: string; recordedAt: string };
-type ReturnHold = { orderId: string; returnId: string; occurredAt: string; recordedAt: string };
+/** An open reservation; `version`: its reserving event's version on its stream (a reservation id can be reserved again once released). */
+type CreditHold = { customerId: string; reservationId: string; version: number; occurredAt: string; recordedAt: string };
+type ReturnHold = { orderId: string; returnId: string; version: number; occurredAt: string; recordedAt: string };
 
 /** The events the reconciler follows: reservations and their releases. */
 const RESERVATION_TYPES = ['CreditReserved', 'CreditReleased', 'OrderReturnReserved', 'OrderReturnReleased'];
@@ -51,8 +52,9 @@ const later = (a: string, b: string | undefined) => (b !== undefined && Date.par
  * The reconciler of cross-aggregate reservations (docs/architecture.md "Cross-aggregate
  * rules"): finds credit reservations whose order shows no acceptance and return reservations
  * whose return was never opened or was rejected, older than the grace period, and brings the
- * second stream in line through the handler with deterministic command ids (so two runs, or two
- * instances, have one effect):
+ * second stream in line through the handler with deterministic command ids, per reservation
+ * event and state of the stream acted on (so two runs, or two instances, have one effect, and a
+ * reservation id reserved again, or a changed order, is acted on anew):
  * - order still placed/verified -> `order.accept` (completes the interrupted acceptance);
  * - order rejected, cancelled or missing -> `customer.releaseCredit` (reason rejection / cancellation);
  * - return missing or rejected -> `order.releaseReturn`.
@@ -86,12 +88,12 @@ export const createReservationReconciler = (store: EventStore, handler: CommandH
           // the account never kept it, so there is nothing to complete or release.
           if ((d.amountFen as number) <= 0) continue;
           const key = `${String(d.customerId)}/${String(d.reservationId)}`;
-          credit.set(key, { customerId: String(d.customerId), reservationId: String(d.reservationId), occurredAt: String(d.occurredAt), recordedAt: e.metadata.recordedAt });
+          credit.set(key, { customerId: String(d.customerId), reservationId: String(d.reservationId), version: e.streamVersion, occurredAt: String(d.occurredAt), recordedAt: e.metadata.recordedAt });
         } else if (e.type === 'CreditReleased' && d.remainingFen === 0) {
           credit.delete(`${String(d.customerId)}/${String(d.reservationId)}`);
         } else if (e.type === 'OrderReturnReserved') {
           const key = `${String(d.orderId)}/${String(d.returnId)}`;
-          returns.set(key, { orderId: String(d.orderId), returnId: String(d.returnId), occurredAt: String(d.occurredAt), recordedAt: e.metadata.recordedAt });
+          returns.set(key, { orderId: String(d.orderId), returnId: String(d.returnId), version: e.streamVersion, occurredAt: String(d.occurredAt), recordedAt: e.metadata.recordedAt });
         } else if (e.type === 'OrderReturnReleased') {
           returns.delete(`${String(d.orderId)}/${String(d.returnId)}`);
         }
@@ -107,9 +109,11 @@ export const createReservationReconciler = (store: EventStore, handler: CommandH
     if (!entry) throw new Error(`the handler does not handle ${type}`);
     return entry.aggregate;
   };
-  const stateOf = async <S>(aggregate: AnyAggregate, id: string): Promise<S> => {
+  /** The aggregate's state and version (0: no stream). */
+  const stateOf = async <S>(aggregate: AnyAggregate, id: string): Promise<{ state: S; version: number }> => {
     const events = await store.readStream(streamName(aggregate.category, id));
-    return events.reduce((s, e) => aggregate.decider.evolve(s, { type: e.type, data: e.data }), aggregate.decider.initialState()) as S;
+    const state = events.reduce((s, e) => aggregate.decider.evolve(s, { type: e.type, data: e.data }), aggregate.decider.initialState()) as S;
+    return { state, version: events.at(-1)?.streamVersion ?? 0 };
   };
 
   const runOnce = async (options: ReconcileOptions): Promise<ReconcileReport> => {
@@ -130,17 +134,17 @@ export const createReservationReconciler = (store: EventStore, handler: CommandH
     const orderAggregate = aggregateOf('order.accept');
     for (const hold of credit.values()) {
       if (Date.parse(hold.recordedAt) > cutoff) continue;
-      const order = await stateOf<OrderView>(orderAggregate, hold.reservationId);
+      const { state: order, version: orderVersion } = await stateOf<OrderView>(orderAggregate, hold.reservationId);
       if (ORDER_PAST_ACCEPTANCE.has(order.status)) continue;
       report.danglingCredit++;
       if (ORDER_AWAITING_ACCEPTANCE.has(order.status)) {
         // Dated no earlier than the order's last step: a reservation left by an acceptance that a
         // later step (e.g. a verification) made too early must still be completable.
-        const reply = await send(`reconcile/accept/${hold.reservationId}`, 'order.accept', { orderId: hold.reservationId, occurredAt: later(hold.occurredAt, order.lastStepAt) });
+        const reply = await send(`reconcile/accept/${hold.reservationId}@${hold.customerId}/${hold.version}/${orderVersion}`, 'order.accept', { orderId: hold.reservationId, occurredAt: later(hold.occurredAt, order.lastStepAt) });
         if (reply.ok) report.accepted.push(hold.reservationId);
         continue;
       }
-      const reply = await send(`reconcile/release-credit/${hold.customerId}/${hold.reservationId}`, 'customer.releaseCredit', {
+      const reply = await send(`reconcile/release-credit/${hold.customerId}/${hold.reservationId}@${hold.version}/${orderVersion}`, 'customer.releaseCredit', {
         customerId: hold.customerId,
         reservationId: hold.reservationId,
         reason: order.status === 'cancelled' ? 'cancellation' : 'rejection',
@@ -152,10 +156,10 @@ export const createReservationReconciler = (store: EventStore, handler: CommandH
     const returnAggregate = aggregateOf('return.request');
     for (const hold of returns.values()) {
       if (Date.parse(hold.recordedAt) > cutoff) continue;
-      const ret = await stateOf<ReturnView>(returnAggregate, hold.returnId);
+      const { state: ret, version: returnVersion } = await stateOf<ReturnView>(returnAggregate, hold.returnId);
       const unopened = ret.status === 'initial' || ret.status === 'none';
       if (!unopened && ret.status !== 'rejected') continue;
-      const reply = await send(`reconcile/release-return/${hold.orderId}/${hold.returnId}`, 'order.releaseReturn', {
+      const reply = await send(`reconcile/release-return/${hold.orderId}/${hold.returnId}@${hold.version}/${returnVersion}`, 'order.releaseReturn', {
         orderId: hold.orderId,
         returnId: hold.returnId,
         reason: unopened ? 'return never opened' : 'return rejected',

@@ -306,3 +306,26 @@ describe('complaint numbers are unique', () => {
     expect(replies.filter((r) => !r.ok && r.error.code === 'already_exists')).toHaveLength(7);
   });
 });
+
+describe('the reconciler acts on each reservation, not on each reservation id', () => {
+  it('a reservation id reserved again after its release is released again (not answered by the first release kept under the same command id)', async () => {
+    const store = createInMemoryEventStore();
+    const handler = handlerOn(store);
+    const at = businessClock();
+    const customerId = 'C-reuse';
+    expect(await send(handler, 'customer.open', openCustomer(customerId, at()))).toMatchObject({ ok: true });
+    const reconciler = createReservationReconciler(store, handler);
+    const later = { olderThanMs: 0, now: () => Date.now() + 1000 };
+    // a direct reservation with no order of that id: released by the reconciler, twice
+    for (let round = 1; round <= 2; round++) {
+      expect(await send(handler, 'customer.reserveCredit', { customerId, reservationId: 'M-reuse', amountFen: 700, occurredAt: at() })).toMatchObject({ ok: true, eventTypes: ['CreditReserved'] });
+      expect(await outstanding(store, customerId)).toBe(700);
+      const report = await reconciler.run(later);
+      expect(report).toMatchObject({ creditReleased: ['M-reuse'], failed: [] });
+      expect(await outstanding(store, customerId)).toBe(0);
+    }
+    // and nothing is left to act on
+    expect(await reconciler.run(later)).toMatchObject({ danglingCredit: 0, creditReleased: [], failed: [] });
+    expect(await types(store, `CustomerAccount-${customerId}`)).toEqual(['CustomerAccountOpened', 'CreditReserved', 'CreditReleased', 'CreditReserved', 'CreditReleased']);
+  });
+});
