@@ -48,6 +48,18 @@ const checkOrder = (from: Position, events: readonly RecordedEvent[]): Position 
   return last;
 };
 
+/** Inside a batch transaction: whether the version serves the views; locks its status row (`promote` waits for the batch). */
+const serves = async (trx: Transaction<RuntimeDatabase>, projection: Projection): Promise<boolean> => {
+  const row = await trx
+    .selectFrom(status)
+    .select('serving')
+    .where('name', '=', projection.name)
+    .where('version', '=', projection.version)
+    .forNoKeyUpdate()
+    .executeTakeFirst();
+  return row?.serving === true;
+};
+
 /**
  * Applies one batch in ONE transaction: locks and checks the lease (owner, epoch, not
  * expired), runs `projection.handle` on the events of its types (`replaying` is passed on
@@ -78,8 +90,13 @@ export const applyBatch = async (
   const schema = schemaOf(projection);
   return fencedTransaction(db, lease, schema, async (trx) => {
     if (relevant.length > 0) {
+      // A version that serves is never replaying, whatever the caller last knew: an operator's
+      // `promote` may have switched the views to it since. The status row stays locked to the
+      // commit, so a promotion either comes after this batch (and its settle covers the batch's
+      // deferred work) or before it (and the batch is applied live).
+      const deferring = replaying && !(await serves(trx, projection));
       try {
-        await projection.handle(relevant, { db: trx.withSchema(schema) as Transaction<any>, trx, schema, name: projection.name, version: projection.version, replaying });
+        await projection.handle(relevant, { db: trx.withSchema(schema) as Transaction<any>, trx, schema, name: projection.name, version: projection.version, replaying: deferring });
       } catch (e) {
         throw new ProjectionError('handler_failed', `${projection.name} v${projection.version}: ${describeError(e)}`, { from, to: last }, { cause: e });
       }
@@ -89,6 +106,8 @@ export const applyBatch = async (
       .set({
         checkpoint: last,
         events_handled: sql<string>`events_handled + ${relevant.length}`,
+        // A batch that commits clears what a failed leader recorded (`recordError`).
+        last_error: null,
         updated_at: sql<Date>`now()`,
         ...(lag ? { events_behind: lag.eventsBehind, seconds_behind: lag.secondsBehind } : {}),
       })
@@ -202,6 +221,48 @@ export const writeLag = async (db: Kysely<RuntimeDatabase>, args: { projection: 
       .set({ events_behind: lag.eventsBehind, seconds_behind: lag.secondsBehind, updated_at: sql<Date>`now()` })
       .where('name', '=', projection.name)
       .where('version', '=', projection.version)
+      .execute();
+  });
+};
+
+/**
+ * Records, under the lease, why the leader of a version that is not stopped steps down
+ * (a failure outside a poison event: a settle, a migration, the event store, a transient
+ * error): it retries after a lease period, for ever, and its status says why. The next batch
+ * that commits, or `clearError`, clears it. A stopped version keeps its poison event's error.
+ *
+ * @example
+ * await recordError(db, { projection, lease, error });
+ */
+export const recordError = async (db: Kysely<RuntimeDatabase>, args: { projection: Projection; lease: Lease; error: unknown }): Promise<void> => {
+  const { projection, lease, error } = args;
+  await fencedTransaction(db, lease, schemaOf(projection), async (trx) => {
+    await trx
+      .updateTable(status)
+      .set({ last_error: describeError(error instanceof ProjectionError && error.cause !== undefined ? error.cause : error), updated_at: sql<Date>`now()` })
+      .where('name', '=', projection.name)
+      .where('version', '=', projection.version)
+      .where('state', '<>', 'stopped')
+      .execute();
+  });
+};
+
+/**
+ * Clears what `recordError` recorded, under the lease (a version caught up after a failure,
+ * with no batch to apply).
+ *
+ * @example
+ * await clearError(db, { projection, lease });
+ */
+export const clearError = async (db: Kysely<RuntimeDatabase>, args: { projection: Projection; lease: Lease }): Promise<void> => {
+  const { projection, lease } = args;
+  await fencedTransaction(db, lease, schemaOf(projection), async (trx) => {
+    await trx
+      .updateTable(status)
+      .set({ last_error: null, updated_at: sql<Date>`now()` })
+      .where('name', '=', projection.name)
+      .where('version', '=', projection.version)
+      .where('state', '<>', 'stopped')
       .execute();
   });
 };

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { EventStore, Position, ReadAllResult, RecordedEvent } from '@cs/event-store';
 import { migrateRuntime, migrateSchema, type RuntimeDatabase } from '@cs/read-model';
 import type { Kysely } from 'kysely';
-import { applyBatch, type Lag, markStopped, settleBatch, writeLag } from './batch.ts';
+import { applyBatch, clearError, type Lag, markStopped, recordError, settleBatch, writeLag } from './batch.ts';
 import { describeError, isTransient, ProjectionError } from './errors.ts';
 import { acquireLease, type Lease, releaseLease, renewLease } from './lease.ts';
 import { type Logger, silentLogger } from './logger.ts';
@@ -253,6 +253,8 @@ const runLoop = (
             await promote(db, projection, { lease });
             logger.info({ ...log, checkpoint }, 'projection caught up and promoted: analytics views switched');
           }
+          // Caught up again after a failed leader recorded its error, with no batch to clear it.
+          if (status.lastError !== null) await clearError(db, { projection, lease });
           markCaughtUp();
           await sleep(pollMs, signal);
           status = (await readStatus(db, name, version)) ?? status;
@@ -279,7 +281,11 @@ const runLoop = (
         else if (Date.now() - lastProbe >= lagProbeMs) {
           lag = await probeLag(last);
           lastProbe = Date.now();
-        } else lag = { eventsBehind: Math.max(0, lag.eventsBehind - page.scanned), secondsBehind: lag.secondsBehind };
+        }
+        // Between probes an estimate, but never 0 after a full page: more may follow, and
+        // `promote` tells a version that is behind by its events_behind > 0. (The next page that
+        // is not full, or the end of the store, sets it to 0.)
+        else lag = { eventsBehind: Math.max(1, lag.eventsBehind - page.scanned), secondsBehind: lag.secondsBehind };
         limit = full ? catchUpBatchSize : batchSize;
         // Read ahead while this batch is applied (a separate connection of the store); the
         // page is used only if the batch moves the checkpoint to `last`.
@@ -346,6 +352,9 @@ const runLoop = (
       } catch (e) {
         failed = true;
         logger.warn({ ...log, epoch: lease.epoch, err: describeError(e), code: (e as { code?: unknown }).code }, 'stepping down');
+        // Not another leader's business: say in the status why this one keeps stepping down
+        // (still under the lease; best effort, e.g. the read model may be what failed).
+        if (!(e instanceof ProjectionError && e.code === 'fenced')) await recordError(db, { projection, lease, error: e }).catch(() => undefined);
       } finally {
         clearInterval(renewal);
         current = undefined;
