@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { createPgliteEventStore, createPostgresEventStore, type EventStore } from '@cs/event-store';
+import { createEventStoreDbEventStore, createPgliteEventStore, createPostgresEventStore, type EventStore } from '@cs/event-store';
 import { createProjectionRuntime, type Logger, type Projection } from '@cs/projection-runtime';
 import { createReadModelDatabase } from '@cs/read-model';
 import type { ProjectorEnv } from './env.ts';
@@ -14,12 +14,8 @@ const openStore = async (env: ProjectorEnv): Promise<EventStore> => {
       mkdirSync(env.CS_DATA_DIR, { recursive: true });
       return createPgliteEventStore(await PGlite.create(`${env.CS_DATA_DIR}/pglite`));
     }
-    case 'eventstoredb': {
-      const module = (await import('@cs/event-store')) as Record<string, unknown>;
-      const create = module.createEsdbEventStore as ((o: { connectionString: string }) => Promise<EventStore>) | undefined;
-      if (typeof create !== 'function') throw new Error('EVENT_STORE=eventstoredb: the EventStoreDB adapter is not available in @cs/event-store');
-      return create({ connectionString: env.EVENTSTORE_URL! });
-    }
+    case 'eventstoredb':
+      return createEventStoreDbEventStore({ connectionString: env.EVENTSTORE_URL! });
   }
 };
 
