@@ -106,7 +106,7 @@ export const applyBatch = async (
       .set({
         checkpoint: last,
         events_handled: sql<string>`events_handled + ${relevant.length}`,
-        // A batch that commits clears what a failed leader recorded (`recordError`).
+        // A batch that commits clears what a failed leader recorded (`writeLastError`).
         last_error: null,
         updated_at: sql<Date>`now()`,
         ...(lag ? { events_behind: lag.eventsBehind, seconds_behind: lag.secondsBehind } : {}),
@@ -176,6 +176,9 @@ export const runSettle = async (
   }
 };
 
+/** The text kept in a status row's last_error: the cause of a ProjectionError, else the error. */
+const errorText = (error: unknown): string => describeError(error instanceof ProjectionError && error.cause !== undefined ? error.cause : error);
+
 /**
  * Records a poison event: the projection version is `stopped` at `from` (the position just
  * before the event), with the error, the event's position and the event itself in its
@@ -194,7 +197,7 @@ export const markStopped = async (
       .updateTable(status)
       .set({
         state: 'stopped',
-        last_error: describeError(error instanceof ProjectionError && error.cause !== undefined ? error.cause : error),
+        last_error: errorText(error),
         error_position: event.position,
         error_event: JSON.stringify(event),
         updated_at: sql<Date>`now()`,
@@ -226,40 +229,21 @@ export const writeLag = async (db: Kysely<RuntimeDatabase>, args: { projection: 
 };
 
 /**
- * Records, under the lease, why the leader of a version that is not stopped steps down
- * (a failure outside a poison event: a settle, a migration, the event store, a transient
- * error): it retries after a lease period, for ever, and its status says why. The next batch
- * that commits, or `clearError`, clears it. A stopped version keeps its poison event's error.
+ * Writes, under the lease, why the leader of a version that is not stopped steps down (a
+ * failure outside a poison event: a settle, a migration, the event store, a transient error;
+ * it retries after a lease period, for ever, and its status says why), or clears it with
+ * `error: null` (a version caught up after a failure, with no batch to apply). The next batch
+ * that commits clears it too. A stopped version keeps its poison event's error.
  *
  * @example
- * await recordError(db, { projection, lease, error });
+ * await writeLastError(db, { projection, lease, error });
  */
-export const recordError = async (db: Kysely<RuntimeDatabase>, args: { projection: Projection; lease: Lease; error: unknown }): Promise<void> => {
+export const writeLastError = async (db: Kysely<RuntimeDatabase>, args: { projection: Projection; lease: Lease; error: unknown }): Promise<void> => {
   const { projection, lease, error } = args;
   await fencedTransaction(db, lease, schemaOf(projection), async (trx) => {
     await trx
       .updateTable(status)
-      .set({ last_error: describeError(error instanceof ProjectionError && error.cause !== undefined ? error.cause : error), updated_at: sql<Date>`now()` })
-      .where('name', '=', projection.name)
-      .where('version', '=', projection.version)
-      .where('state', '<>', 'stopped')
-      .execute();
-  });
-};
-
-/**
- * Clears what `recordError` recorded, under the lease (a version caught up after a failure,
- * with no batch to apply).
- *
- * @example
- * await clearError(db, { projection, lease });
- */
-export const clearError = async (db: Kysely<RuntimeDatabase>, args: { projection: Projection; lease: Lease }): Promise<void> => {
-  const { projection, lease } = args;
-  await fencedTransaction(db, lease, schemaOf(projection), async (trx) => {
-    await trx
-      .updateTable(status)
-      .set({ last_error: null, updated_at: sql<Date>`now()` })
+      .set({ last_error: error === null ? null : errorText(error), updated_at: sql<Date>`now()` })
       .where('name', '=', projection.name)
       .where('version', '=', projection.version)
       .where('state', '<>', 'stopped')

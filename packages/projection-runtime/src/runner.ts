@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { EventStore, Position, ReadAllResult, RecordedEvent } from '@cs/event-store';
 import { migrateRuntime, migrateSchema, type RuntimeDatabase } from '@cs/read-model';
 import type { Kysely } from 'kysely';
-import { applyBatch, clearError, type Lag, markStopped, recordError, settleBatch, writeLag } from './batch.ts';
+import { applyBatch, type Lag, markStopped, settleBatch, writeLag, writeLastError } from './batch.ts';
 import { describeError, isTransient, ProjectionError } from './errors.ts';
 import { acquireLease, type Lease, releaseLease, renewLease } from './lease.ts';
 import { type Logger, silentLogger } from './logger.ts';
@@ -254,7 +254,7 @@ const runLoop = (
             logger.info({ ...log, checkpoint }, 'projection caught up and promoted: analytics views switched');
           }
           // Caught up again after a failed leader recorded its error, with no batch to clear it.
-          if (status.lastError !== null) await clearError(db, { projection, lease });
+          if (status.lastError !== null) await writeLastError(db, { projection, lease, error: null });
           markCaughtUp();
           await sleep(pollMs, signal);
           status = (await readStatus(db, name, version)) ?? status;
@@ -354,7 +354,7 @@ const runLoop = (
         logger.warn({ ...log, epoch: lease.epoch, err: describeError(e), code: (e as { code?: unknown }).code }, 'stepping down');
         // Not another leader's business: say in the status why this one keeps stepping down
         // (still under the lease; best effort, e.g. the read model may be what failed).
-        if (!(e instanceof ProjectionError && e.code === 'fenced')) await recordError(db, { projection, lease, error: e }).catch(() => undefined);
+        if (!(e instanceof ProjectionError && e.code === 'fenced')) await writeLastError(db, { projection, lease, error: e }).catch(() => undefined);
       } finally {
         clearInterval(renewal);
         current = undefined;
