@@ -1,5 +1,5 @@
 import { ConcurrencyError, deterministicUuid, DuplicateCommandError } from '@cs/event-store';
-import { isDomainError, type DomainCommand } from '@cs/domain';
+import { claimInForce, COMPLAINT_NUMBER_CLAIMED as NUMBER_CLAIMED, COMPLAINT_NUMBER_RELEASED as NUMBER_RELEASED, complaintNumberStream, isDomainError, isStaleClaim, type DomainCommand } from '@cs/domain';
 import type { ProcessContext, ProcessHandler, StepResult } from './command-handler.ts';
 import { errorReply, type CommandReply } from './reply.ts';
 
@@ -191,13 +191,7 @@ const rejectReturn: ProcessHandler = async (ctx) => {
   return finalReply(ctx, reject);
 };
 
-/**
- * The events of a number's claim stream `ComplaintNumber-<number>` (docs/architecture.md
- * "Unique complaint numbers"): a claim names the complaint that holds the number; a release
- * frees it again. The number is held by the stream's LAST event when that is a claim.
- */
-const NUMBER_CLAIMED = 'ComplaintNumberClaimed';
-const NUMBER_RELEASED = 'ComplaintNumberReleased';
+/** Claim streams, their events and the claim in force: @cs/domain complaint/number-claim.ts. */
 const MAX_CLAIM_ATTEMPTS = 10;
 
 /**
@@ -236,21 +230,13 @@ const releaseClaim = async (ctx: ProcessContext, claimStream: string, version: n
   }
 };
 
-/** The claim in force on a claim stream: its last event, when that is a claim. */
-const claimInForce = (events: readonly { type: string; data: unknown; streamVersion: number }[]) => {
-  const last = events.at(-1);
-  if (!last || last.type !== NUMBER_CLAIMED) return undefined;
-  const complaintId = (last.data as { complaintId?: unknown }).complaintId;
-  return { complaintId: typeof complaintId === 'string' ? complaintId : '', version: last.streamVersion };
-};
-
 /**
  * Releases the claim `complaintId` holds on `number` when that complaint was received with
  * another number (`carried`): the loser of two concurrent first receipts of one complaint, or a
  * retry of it after a crash before its release. A no-op when the claim is not its own.
  */
 const releaseOwnClaim = async (ctx: ProcessContext, number: string, complaintId: string, carried: string): Promise<void> => {
-  const claimStream = `ComplaintNumber-${number}`;
+  const claimStream = complaintNumberStream(number);
   const held = claimInForce(await ctx.store.readStream(claimStream));
   if (held && held.complaintId === complaintId) await releaseClaim(ctx, claimStream, held.version, { number, complaintId }, carried);
 };
@@ -264,7 +250,7 @@ const releaseOwnClaim = async (ctx: ProcessContext, number: string, complaintId:
  * number claimed. Any other claim in force: 'taken'.
  */
 const claimNumber = async (ctx: ProcessContext, number: string, complaintId: string): Promise<'claimed' | 'taken' | 'conflict'> => {
-  const claimStream = `ComplaintNumber-${number}`;
+  const claimStream = complaintNumberStream(number);
   // 'no_stream' first (no read: the usual case); undefined: read the stream to know what to expect.
   let expected: 'no_stream' | number | undefined = 'no_stream';
   for (let attempt = 1; attempt <= MAX_CLAIM_ATTEMPTS; attempt++) {
@@ -275,7 +261,7 @@ const claimNumber = async (ctx: ProcessContext, number: string, complaintId: str
         if (held.complaintId === complaintId) return 'claimed';
         const carried = held.complaintId === '' ? undefined : await receivedNumber(ctx, held.complaintId);
         // not received yet (in flight, or left by a crash for its retry), or received with this number
-        if (carried === undefined || carried === number) return 'taken';
+        if (carried === undefined || !isStaleClaim(number, carried)) return 'taken';
         expected = (await releaseClaim(ctx, claimStream, held.version, { number, complaintId: held.complaintId }, carried)) ? held.version + 1 : undefined;
         continue;
       }
@@ -316,7 +302,7 @@ const receiveComplaint: ProcessHandler = async (ctx) => {
   const claim = await claimNumber(ctx, data.number, data.complaintId);
   if (claim === 'taken') return ctx.finish(errorReply(ctx.request.commandId, 'already_exists', `complaint number ${data.number} is already used`));
   if (claim === 'conflict') {
-    return ctx.finish(errorReply(ctx.request.commandId, 'conflict_exhausted', `gave up after ${MAX_CLAIM_ATTEMPTS} conflicting attempts on ComplaintNumber-${data.number}`));
+    return ctx.finish(errorReply(ctx.request.commandId, 'conflict_exhausted', `gave up after ${MAX_CLAIM_ATTEMPTS} conflicting attempts on ${complaintNumberStream(data.number)}`));
   }
   const receive = await ctx.execute(ctx.command, { final: true });
   if (receive.kind === 'rejected' && receive.code === 'already_exists') {

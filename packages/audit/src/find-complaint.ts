@@ -1,4 +1,5 @@
 import type { EventStore, RecordedEvent } from '@cs/event-store';
+import { claimInForce, complaintNumberStream, isStaleClaim } from '@cs/domain';
 import { AuditError } from './errors.ts';
 
 /** A complaint located by number or id. */
@@ -32,14 +33,12 @@ const idOf = (data: unknown): string | null => {
  * A claim of a complaint with no `ComplaintReceived` yet still names it.
  */
 const claimHolder = async (store: Pick<EventStore, 'readStream'>, number: string): Promise<string | null> => {
-  const last = (await readOrEmpty(store, `ComplaintNumber-${number}`)).at(-1);
-  if (!last || last.type !== 'ComplaintNumberClaimed') return null;
-  const id = idOf(last.data);
-  if (id === null) return null;
+  const held = claimInForce(await readOrEmpty(store, complaintNumberStream(number)));
+  if (!held || held.complaintId === '') return null;
   // ComplaintReceived is a complaint's first event
-  const received = (await readOrEmpty(store, `Complaint-${id}`, { toVersion: 1 })).find((e) => e.type === 'ComplaintReceived');
+  const received = (await readOrEmpty(store, `Complaint-${held.complaintId}`, { toVersion: 1 })).find((e) => e.type === 'ComplaintReceived');
   const carried = received ? numberOf(received.data) : null;
-  return carried !== null && carried !== number ? null : id;
+  return isStaleClaim(number, carried ?? undefined) ? null : held.complaintId;
 };
 
 /**

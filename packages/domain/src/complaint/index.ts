@@ -160,3 +160,5 @@ export type {
 export { complaintDecider } from './decider.ts';
 export { initialComplaintState, isoComplaintStages, isoStageOf } from './state.ts';
 export type { ComplaintCallback, ComplaintState, IsoComplaintStage, OpenedComplaint } from './state.ts';
+export { COMPLAINT_NUMBER_CLAIMED, COMPLAINT_NUMBER_RELEASED, claimInForce, complaintNumberStream, isStaleClaim } from './number-claim.ts';
+export type { ComplaintNumberClaim } from './number-claim.ts';
