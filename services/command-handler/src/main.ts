@@ -59,6 +59,14 @@ const main = async () => {
     await store.close();
     process.exit(0);
   };
+  // nats.js closes the connection for good (whatever the reconnect policy) after, e.g., two
+  // authorization violations in a row on reconnecting; then nothing serves commands any more and
+  // the process would end by itself with code 0. Exit non-zero so a supervisor restarts it.
+  void nc.closed().then((err) => {
+    if (stopping) return;
+    log.fatal({ err }, 'NATS connection closed: no commands can be served, exiting');
+    process.exit(1);
+  });
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 };
