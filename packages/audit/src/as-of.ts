@@ -5,7 +5,15 @@ import { AuditError } from './errors.ts';
 /** Which past moment to show: the latest, as the record stood at an instant, or at a version. */
 export type Moment = { kind: 'latest' } | { kind: 'asOf'; asOf: string } | { kind: 'at'; version: number };
 
-const isoWithZone = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const isoWithZone = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** A day the calendar has and an hour 0..23: Date.parse reads 2024-02-30 or 24:00 as the next day. */
+const onCalendar = (m: RegExpExecArray): boolean => {
+  const [year, month, day, hour] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return days !== undefined && day >= 1 && day <= days && hour <= 23;
+};
 
 /**
  * Parses `--as-of` / `--at` into a `Moment`; bad input gets an `invalid_argument` error.
@@ -17,7 +25,8 @@ export const parseMoment = (input: { asOf?: string | undefined; at?: string | nu
   if (input.asOf !== undefined && input.at !== undefined) throw new AuditError('invalid_argument', 'give either --as-of or --at, not both');
   if (input.asOf !== undefined) {
     const ms = Date.parse(input.asOf);
-    if (!isoWithZone.test(input.asOf) || Number.isNaN(ms))
+    const m = isoWithZone.exec(input.asOf);
+    if (!m || !onCalendar(m) || Number.isNaN(ms))
       throw new AuditError('invalid_argument', `--as-of wants an ISO 8601 time with a zone, e.g. 2024-05-01T10:00:00Z; got '${input.asOf}'`);
     return { kind: 'asOf', asOf: new Date(ms).toISOString() };
   }
