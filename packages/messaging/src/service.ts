@@ -154,14 +154,26 @@ export const startCommandService = async (nc: NatsConnection, options: CommandSe
     void p.finally(() => inFlight.delete(p));
   };
 
-  const send = (msg: Msg | ServiceMsg, endpoint: string, reply: Reply) => {
+  const send = (msg: Msg | ServiceMsg, endpoint: string, full: Reply) => {
     if (!msg.reply) return;
-    const body = encoder.encode(JSON.stringify(reply));
-    if (reply.ok) msg.respond(body);
-    else {
-      countError(endpoint, reply);
-      if ('respondError' in msg) msg.respondError(statusOf(reply.error.code), reply.error.code, body);
-      else msg.respond(body);
+    let reply = full;
+    let body = encoder.encode(JSON.stringify(reply));
+    // a refusal can be larger than its request (zod names every unrecognized key); one over the
+    // server's max_payload would make the publish throw and leave the sender without an answer
+    const limit = nc.info?.max_payload;
+    if (limit !== undefined && body.length + REPLY_HEADROOM_BYTES > limit) {
+      reply = shortened(full);
+      body = encoder.encode(JSON.stringify(reply));
+    }
+    try {
+      if (reply.ok) msg.respond(body);
+      else {
+        countError(endpoint, reply);
+        if ('respondError' in msg) msg.respondError(statusOf(reply.error.code), reply.error.code, body);
+        else msg.respond(body);
+      }
+    } catch (e) {
+      logger.error({ err: e, subject: msg.subject, commandId: reply.commandId }, 'reply not sent');
     }
   };
 
@@ -304,6 +316,32 @@ export const startCommandService = async (nc: NatsConnection, options: CommandSe
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
         logger.info({ name: options.name }, 'command service stopped');
       })()),
+  };
+};
+
+/** Room left in a reply for its headers (Nats-Service-Error and -Code) under the server's max_payload. */
+const REPLY_HEADROOM_BYTES = 1024;
+
+const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max)}... (${text.length - max} more characters)`);
+
+/**
+ * A reply too large to publish, made small: a refusal keeps its code, command id and duplicate
+ * flag, its message and first fields clipped; a success (only a handler's oversized `data`) becomes `internal`.
+ */
+const shortened = (reply: Reply): ErrorReply => {
+  if (reply.ok) return errorReply('internal', `internal error (command ${reply.commandId}): the reply exceeds the server's max_payload`, { commandId: reply.commandId });
+  const fields = reply.error.fields;
+  return {
+    ok: false,
+    ...(reply.commandId !== undefined ? { commandId: reply.commandId } : {}),
+    error: {
+      code: reply.error.code,
+      message: clip(reply.error.message, 1000),
+      ...(fields && fields.length > 0
+        ? { fields: fields.slice(0, 20).map((f) => ({ path: clip(f.path, 200), message: clip(f.message, 200) })) }
+        : {}),
+    },
+    ...(reply.duplicate !== undefined ? { duplicate: reply.duplicate } : {}),
   };
 };
 
