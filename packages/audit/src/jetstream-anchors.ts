@@ -1,4 +1,4 @@
-import type { NatsConnection } from 'nats';
+import { DeliverPolicy, type NatsConnection } from 'nats';
 import { AuditError } from './errors.ts';
 import type { AnchorSink, AnchorSource, SignedHead } from './anchor.ts';
 
@@ -37,7 +37,7 @@ export const headSubject = (streamId: string): string => {
 export const jetStreamAnchors = async (
   nc: NatsConnection,
   options: { replicas?: number } = {},
-): Promise<AnchorSink & AnchorSource> => {
+): Promise<AnchorSink & AnchorSource & { latest: () => Promise<SignedHead[]> }> => {
   const jsm = await nc.jetstreamManager();
   try {
     await jsm.streams.info(AUDIT_HEADS_STREAM);
@@ -76,6 +76,31 @@ export const jetStreamAnchors = async (
           const head = JSON.parse(new TextDecoder().decode(m.data)) as SignedHead;
           if (head.streamId === streamId) out.push(head);
           if (m.info.pending === 0) break;
+        }
+        return out;
+      } catch (e) {
+        throw new AuditError('anchor_unavailable', `cannot read ${AUDIT_HEADS_STREAM}: ${(e as Error).message}`);
+      }
+    },
+    // the last head of every subject (of every stream, but for ids sharing a subject): what
+    // `cs audit anchor` needs to skip the heads already anchored at their version
+    latest: async () => {
+      try {
+        const info = await jsm.streams.info(AUDIT_HEADS_STREAM);
+        if (info.state.num_subjects === 0 || info.state.messages === 0) return [];
+        const consumer = await js.consumers.get(AUDIT_HEADS_STREAM, { filterSubjects: 'cs.audit.head.>', deliver_policy: DeliverPolicy.LastPerSubject });
+        const out: SignedHead[] = [];
+        for (let done = false; !done; ) {
+          let got = 0;
+          for await (const m of await consumer.fetch({ max_messages: 1000, expires: 5000 })) {
+            got += 1;
+            out.push(JSON.parse(new TextDecoder().decode(m.data)) as SignedHead);
+            if (m.info.pending === 0) {
+              done = true;
+              break;
+            }
+          }
+          if (got === 0) done = true;
         }
         return out;
       } catch (e) {

@@ -19,6 +19,7 @@ import {
   type AnchorSource,
   type AuditDeps,
   type AuditFormat,
+  type SignedHead,
   type SqlExecutor,
 } from '@cs/audit';
 import { complaintAggregate, orderAggregate, returnRequestAggregate } from '@cs/domain';
@@ -136,6 +137,8 @@ type Opened = {
   principal: string;
   nc: NatsConnection | undefined;
   anchors: (AnchorSink & AnchorSource) | undefined;
+  /** the last head of every stream in JetStream (with NATS_URL) */
+  latestHeads: (() => Promise<SignedHead[]>) | undefined;
   anchorsLabel: string;
   file: ReturnType<typeof fileAnchors> | undefined;
   close: () => Promise<void>;
@@ -192,6 +195,7 @@ const openAudit = async (options: { needAnchors: boolean }): Promise<Opened> => 
     }
     let nc: NatsConnection | undefined;
     let anchors: (AnchorSink & AnchorSource) | undefined;
+    let latestHeads: Opened['latestHeads'];
     let file: ReturnType<typeof fileAnchors> | undefined;
     let anchorsLabel = '';
     if (options.needAnchors) {
@@ -199,7 +203,9 @@ const openAudit = async (options: { needAnchors: boolean }): Promise<Opened> => 
       if (nc) {
         const conn = nc;
         cleanups.push(() => conn.drain());
-        anchors = await jetStreamAnchors(nc);
+        const js = await jetStreamAnchors(nc);
+        anchors = js;
+        latestHeads = js.latest;
         anchorsLabel = `JetStream CS_AUDIT_HEADS (${env.NATS_URL})`;
       } else {
         const path = process.env.AUDIT_ANCHOR_FILE?.trim() || join(dataDir, 'audit-heads.jsonl');
@@ -207,7 +213,7 @@ const openAudit = async (options: { needAnchors: boolean }): Promise<Opened> => 
         anchorsLabel = `export file ${path}`;
       }
     }
-    return { env, dataDir, db, reader, accessLog, principal, nc, anchors, anchorsLabel, file, close };
+    return { env, dataDir, db, reader, accessLog, principal, nc, anchors, latestHeads, anchorsLabel, file, close };
   } catch (e) {
     await close();
     throw e;
@@ -268,7 +274,8 @@ export const run = async (argv: string[]): Promise<number> => {
         if (rest.length) throw new SystemError(`cs audit anchor takes no arguments (got ${rest.join(' ')})`);
         const k = anchorKeyFromEnv(process.env);
         opened = await openAudit({ needAnchors: true });
-        const anchored = opened.file ? latestAnchored(await opened.file.all()) : undefined;
+        // heads already anchored at their version are skipped, in the file and in JetStream alike
+        const anchored = opened.file ? latestAnchored(await opened.file.all()) : opened.latestHeads ? latestAnchored(await opened.latestHeads()) : undefined;
         const n = await anchorAllHeads({ store: opened.reader, sink: opened.anchors!, key: k, now: () => new Date().toISOString(), ...(anchored ? { anchored } : {}) });
         out(`anchored ${n} stream head(s) in ${opened.anchorsLabel}`);
         return 0;

@@ -1,0 +1,84 @@
+// `cs audit anchor` with NATS_URL (heads in JetStream CS_AUDIT_HEADS) against a real PostgreSQL
+// and NATS: like the export file, a run signs only the heads not yet anchored at their version.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetStreamAnchors } from '@cs/audit';
+import { createCommandHandler, crossAggregateProcesses } from '@cs/application';
+import { aggregates } from '@cs/domain';
+import { createPostgresEventStore, type EventStore } from '@cs/event-store';
+import { createTestDatabase, testEnv, type TestDatabase } from '@cs/testing';
+import { connect, type NatsConnection } from 'nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../src/commands/audit.ts';
+
+const KEY = 'cli-int-anchor-key-0123456789abcdef0123';
+const dir = mkdtempSync(join(tmpdir(), 'cs-audit-js-'));
+let db: TestDatabase;
+let store: EventStore;
+let nc: NatsConnection;
+const complaintId = `K-${randomUUID().slice(0, 8)}`;
+const number = `TS-2024-${String(Math.floor(Math.random() * 1e9)).padStart(9, '0')}`;
+
+const csHere = async (args: string[]) => {
+  const vars = { USER: 'auditor-test', DATABASE_URL: db.url, AUDIT_HMAC_KEY: KEY, AUDIT_ANCHOR_FILE: '', CS_DATA_DIR: dir, NATS_URL: testEnv.natsUrl, EVENTSTORE_URL: '' };
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  let out = '';
+  let err = '';
+  const w1 = process.stdout.write.bind(process.stdout);
+  const w2 = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((t: string) => ((out += t), true)) as typeof process.stdout.write;
+  process.stderr.write = ((t: string) => ((err += t), true)) as typeof process.stderr.write;
+  try {
+    return { code: await run(args), out, err };
+  } finally {
+    process.stdout.write = w1;
+    process.stderr.write = w2;
+    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+};
+
+beforeAll(async () => {
+  db = await createTestDatabase('cli_audit_js');
+  store = await createPostgresEventStore({ connectionString: db.url, schema: 'event_store', max: 2 });
+  nc = await connect({ servers: testEnv.natsUrl });
+  // written without per-append anchoring (the embedded start, or NATS down): the catch-up's case
+  const handler = createCommandHandler({ store, aggregates, processes: crossAggregateProcesses });
+  const send = async (type: string, payload: Record<string, unknown>) => {
+    const reply = await handler.handle({ commandId: randomUUID(), type, payload, service: 'call-centre', person: 'wang.fang' });
+    if (!reply.ok) throw new Error(`${type}: ${reply.error.code} ${reply.error.message}`);
+  };
+  const c = `C-${complaintId}`;
+  const at = '2024-05-01T08:00:00.000Z';
+  await send('customer.open', {
+    customerId: c, name: 'Customer', contact: { person: 'Wang Fang', phone: '+86 21 5555 0101', email: 'w@example.cn' }, industry: 'electronics',
+    region: 'East China', customerType: { kind: 'enterprise', sizeTier: 'medium', ownership: 'private' }, classification: 'suitable', regionalGrade: 'B',
+    accountOwner: 'li.na', localSalesperson: 'zhao.lei', creditLimits: { singleOrderCapFen: 1_000_000, outstandingCapFen: 10_000_000 }, occurredAt: at,
+  });
+  await send('complaint.receive', { complaintId, number, customerId: c, channel: 'phone', category: 'damage', description: 'crushed', remedySought: 'refund', occurredAt: at });
+});
+afterAll(async () => {
+  await nc?.drain();
+  await store?.close();
+  await db?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('cs audit anchor with JetStream', () => {
+  it('a second run with nothing new appended anchors nothing (it re-signed every stream head on every run)', async () => {
+    const first = await csHere(['anchor']);
+    expect(first).toMatchObject({ code: 0 });
+    expect(first.out).toContain('anchored 3 stream head(s) in JetStream CS_AUDIT_HEADS');
+    const again = await csHere(['anchor']);
+    expect(again.out).toContain('anchored 0 stream head(s)');
+    const anchors = await jetStreamAnchors(nc);
+    expect((await anchors.heads(`Complaint-${complaintId}`)).map((h) => h.version)).toEqual([1]);
+    // and a complaint appended to since is anchored at its new version only
+    const audit = await csHere(['complaint', number, '--format', 'json']);
+    expect(audit.code).toBe(0);
+    expect(JSON.parse(audit.out).stream.verification).toMatchObject({ ok: true, anchor: 'verified', anchoredVersion: 1 });
+  });
+});
