@@ -304,9 +304,19 @@ export const startCommandService = async (nc: NatsConnection, options: CommandSe
   // the server has registered every subscription once the flush round trip returns, so a
   // request sent right after start (from any connection) reaches this instance
   if (!nc.isClosed()) await nc.flush();
+  // nats.js stops the whole service, without calling our handler, when NATS refuses one of its
+  // subscriptions (permissions); by now the server has answered every SUB of this start
+  if (service.isStopped) {
+    const err = await service.stopped;
+    if (unknown && !unknown.isClosed()) unknown.unsubscribe();
+    throw new MessagingError('invalid_config', `the command service could not start: ${err?.message ?? 'NATS stopped it'}`);
+  }
   logger.info({ name: options.name, version: options.version, commands: [...catalogue.keys()], queue, prefix }, 'command service started');
 
   let stopping: Promise<void> | undefined;
+  void service.stopped.then((err) => {
+    if (!stopping) logger.error({ err, name: options.name }, 'NATS stopped the command service: no commands are served');
+  });
   return {
     service,
     inFlight: () => inFlight.size,

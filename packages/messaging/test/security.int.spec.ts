@@ -168,3 +168,24 @@ describe('reconnect: nats-server restarted mid-way', () => {
     }
   });
 });
+
+describe('subscriptions NATS refuses', () => {
+  it('startCommandService fails with invalid_config when the user may not subscribe to the command subjects (it resolved with a service NATS had already stopped)', async () => {
+    const server = await ownNatsServer();
+    const handlerNc = await connectAs(server, 'command-handler');
+    try {
+      const started = startCommandService(handlerNc, {
+        name: 'cs-command-handler',
+        version: '1.0.0',
+        catalogue,
+        handle: recordingHandler().handle,
+        logger: silent,
+        subjectPrefix: 'tenant-a.cs.cmd', // docs/nats-server.conf lets the handler subscribe to cs.cmd.> only
+      });
+      await expect(started).rejects.toMatchObject({ name: 'MessagingError', code: 'invalid_config', message: expect.stringMatching(/permissions violation/i) });
+    } finally {
+      await handlerNc.close();
+      await server.cleanup();
+    }
+  });
+});
