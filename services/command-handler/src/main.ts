@@ -67,6 +67,13 @@ const main = async () => {
     log.fatal({ err }, 'NATS connection closed: no commands can be served, exiting');
     process.exit(1);
   });
+  // nats.js stops the command service for good when NATS refuses one of its subscriptions, e.g.
+  // on reconnecting to a server whose permissions changed; the connection itself stays open.
+  void writePath.service.service.stopped.then((err) => {
+    if (stopping) return;
+    log.fatal({ err }, 'the command service stopped: no commands can be served, exiting');
+    process.exit(1);
+  });
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 };
