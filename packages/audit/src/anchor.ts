@@ -130,11 +130,16 @@ const readHeadsFile = async (path: string): Promise<SignedHead[]> => {
   const out: SignedHead[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
+    let head: unknown;
     try {
-      out.push(JSON.parse(line) as SignedHead);
+      head = JSON.parse(line);
     } catch {
       // a torn last line (crash while appending) is skipped; the next head supersedes it
+      continue;
     }
+    // a line that is no object cannot be any stream's head (an object that is no genuine head
+    // is kept: the verifier reports it as forged)
+    if (typeof head === 'object' && head !== null && !Array.isArray(head)) out.push(head as SignedHead);
   }
   return out;
 };
