@@ -27,6 +27,11 @@ export type CommandServiceOptions = {
   maxPayloadBytes?: number;
   /** Deepest accepted JSON nesting. Default 32. */
   maxDepth?: number;
+  /**
+   * Commands handled at once by this instance; a request beyond is answered `unavailable` at once
+   * (retry with the same command id) instead of waiting in memory for a stalled store. Default 1024.
+   */
+  maxInFlight?: number;
   /** Queue group of the endpoints. Default `cs-command-handler`. */
   queue?: string;
   /** Subject prefix. Default `cs.cmd`; tests sharing a NATS server use their own. */
@@ -99,6 +104,7 @@ export const startCommandService = async (nc: NatsConnection, options: CommandSe
   const logger = options.logger ?? pino({ name: options.name });
   const maxBytes = options.maxPayloadBytes ?? 64 * 1024;
   const maxDepth = options.maxDepth ?? 32;
+  const maxInFlight = options.maxInFlight ?? 1024;
   const queue = options.queue ?? COMMAND_QUEUE_GROUP;
   const prefix = options.subjectPrefix ?? COMMAND_SUBJECT_PREFIX;
   const catalogue = new Map<string, CatalogueEntry>();
@@ -270,6 +276,14 @@ export const startCommandService = async (nc: NatsConnection, options: CommandSe
       handler: (err, msg) => {
         if (err) {
           logger.error({ err, type: entry.type }, 'endpoint subscription failed');
+          return;
+        }
+        if (inFlight.size >= maxInFlight) {
+          const reply = errorReply('unavailable', `the command handler is busy (${maxInFlight} commands in flight); retry with the same command id`, {
+            commandId: safeCommandIdOf(msg.data, maxBytes, maxDepth),
+          });
+          logger.warn({ subject: msg.subject, type: entry.type, commandId: reply.commandId, outcome: 'unavailable' }, 'command refused: too many in flight');
+          send(msg, name, reply);
           return;
         }
         track(processCommand(msg, entry, name));
