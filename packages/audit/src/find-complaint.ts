@@ -32,13 +32,13 @@ const idOf = (data: unknown): string | null => {
  * not received with ANOTHER number (a claim left by a lost race whose release never happened).
  * A claim of a complaint with no `ComplaintReceived` yet still names it.
  */
-const claimHolder = async (store: Pick<EventStore, 'readStream'>, number: string): Promise<string | null> => {
+const claimHolder = async (store: Pick<EventStore, 'readStream'>, number: string): Promise<{ id: string; received: boolean } | null> => {
   const held = claimInForce(await readOrEmpty(store, complaintNumberStream(number)));
   if (!held || held.complaintId === '') return null;
   // ComplaintReceived is a complaint's first event
   const received = (await readOrEmpty(store, `Complaint-${held.complaintId}`, { toVersion: 1 })).find((e) => e.type === 'ComplaintReceived');
   const carried = received ? numberOf(received.data) : null;
-  return isStaleClaim(number, carried ?? undefined) ? null : held.complaintId;
+  return isStaleClaim(number, carried ?? undefined) ? null : { id: held.complaintId, received: received !== undefined };
 };
 
 /**
@@ -47,7 +47,8 @@ const claimHolder = async (store: Pick<EventStore, 'readStream'>, number: string
  * `claimHolder`), then the stream `Complaint-<id>`, and only when neither finds it a scan of
  * the global order for a `ComplaintReceived` with that number (stores written before number
  * claims existed, or a number whose claims were all released: none then; bounded by
- * `scanLimit` events). Unknown -> `complaint_not_found`.
+ * `scanLimit` events; a claim naming a complaint with no `ComplaintReceived` is taken only when
+ * the scan finds none either). Unknown -> `complaint_not_found`.
  *
  * @example
  * const { id, streamId } = await findComplaint(store, 'C-2024-000123');
@@ -60,8 +61,10 @@ export const findComplaint = async (
   const key = ref.trim();
   if (key === '' || key.length > 200 || /[\s\u0000-\u001f]/.test(key))
     throw new AuditError('invalid_argument', `'${ref}' is not a complaint number or id`);
-  const claimedId = await claimHolder(store, key);
-  if (claimedId) return { id: claimedId, number: key, streamId: `Complaint-${claimedId}` };
+  const claim = await claimHolder(store, key);
+  if (claim?.received) return { id: claim.id, number: key, streamId: `Complaint-${claim.id}` };
+  // a claim naming a complaint not received (yet, or a claim stream rewritten to name one that
+  // does not exist): a complaint whose ComplaintReceived carries the number comes first
 
   const byId = await readOrEmpty(store, `Complaint-${key}`);
   if (byId.length > 0) {
@@ -84,6 +87,7 @@ export const findComplaint = async (
     if (page.scanned === 0 || page.last === after) break;
     after = page.last;
   }
+  if (claim) return { id: claim.id, number: key, streamId: `Complaint-${claim.id}` };
   throw new AuditError('complaint_not_found', `no complaint with number or id '${key}'`, { ref: key });
 };
 

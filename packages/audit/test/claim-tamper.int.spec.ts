@@ -1,0 +1,60 @@
+// The claim stream `ComplaintNumber-<number>` altered in the REAL PostgreSQL event store: the
+// complaint must still be found by its number (its own ComplaintReceived carries it), not hidden
+// behind a claim naming a complaint that does not exist.
+import { complaintAggregate } from '@cs/domain';
+import { createPostgresEventStore, type EventStore } from '@cs/event-store';
+import { createTestDatabase, type TestDatabase } from '@cs/testing';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyAuditMigration, auditComplaint, auditViewStore, sqlAccessLog, type AuditDeps } from '../src/index.ts';
+import { complaintHistory, KEY, writer } from './history.ts';
+
+let db: TestDatabase;
+let pool: pg.Pool;
+let store: EventStore;
+let w: ReturnType<typeof writer>;
+let deps: AuditDeps;
+
+beforeAll(async () => {
+  db = await createTestDatabase('audit_claim_tamper');
+  store = await createPostgresEventStore({ connectionString: db.url, schema: 'event_store', max: 4 });
+  pool = new pg.Pool({ connectionString: db.url, max: 3 });
+  await applyAuditMigration(pool, { eventStoreSchema: 'event_store' });
+  w = writer(store);
+  deps = {
+    store: auditViewStore(pool),
+    anchors: w.anchors,
+    key: KEY,
+    accessLog: sqlAccessLog(pool),
+    aggregates: { complaint: complaintAggregate },
+    now: () => new Date().toISOString(),
+  };
+});
+afterAll(async () => {
+  await pool?.end();
+  await store?.close();
+  await db?.drop();
+});
+
+describe('a claim stream rewritten to name a complaint that does not exist', () => {
+  it('the complaint is still found by its number', async () => {
+    const c = await complaintHistory(w, { steps: 2 });
+    await pool.query(`UPDATE event_store.events SET data = jsonb_set(data, '{complaintId}', '"K-ghost"') WHERE stream_id = $1`, [`ComplaintNumber-${c.number}`]);
+    const a = await auditComplaint(deps, { complaint: c.number, reader: 'auditor-test' }, { via: 'cli', principal: 'db:root' });
+    expect(a.complaint).toEqual({ id: c.id, number: c.number, streamId: c.streamId });
+    expect(a.stream.verification.ok).toBe(true);
+  });
+
+  it('a claim of a complaint not received yet still names it (its audit: no events yet)', async () => {
+    const number = 'TS-2024-000000404';
+    await store.append(
+      `ComplaintNumber-${number}`,
+      [{ type: 'ComplaintNumberClaimed', data: { number, complaintId: 'K-in-flight', occurredAt: '2024-05-01T08:00:00.000Z' }, metadata: { commandId: 'cmd-in-flight', correlationId: 'cmd-in-flight', actor: { service: 'test' }, occurredAt: '2024-05-01T08:00:00.000Z' } }],
+      { expectedVersion: 'no_stream' },
+    );
+    await expect(auditComplaint(deps, { complaint: number, reader: 'auditor-test' }, { via: 'cli', principal: 'db:root' })).rejects.toMatchObject({
+      code: 'complaint_not_found',
+      message: 'complaint K-in-flight has no events',
+    });
+  });
+});
