@@ -29,6 +29,8 @@ const Env = z
       .default('true')
       .transform((v) => v === 'true' || v === '1'),
     MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(8 * 1024 * 1024).default(64 * 1024),
+    /** Commands this instance handles at once; one more is answered `unavailable` at once. */
+    MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1_000_000).default(1024),
     AUDIT_HMAC_KEY: z.string().min(32, 'use at least 32 characters').optional(),
     /** How often the reservation reconciler runs (0: never). */
     RECONCILE_EVERY_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),

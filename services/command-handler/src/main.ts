@@ -44,6 +44,7 @@ const main = async () => {
     stateCacheSize: env.STATE_CACHE_SIZE,
     assumeNewStreams: env.ASSUME_NEW_STREAMS,
     maxPayloadBytes: env.MAX_PAYLOAD_BYTES,
+    maxInFlight: env.MAX_IN_FLIGHT,
     reconcile: { everyMs: env.RECONCILE_EVERY_MS, graceMs: env.RECONCILE_GRACE_MS },
     ...(env.CS_SUBJECT_PREFIX ? { subjectPrefix: env.CS_SUBJECT_PREFIX } : {}),
     ...(anchoring ? { anchoring } : {}),

@@ -19,6 +19,8 @@ export type WritePathOptions = {
   /** Decide on an unknown stream as on a new one (see `createCommandHandler`). */
   assumeNewStreams?: boolean;
   maxPayloadBytes?: number;
+  /** Commands handled at once; one more is answered `unavailable` (see `startCommandService`). */
+  maxInFlight?: number;
   /** Subject prefix (tests sharing a NATS server use their own). */
   subjectPrefix?: string;
   /** Signs and publishes each new stream head for auditors (when AUDIT_HMAC_KEY is set). */
@@ -75,6 +77,7 @@ export const startWritePath = async (options: WritePathOptions): Promise<WritePa
     catalogue: catalogueOf(options.aggregates),
     logger: log,
     ...(options.maxPayloadBytes !== undefined ? { maxPayloadBytes: options.maxPayloadBytes } : {}),
+    ...(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {}),
     ...(options.subjectPrefix !== undefined ? { subjectPrefix: options.subjectPrefix } : {}),
     handle: (envelope, context) => handleEnvelope(handler, envelope, context.service),
   });

@@ -4,7 +4,7 @@ import { readEnv } from '../src/env.ts';
 describe('command handler environment: pool and kept-state settings', () => {
   it('defaults: a pool of 20, 10,000 kept stream states, unknown streams assumed new', () => {
     const env = readEnv({ DATABASE_URL: 'postgres://root@127.0.0.1:5432/db' });
-    expect(env).toMatchObject({ EVENT_STORE: 'postgres', PG_POOL_MAX: 20, STATE_CACHE_SIZE: 10_000, ASSUME_NEW_STREAMS: true });
+    expect(env).toMatchObject({ EVENT_STORE: 'postgres', PG_POOL_MAX: 20, STATE_CACHE_SIZE: 10_000, ASSUME_NEW_STREAMS: true, MAX_IN_FLIGHT: 1024 });
   });
 
   it('set: pool size, no kept states, load first on unknown streams; a Unix-socket URL is accepted', () => {
