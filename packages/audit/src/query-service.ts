@@ -43,10 +43,25 @@ export const startAuditQueryService = (
       return { ok: false, error: { code: 'internal', message: 'the audit could not be read; see the service log' } };
     }
   };
+  const encoded = (reply: AuditQueryReply): string => {
+    const text = JSON.stringify(reply);
+    const max = nc.info?.max_payload;
+    if (max === undefined || Buffer.byteLength(text, 'utf8') <= max) return text;
+    // a reply NATS cannot carry: publishing it throws (and would end this loop)
+    return JSON.stringify({
+      ok: false,
+      error: { code: 'internal', message: `the audit is ${Buffer.byteLength(text, 'utf8')} bytes, more than the NATS max_payload of ${max}: read it with cs audit complaint --format json` },
+    } satisfies AuditQueryReply);
+  };
   const loop = (async () => {
     for await (const msg of sub) {
       const reply = await answer(msg.data);
-      if (msg.reply) msg.respond(JSON.stringify(reply));
+      try {
+        if (msg.reply) msg.respond(encoded(reply));
+      } catch (e) {
+        // one failed reply (connection closing, …) must not stop the service
+        deps.onError?.(e);
+      }
     }
   })();
   return {
