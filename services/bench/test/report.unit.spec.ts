@@ -45,7 +45,8 @@ describe('re-rendering a run (pnpm bench --render)', () => {
     expect(fresh.findings).toHaveLength(3);
     expect(fresh.findings[0]).toBe("Emmett's catch-up incomplete: x.");
     expect(fresh.findings[1]).toBe(missedGoalFinding(report.rows[0]!));
-    expect(fresh.findings[1]).toContain('goal >= 0.8x (met in 0 of 5 rounds). Cause (');
+    expect(fresh.findings[1]).toContain('goal >= 0.8x (met in 0 of 5 rounds). In short: ');
+    expect(fresh.findings[1]).not.toContain('An old cause');
     expect(fresh.findings[2]).toContain('Cause not profiled yet');
   });
 });
