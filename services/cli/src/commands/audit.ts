@@ -52,6 +52,13 @@ CS_AUDIT_HEADS with NATS_URL, otherwise the export file AUDIT_ANCHOR_FILE (defau
 <data dir>/audit-heads.jsonl). AUDIT_HMAC_KEY checks (and for 'anchor' signs) the heads.
 Exit code: 0 verified, 3 verification failed, 2 bad input or unknown complaint, 1 other.`;
 
+/**
+ * The exit code of an audit refusal (docs/auditors.md): 2 for bad input or an unknown complaint
+ * (the key given in AUDIT_HMAC_KEY included), 1 for the other failures (anchors unreadable,
+ * audit schema missing, login without the auditor role).
+ */
+const exitCodeOf = (e: { code: string }): number => (['complaint_not_found', 'invalid_argument', 'anchor_key_missing'].includes(e.code) ? 2 : 1);
+
 export type AuditCommandDeps = {
   /** the audit's dependencies, or a function opening them once the arguments are valid */
   audit: AuditDeps | (() => Promise<AuditDeps>);
@@ -65,7 +72,7 @@ export type AuditCommandDeps = {
 
 /**
  * `cs audit complaint …`: parses the arguments, runs the audit (logging the read) and prints
- * it; returns the exit code (0 verified, 3 verification failed, 2 bad input, 1 other).
+ * it; returns the exit code (0 verified, 3 verification failed, 2 bad input or unknown complaint, 1 other).
  *
  * @example
  * const code = await auditCommand(['complaint', 'C-2024-000123', '--format', 'csv'], deps);
@@ -122,7 +129,7 @@ export const auditCommand = async (argv: string[], deps: AuditCommandDeps): Prom
   } catch (e) {
     if (isAuditError(e)) {
       deps.err(`cs audit: ${e.code}: ${e.message}`);
-      return 2;
+      return exitCodeOf(e);
     }
     throw e;
   }
@@ -321,8 +328,12 @@ export const run = async (argv: string[]): Promise<number> => {
         return 2;
     }
   } catch (e) {
-    if (e instanceof SystemError || isAuditError(e) || (e instanceof Error && /^bad environment/.test(e.message))) {
-      err(`cs audit: ${isAuditError(e) ? `${e.code}: ` : ''}${e.message}`);
+    if (isAuditError(e)) {
+      err(`cs audit: ${e.code}: ${e.message}`);
+      return exitCodeOf(e);
+    }
+    if (e instanceof SystemError || (e instanceof Error && /^bad environment/.test(e.message))) {
+      err(`cs audit: ${e.message}`);
       return 2;
     }
     if (e instanceof Error && e.name === 'TypeError' && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

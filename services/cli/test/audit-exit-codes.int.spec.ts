@@ -1,0 +1,78 @@
+// Exit codes of `cs audit complaint` against a real PostgreSQL (docs/auditors.md: 0 verified,
+// 3 verification failed, 2 bad input or unknown complaint, 1 other failure).
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCommandHandler, crossAggregateProcesses } from '@cs/application';
+import { aggregates } from '@cs/domain';
+import { createPostgresEventStore, type EventStore } from '@cs/event-store';
+import { createTestDatabase, type TestDatabase } from '@cs/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../src/commands/audit.ts';
+
+const KEY = 'cli-int-anchor-key-0123456789abcdef0123';
+const dir = mkdtempSync(join(tmpdir(), 'cs-audit-exit-'));
+let db: TestDatabase;
+let store: EventStore;
+const complaintId = `K-${randomUUID().slice(0, 8)}`;
+const number = `TS-2024-${String(Math.floor(Math.random() * 1e9)).padStart(9, '0')}`;
+
+const csHere = async (args: string[], env: Record<string, string> = {}) => {
+  const vars = { USER: 'auditor-test', DATABASE_URL: db.url, AUDIT_HMAC_KEY: KEY, AUDIT_ANCHOR_FILE: join(dir, 'heads.jsonl'), CS_DATA_DIR: dir, NATS_URL: '', EVENTSTORE_URL: '', ...env };
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  let out = '';
+  let err = '';
+  const w1 = process.stdout.write.bind(process.stdout);
+  const w2 = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((t: string) => ((out += t), true)) as typeof process.stdout.write;
+  process.stderr.write = ((t: string) => ((err += t), true)) as typeof process.stderr.write;
+  try {
+    return { code: await run(args), out, err };
+  } finally {
+    process.stdout.write = w1;
+    process.stderr.write = w2;
+    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+};
+
+beforeAll(async () => {
+  db = await createTestDatabase('cli_audit_exit');
+  store = await createPostgresEventStore({ connectionString: db.url, schema: 'event_store', max: 2 });
+  // written without per-append anchoring (the embedded start, or NATS down): the catch-up's case
+  const handler = createCommandHandler({ store, aggregates, processes: crossAggregateProcesses });
+  const send = async (type: string, payload: Record<string, unknown>) => {
+    const reply = await handler.handle({ commandId: randomUUID(), type, payload, service: 'call-centre', person: 'wang.fang' });
+    if (!reply.ok) throw new Error(`${type}: ${reply.error.code} ${reply.error.message}`);
+  };
+  const c = `C-${complaintId}`;
+  const at = '2024-05-01T08:00:00.000Z';
+  await send('customer.open', {
+    customerId: c, name: 'Customer', contact: { person: 'Wang Fang', phone: '+86 21 5555 0101', email: 'w@example.cn' }, industry: 'electronics',
+    region: 'East China', customerType: { kind: 'enterprise', sizeTier: 'medium', ownership: 'private' }, classification: 'suitable', regionalGrade: 'B',
+    accountOwner: 'li.na', localSalesperson: 'zhao.lei', creditLimits: { singleOrderCapFen: 1_000_000, outstandingCapFen: 10_000_000 }, occurredAt: at,
+  });
+  await send('complaint.receive', { complaintId, number, customerId: c, channel: 'phone', category: 'damage', description: 'crushed', remedySought: 'refund', occurredAt: at });
+});
+afterAll(async () => {
+  await store?.close();
+  await db?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('cs audit complaint exit codes', () => {
+  it('0 for a verified complaint, 2 for an unknown one', async () => {
+    expect(await csHere(['complaint', number])).toMatchObject({ code: 0 });
+    expect(await csHere(['complaint', 'TS-1999-000000001'])).toMatchObject({ code: 2 });
+  });
+
+  it('1 when the anchors cannot be read (an other failure, not bad input)', async () => {
+    const notAFile = join(dir, 'heads-dir');
+    mkdirSync(notAFile, { recursive: true });
+    const r = await csHere(['complaint', number], { AUDIT_ANCHOR_FILE: notAFile });
+    expect(r.err).toContain('anchor_unavailable');
+    expect(r.code).toBe(1);
+  });
+});
