@@ -14,9 +14,9 @@ export type SendCommandOptions = {
   metadata?: EnvelopeMetadata;
   /** Per attempt. Default 5000 ms. */
   timeoutMs?: number;
-  /** Extra attempts after a timeout or "no responders". Default 3. */
+  /** Extra attempts after a timeout, "no responders" or an `unavailable` reply. Default 3. */
   retries?: number;
-  /** First back-off between attempts, doubled each time. Default 100 ms. */
+  /** First back-off between attempts, doubled each time up to 30 s. Default 100 ms. */
   backoffMs?: number;
   /** Subject prefix. Default `cs.cmd`; only tests sharing a NATS server change it. */
   subjectPrefix?: string;
@@ -26,12 +26,25 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** The longest wait between two attempts (Node runs a timer of over ~24.8 days after 1 ms). */
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * The wait before retry `attempt` (1 = the first retry): `firstMs` doubled each time, at most 30 s.
+ *
+ * @example
+ * retryDelayMs(100, 3); // 400
+ */
+export const retryDelayMs = (firstMs: number, attempt: number): number =>
+  Math.min(MAX_BACKOFF_MS, firstMs * 2 ** Math.min(Math.max(0, attempt - 1), 30));
+
 /**
  * Sends a command over NATS on `cs.cmd.<type>.<service>` and returns the parsed reply. The
- * command id is fixed before the first attempt, so retries after a timeout or "no responders"
- * (handler down, NATS reconnecting) are idempotent. Never throws for transport trouble: a
- * permissions violation becomes `unauthorized`, exhausted retries `unavailable`, an unreadable
- * reply `internal`.
+ * command id is fixed before the first attempt, so retries after a timeout, "no responders"
+ * (handler down, NATS reconnecting) or a handler's `unavailable` reply (busy, its store down) are
+ * idempotent. Never throws: a payload that cannot be written as JSON is refused as `validation`,
+ * a permissions violation becomes `unauthorized`, exhausted retries `unavailable` (the handler's
+ * own last `unavailable` reply when it gave one), an unreadable reply `internal`.
  *
  * @example
  * const reply = await sendCommand(nc, { type: 'order.place', service: 'order-desk', payload: { orderId: 'O-1', occurredAt } });
@@ -47,16 +60,19 @@ export const sendCommand = async (nc: NatsConnection, options: SendCommandOption
   const service = ServiceName.safeParse(options.service);
   if (!service.success) return errorReply('validation', `invalid service name '${options.service}'`, { commandId, fields: [{ path: 'service', message: 'invalid service name' }] });
   const subject = commandSubject(options.type, options.service, options.subjectPrefix);
-  const body = encoder.encode(JSON.stringify(checked.data));
+  let body: Uint8Array;
+  try {
+    body = encoder.encode(JSON.stringify(checked.data));
+  } catch (e) {
+    const message = `the payload cannot be written as JSON (${(e as Error).message})`;
+    return errorReply('validation', message, { commandId, fields: [{ path: 'payload', message }] });
+  }
   const timeout = options.timeoutMs ?? 5000;
   const retries = options.retries ?? 3;
-  let backoff = options.backoffMs ?? 100;
+  const firstBackoff = options.backoffMs ?? 100;
   let lastProblem = '';
   for (let attempt = 0; attempt <= retries; attempt++) {
-    if (attempt > 0) {
-      await sleep(backoff);
-      backoff *= 2;
-    }
+    if (attempt > 0) await sleep(retryDelayMs(firstBackoff, attempt));
     if (nc.isClosed()) return errorReply('unavailable', 'NATS connection is closed', { commandId });
     try {
       const msg = await nc.request(subject, body, { timeout });
@@ -68,6 +84,9 @@ export const sendCommand = async (nc: NatsConnection, options: SendCommandOption
       }
       const reply = Reply.safeParse(parsed);
       if (!reply.success) return errorReply('internal', 'reply does not match the reply schema', { commandId });
+      // The handler could not finish it (busy, its store down): the same command id again, later
+      // (idempotent: a command that did commit answers with its kept reply).
+      if (!reply.data.ok && reply.data.error.code === 'unavailable' && attempt < retries) continue;
       return reply.data;
     } catch (e) {
       const code = (e as NatsError).code;

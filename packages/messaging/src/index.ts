@@ -24,7 +24,7 @@ export {
   type CommandService,
   type CommandServiceOptions,
 } from './service.ts';
-export { sendCommand, natsCommandBus, type SendCommandOptions, type CommandBus } from './client.ts';
+export { retryDelayMs, sendCommand, natsCommandBus, type SendCommandOptions, type CommandBus } from './client.ts';
 export { NatsEnv, natsConnectionOptionsFromEnv, connectNats } from './env.ts';
 export {
   internalServices,
