@@ -57,7 +57,7 @@ export const eventsAt = (events: readonly RecordedEvent[], moment: Moment): Reco
   // the prefix, not a filter: recorded times follow the versions in a stream
   const out: RecordedEvent[] = [];
   for (const e of events) {
-    if (Date.parse(e.metadata.recordedAt) > limit) break;
+    if (Date.parse((e.metadata as { recordedAt?: string } | null)?.recordedAt ?? '') > limit) break;
     out.push(e);
   }
   return out;
@@ -73,9 +73,20 @@ export const stateAt = <S>(
   decider: Decider<never, never, S> | Decider<any, any, S>,
   events: readonly RecordedEvent[],
   moment: Moment,
-): { version: number; state: S } => {
+): { version: number; state: S; error?: string } => {
   const prefix = eventsAt(events, moment);
   const d = decider as Decider<unknown, { type: string; data: unknown }, S>;
-  const state = prefix.reduce((s, e) => d.evolve(s, { type: e.type, data: e.data }), d.initialState());
-  return { version: prefix.length === 0 ? 0 : prefix[prefix.length - 1]!.streamVersion, state };
+  let state = d.initialState();
+  let version = 0;
+  for (const e of prefix) {
+    try {
+      state = d.evolve(state, { type: e.type, data: e.data });
+    } catch (err) {
+      // an event the decider cannot fold (its data altered: the verification names it): the
+      // state stops before it, and says so
+      return { version, state, error: `version ${e.streamVersion} (${e.type}) cannot be folded: ${(err as Error).message}` };
+    }
+    version = e.streamVersion;
+  }
+  return { version, state };
 };

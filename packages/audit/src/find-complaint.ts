@@ -114,7 +114,7 @@ export const listComplaints = async (
     const page = await store.readAll({ after, limit: 1000, raw: true, types: ['ComplaintReceived'] });
     for (const e of page.events)
       if (e.type === 'ComplaintReceived')
-        found.push({ number: numberOf(e.data), id: idOf(e.data) ?? e.streamId.slice('Complaint-'.length), streamId: e.streamId, receivedAt: e.metadata.occurredAt ?? null });
+        found.push({ number: numberOf(e.data), id: idOf(e.data) ?? e.streamId.slice('Complaint-'.length), streamId: e.streamId, receivedAt: (e.metadata as { occurredAt?: string } | null)?.occurredAt ?? null });
     seen += page.scanned;
     if (page.scanned === 0 || page.last === after) break;
     after = page.last;

@@ -41,6 +41,7 @@ const table = (a: ComplaintAudit): string => {
     const m = s.view.moment;
     const label = m.kind === 'latest' ? 'latest' : m.kind === 'asOf' ? `as recorded at ${m.asOf}` : `at version ${m.version}`;
     out.push(`State ${label} (version ${s.view.version}):`);
+    if (s.view.error) out.push(`  (stops before ${s.view.error})`);
     out.push(JSON.stringify(s.view.state, replacer, 2).split('\n').map((l) => `  ${l}`).join('\n'));
     const cols: [string, number][] = [['v', 4], ['recorded', 24], ['business time', 24], ['event', 26], ['service', 14], ['person', 12], ['command', 14], ['correlation', 14], ['check', 8]];
     out.push(cols.map(([c, n]) => pad(c, n)).join(' ') + ' summary');

@@ -12,7 +12,13 @@ export type HandlingTimes = {
 };
 
 const first = (events: readonly RecordedEvent[], type: string): string | null =>
-  events.find((e) => e.type === type)?.metadata.occurredAt ?? null;
+  occurredAtOf(events.find((e) => e.type === type));
+
+// a tampered event's metadata may be no object (verification names it): no time then
+const occurredAtOf = (e: RecordedEvent | undefined): string | null => {
+  const t = (e?.metadata as { occurredAt?: unknown } | null | undefined)?.occurredAt;
+  return typeof t === 'string' ? t : null;
+};
 
 const hours = (from: string | null, to: string | null): number | null =>
   from === null || to === null ? null : Math.round(((Date.parse(to) - Date.parse(from)) / 3_600_000) * 100) / 100;

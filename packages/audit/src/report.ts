@@ -16,7 +16,7 @@ export type StreamAudit = {
   streamId: string;
   timeline: TimelineEntry[];
   /** the state at the requested moment and the version it reflects */
-  view: { moment: Moment; version: number; state: unknown };
+  view: { moment: Moment; version: number; state: unknown; /** the event the state stops before, when the decider cannot fold it */ error?: string };
   verification: Verification;
   /** the events exactly as hashed, for independent verification (docs/auditors.md) */
   events: HashableEvent[];

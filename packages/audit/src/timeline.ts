@@ -70,20 +70,28 @@ export const summarise = (event: { type: string; data: unknown }): string => {
  * const lines = buildTimeline(await store.readStream('Complaint-7'));
  */
 export const buildTimeline = (events: readonly RecordedEvent[]): TimelineEntry[] =>
-  events.map((e) => ({
-    version: e.streamVersion,
-    position: e.position,
-    eventId: e.id,
-    recordedAt: e.metadata.recordedAt,
-    occurredAt: e.metadata.occurredAt,
-    type: e.type,
-    schemaVersion: e.schemaVersion,
-    service: e.metadata.actor.service,
-    person: e.metadata.actor.person ?? null,
-    commandId: e.metadata.commandId,
-    correlationId: e.metadata.correlationId,
-    causationId: e.metadata.causationId ?? null,
-    summary: summarise(e),
-    hash: e.hash,
-    prevHash: e.prevHash,
-  }));
+  events.map((e) => {
+    // as stored: a tampered event's metadata may be no object or lack fields (verification names it)
+    const m = fieldsOf(e.metadata);
+    const actor = fieldsOf(m.actor);
+    return {
+      version: e.streamVersion,
+      position: e.position,
+      eventId: e.id,
+      recordedAt: text(m.recordedAt),
+      occurredAt: text(m.occurredAt),
+      type: e.type,
+      schemaVersion: e.schemaVersion,
+      service: text(actor.service),
+      person: actor.person === undefined || actor.person === null ? null : text(actor.person),
+      commandId: text(m.commandId),
+      correlationId: text(m.correlationId),
+      causationId: m.causationId === undefined || m.causationId === null ? null : text(m.causationId),
+      summary: summarise(e),
+      hash: e.hash,
+      prevHash: e.prevHash,
+    };
+  });
+
+const fieldsOf = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
