@@ -89,12 +89,20 @@ export const startWritePath = async (options: WritePathOptions): Promise<WritePa
   let running: Promise<unknown> = Promise.resolve();
   if (options.reconcile && options.reconcile.everyMs > 0) {
     const { everyMs, graceMs } = options.reconcile;
+    // A tick while a run is still going is skipped: the reconciler queues runs, so on a store
+    // slower than everyMs they piled up without bound and stop() waited for all of them.
+    let busy = false;
     const tick = () => {
+      if (busy) return;
+      busy = true;
       running = reconcile(graceMs)
         .then((r) => {
           if (r.danglingCredit > 0 || r.returnsReleased.length > 0 || r.failed.length > 0) log.info({ reconcile: r }, 'reconciler run');
         })
-        .catch((err: unknown) => log.error({ err }, 'reconciler run failed'));
+        .catch((err: unknown) => log.error({ err }, 'reconciler run failed'))
+        .finally(() => {
+          busy = false;
+        });
     };
     tick();
     timer = setInterval(tick, everyMs);
