@@ -8,18 +8,21 @@ type Row = {
   stream_version: number | string;
   type: string;
   schema_version: number | string;
-  data: unknown;
-  metadata: unknown;
+  data: string;
+  metadata: string;
   hash: string;
   prev_hash: string;
   seq: string;
   tx: string;
 };
 
+// data and metadata as JSON text, parsed here once: every executor then gives the values as
+// stored (a jsonb that IS a string stays a string; parsing the strings a driver returns again
+// turned a stored '"{...}"' back into the object that was hashed, and hid the change)
 const COLUMNS =
-  'event_id::text AS event_id, stream_id, stream_version, type, schema_version, data, metadata, hash, prev_hash, global_seq::text AS seq, transaction_id::text AS tx';
+  'event_id::text AS event_id, stream_id, stream_version, type, schema_version, data::text AS data, metadata::text AS metadata, hash, prev_hash, global_seq::text AS seq, transaction_id::text AS tx';
 const pad = (n: string): string => n.padStart(20, '0');
-const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
+const json = (v: unknown): unknown => JSON.parse(v as string);
 
 const toRecorded = (r: Row): RecordedEvent => ({
   id: r.event_id,
