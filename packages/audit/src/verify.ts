@@ -131,7 +131,7 @@ export const verifyStream = (
     prevHash = e.hash;
     expected = e.streamVersion + 1;
   }
-  const last = events.length === 0 ? 0 : Math.max(...events.map((e) => e.streamVersion));
+  const last = events.reduce((m, e) => Math.max(m, e.streamVersion), 0); // no spread: a long stream overflows the stack
   if (anchoredVersion > last) {
     add('missing_tail', last + 1, `the stream ends at version ${last} but version ${anchoredVersion} was anchored: versions ${last + 1}..${anchoredVersion} are missing`);
   }
