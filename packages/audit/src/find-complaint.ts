@@ -62,7 +62,19 @@ export const findComplaint = async (
   if (key === '' || key.length > 200 || /[\s\u0000-\u001f]/.test(key))
     throw new AuditError('invalid_argument', `'${ref}' is not a complaint number or id`);
   const claim = await claimHolder(store, key);
-  if (claim?.received) return { id: claim.id, number: key, streamId: `Complaint-${claim.id}` };
+  if (claim?.received) {
+    // ids are chosen by the sending service: one may be another complaint's number
+    const other = claim.id === key ? [] : await readOrEmpty(store, `Complaint-${key}`, { toVersion: 1 });
+    if (other.length > 0) {
+      const otherNumber = numberOf(other[0]!.data);
+      throw new AuditError(
+        'invalid_argument',
+        `'${key}' is the number of complaint ${claim.id} and the id of another complaint${otherNumber ? ` (number ${otherNumber})` : ''}: give the id ${claim.id}${otherNumber ? ` or the number ${otherNumber}` : ''}`,
+        { ref: key },
+      );
+    }
+    return { id: claim.id, number: key, streamId: `Complaint-${claim.id}` };
+  }
   // a claim naming a complaint not received (yet, or a claim stream rewritten to name one that
   // does not exist): a complaint whose ComplaintReceived carries the number comes first
 
