@@ -36,14 +36,63 @@ export type WritePath = {
   service: CommandService;
   /** One reconciler run (also what the timer does). */
   reconcile: (graceMs: number) => Promise<ReconcileReport>;
-  /** Stops taking commands, waits for those in flight, stops the reconciler. Leaves nc and store open. */
+  /** Resolves when no stream head is waiting to be anchored (at once without anchoring). */
+  anchored: () => Promise<void>;
+  /** Stops taking commands, waits for those in flight, the reconciler and the anchoring. Leaves nc and store open. */
   stop: () => Promise<void>;
+};
+
+/** Streams waiting for their head's anchor at most; beyond, a head is left to `cs audit anchor`. */
+const MAX_ANCHORING_STREAMS = 10_000;
+
+/**
+ * Anchors stream heads off the replies' path: a reply never waits for JetStream (a slow
+ * acknowledgement held every command on the stream for the publish timeout). One anchoring per
+ * stream at a time; appends made meanwhile are covered by one more run when it ends, which signs
+ * the head as it is then (the hash chain covers the versions between). Failures are logged and
+ * left to the next append or `cs audit anchor`.
+ */
+const backgroundAnchoring = (anchor: (streamId: string) => Promise<unknown>, log: Logger) => {
+  const pending = new Map<string, { again: boolean; done: Promise<void> }>();
+  let full = false;
+  const run = async (streamId: string, entry: { again: boolean }): Promise<void> => {
+    do {
+      entry.again = false;
+      try {
+        await anchor(streamId);
+      } catch (err) {
+        log.error({ err, streamId }, 'stream head not anchored (cs audit anchor catches up)');
+      }
+    } while (entry.again);
+    pending.delete(streamId);
+  };
+  return {
+    schedule: (streamId: string): void => {
+      const entry = pending.get(streamId);
+      if (entry) {
+        entry.again = true;
+        return;
+      }
+      if (pending.size >= MAX_ANCHORING_STREAMS) {
+        if (!full) log.warn({ streams: pending.size }, 'anchoring is behind: heads of further streams are left to cs audit anchor');
+        full = true;
+        return;
+      }
+      full = false;
+      const created = { again: false, done: Promise.resolve() };
+      pending.set(streamId, created);
+      created.done = run(streamId, created);
+    },
+    idle: async (): Promise<void> => {
+      while (pending.size > 0) await Promise.all([...pending.values()].map((e) => e.done));
+    },
+  };
 };
 
 /**
  * The command handler's composition: the write path (validate, load, decide, append with the
  * cross-aggregate processes) behind the NATS command service, with stream-head anchoring after
- * each append (failures are logged, never fail the command) and the reservation reconciler.
+ * each append (in the background: never delays a reply; failures are logged, never fail the command) and the reservation reconciler.
  *
  * @example
  * const wp = await startWritePath({ nc, store, aggregates, log });
@@ -52,11 +101,13 @@ export type WritePath = {
 export const startWritePath = async (options: WritePathOptions): Promise<WritePath> => {
   const { nc, store, log } = options;
   const anchoring = options.anchoring;
-  const afterAppend = anchoring
-    ? async (result: AppendResult) => {
-        await anchorStreamHead({ store, sink: anchoring.sink, key: anchoring.key, now: () => new Date().toISOString() }, result.streamId);
-      }
+  const anchor = anchoring
+    ? backgroundAnchoring(
+        (streamId) => anchorStreamHead({ store, sink: anchoring.sink, key: anchoring.key, now: () => new Date().toISOString() }, streamId),
+        log,
+      )
     : undefined;
+  const afterAppend = anchor ? (result: AppendResult) => anchor.schedule(result.streamId) : undefined;
   const handler = createCommandHandler({
     store,
     aggregates: options.aggregates,
@@ -112,10 +163,14 @@ export const startWritePath = async (options: WritePathOptions): Promise<WritePa
     handler,
     service,
     reconcile,
+    anchored: async () => {
+      await anchor?.idle();
+    },
     stop: async () => {
       if (timer) clearInterval(timer);
       await service.stop();
       await running;
+      await anchor?.idle();
     },
   };
 };

@@ -55,7 +55,11 @@ describe('main.ts', () => {
     expect(reply).toMatchObject({ ok: true, streamId: 'CustomerAccount-C-main', version: 1 });
     const logged = await waitFor((l) => l.msg === 'command handled' && l.commandId === 'main-1');
     expect(logged).toMatchObject({ correlationId: 'corr-main', service: 'order-desk', outcome: 'ok' });
-    const heads = await (await jetStreamAnchors(nc)).heads('CustomerAccount-C-main');
+    // anchored in the background, after the reply
+    const anchors = await jetStreamAnchors(nc);
+    let heads = await anchors.heads('CustomerAccount-C-main');
+    for (const until = Date.now() + 10_000; heads.length === 0 && Date.now() < until; heads = await anchors.heads('CustomerAccount-C-main'))
+      await new Promise((r) => setTimeout(r, 50));
     expect(heads.at(-1)).toMatchObject({ streamId: 'CustomerAccount-C-main', version: 1 });
     const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
     proc.kill('SIGTERM');

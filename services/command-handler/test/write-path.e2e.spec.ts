@@ -46,6 +46,7 @@ describe('write path end to end over NATS and PostgreSQL', () => {
       expect(reply, `${i}: ${step.type}`).toMatchObject({ ok: true, commandId: `e2e-life-${i}`, eventTypes: step.events, duplicate: false });
       if (reply.ok) expect(reply.positions).toHaveLength(step.events.length);
     }
+    await Promise.all([a.anchored(), b.anchored()]);
     const heads = await anchors.heads('Order-O-e2e-1');
     expect(heads.at(-1)).toMatchObject({ streamId: 'Order-O-e2e-1', version: (await a.store.streamHead('Order-O-e2e-1')).version });
   });
