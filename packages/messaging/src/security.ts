@@ -12,7 +12,7 @@ export const commandPermissions: Record<InternalService, readonly string[]> = {
   'order-desk': ['customer.*', 'order.place', 'order.verify', 'order.accept', 'order.reject', 'order.cancel', 'order.complete', 'standard.*', 'improvement.*'],
   warehouse: ['order.prepare'],
   dispatch: ['order.dispatch', 'order.recordTracking', 'order.deliver', 'order.raiseException', 'order.resolveException'],
-  'call-centre': ['complaint.*', 'survey.*', 'evaluation.*', 'customer.recordVisit'],
+  'call-centre': ['complaint.*', 'customer.recordSurvey', 'customer.recordEvaluation', 'customer.recordVisit'],
   'returns-desk': ['return.*', 'order.reserveReturn', 'order.releaseReturn'],
 };
 
