@@ -16,6 +16,23 @@ export const commandPermissions: Record<InternalService, readonly string[]> = {
   'returns-desk': ['return.*', 'order.reserveReturn', 'order.releaseReturn'],
 };
 
+/**
+ * The JetStream API subjects that erase or rewrite stored messages (the audit anchors in
+ * CS_AUDIT_HEADS above all: deny_delete and deny_purge guard its messages, not the stream
+ * itself, whose deletion or reconfiguration, e.g. max_msgs 1, would throw the anchors away). No
+ * user of the system may send them; an operator manages streams as the system account.
+ */
+const jetStreamDestructive = [
+  '$JS.API.STREAM.DELETE.>',
+  '$JS.API.STREAM.PURGE.>',
+  '$JS.API.STREAM.UPDATE.>',
+  '$JS.API.STREAM.MSG.DELETE.>',
+  '$JS.API.STREAM.RESTORE.>',
+  '$JS.API.STREAM.PEER.REMOVE.>',
+  '$JS.API.ACCOUNT.PURGE.>',
+  '$JS.API.META.>',
+];
+
 /** Subjects of the micro-service discovery and monitoring API. */
 const serviceApi = ['$SRV.PING', '$SRV.PING.>', '$SRV.INFO', '$SRV.INFO.>', '$SRV.STATS', '$SRV.STATS.>'];
 
@@ -55,7 +72,7 @@ export const natsUsers = (): { user: string; permissions: UserPermissions }[] =>
     user: 'command-handler',
     permissions: {
       // replies go to the requester's reply subject (allow_responses), anchors to JetStream
-      publish: { allow: ['$JS.API.>', 'cs.audit.head.>'], deny: [`${COMMAND_SUBJECT_PREFIX}.>`] },
+      publish: { allow: ['$JS.API.>', 'cs.audit.head.>'], deny: [`${COMMAND_SUBJECT_PREFIX}.>`, ...jetStreamDestructive] },
       subscribe: { allow: [`${COMMAND_SUBJECT_PREFIX}.>`, ...serviceApi, `${inboxPrefixOf('command-handler')}.>`] },
       allow_responses: true,
     },
@@ -63,7 +80,8 @@ export const natsUsers = (): { user: string; permissions: UserPermissions }[] =>
   {
     user: 'audit-query',
     permissions: {
-      publish: { allow: ['$JS.API.>'] },
+      // reads the anchors; may create CS_AUDIT_HEADS when it starts first, never erase it
+      publish: { allow: ['$JS.API.>'], deny: jetStreamDestructive },
       subscribe: { allow: ['cs.query.audit.>', ...serviceApi, `${inboxPrefixOf('audit-query')}.>`] },
       allow_responses: true,
     },
@@ -79,7 +97,8 @@ export const natsUsers = (): { user: string; permissions: UserPermissions }[] =>
   {
     user: 'auditor',
     permissions: {
-      publish: { allow: ['cs.query.audit.>'] },
+      // cs audit reads the anchors in JetStream; it holds the key, so it may not add heads
+      publish: { allow: ['cs.query.audit.>', '$JS.API.>'], deny: ['cs.audit.head.>', '$JS.API.STREAM.CREATE.>', ...jetStreamDestructive] },
       subscribe: { allow: [`${inboxPrefixOf('auditor')}.>`] },
     },
   },

@@ -160,7 +160,8 @@ describe('security configuration', () => {
       expect(u?.permissions.subscribe.allow).toEqual([`_INBOX.${service}.>`]);
     }
     const auditor = natsUsers().find((x) => x.user === 'auditor');
-    expect(auditor?.permissions.publish.allow).toEqual(['cs.query.audit.>']);
+    expect(auditor?.permissions.publish.allow).toEqual(['cs.query.audit.>', '$JS.API.>']);
+    expect(auditor?.permissions.publish.deny).toEqual(expect.arrayContaining(['cs.audit.head.>', '$JS.API.STREAM.CREATE.>', '$JS.API.STREAM.DELETE.>']));
     const handler = natsUsers().find((x) => x.user === 'command-handler');
     expect(handler?.permissions.subscribe.allow).toContain('cs.cmd.>');
     expect(handler?.permissions.allow_responses).toBe(true);
