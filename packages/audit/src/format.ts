@@ -7,8 +7,15 @@ const replacer = (_k: string, v: unknown): unknown =>
 
 const streams = (a: ComplaintAudit): StreamAudit[] => [a.stream, ...(a.order ? [a.order] : []), ...a.returns];
 
+/**
+ * One CSV cell (RFC 4180 quoting). Text that starts like a spreadsheet formula (= + - @, a tab or
+ * a CR: a person, a command id or a summary is whatever a sender wrote) gets a leading ' so that a
+ * spreadsheet shows it instead of running it (OWASP "CSV injection"); numbers stay as they are.
+ * The JSON export is verbatim.
+ */
 const csvCell = (v: unknown): string => {
-  const s = v === null || v === undefined ? '' : String(v);
+  const raw = v === null || v === undefined ? '' : String(v);
+  const s = typeof v === 'string' && /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
