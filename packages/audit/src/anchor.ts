@@ -51,7 +51,11 @@ export const signHead = (key: string | Buffer, head: StreamHead, anchoredAt: str
  */
 export const headSignatureValid = (key: string | Buffer, head: SignedHead): boolean => {
   const expected = createHmac('sha256', key).update(anchorMessage(head)).digest();
-  const given = Buffer.from(typeof head.hmac === 'string' ? head.hmac : '', 'hex');
+  // Exactly the 64 lowercase hex digits signHead writes: Buffer.from(_, 'hex') stops at the first
+  // other character, so 'valid hmac' + 'zz' decoded to the valid signature (the standalone check
+  // in docs/auditors.md compares the text and refuses it).
+  if (typeof head.hmac !== 'string' || !/^[0-9a-f]{64}$/.test(head.hmac)) return false;
+  const given = Buffer.from(head.hmac, 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
 };
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hashableOf, recomputeHash, signHead, verifyStream, type ProblemKind } from '../src/index.ts';
+import { hashableOf, headSignatureValid, recomputeHash, signHead, verifyStream, type ProblemKind } from '../src/index.ts';
 import { chainedStream, headsFor, KEY, rechain } from './fixtures.ts';
 
 const S = 'Complaint-c1';
@@ -68,6 +68,13 @@ describe('verifyStream', () => {
     const forgedHead = { ...signHead('another key that is long enough.....', { streamId: S, version: 6, hash: base[5]!.hash }, 'x') };
     expect(check(base, [forgedHead]).firstProblem).toMatchObject({ kind: 'anchor_forged', version: 6 });
     expect(verifyStream(S, base.map(hashableOf), heads, undefined, recomputeHash)).toMatchObject({ ok: true, anchor: 'no_key' });
+  });
+
+  it('refuses an anchor whose hmac is the right one with anything before, after or inside it (only 64 hex digits are a signature)', () => {
+    const real = heads[5]!;
+    for (const hmac of [`${real.hmac}zz`, `${real.hmac} `, ` ${real.hmac}`, `${real.hmac}00`, real.hmac.toUpperCase().slice(0, 63), `${real.hmac.slice(0, 10)}-${real.hmac.slice(10)}`])
+      expect(headSignatureValid(KEY, { ...real, hmac }), JSON.stringify(hmac)).toBe(false);
+    expect(headSignatureValid(KEY, real)).toBe(true);
   });
 
   it('reports events newer than the last anchor as unanchored, not as a failure', () => {
