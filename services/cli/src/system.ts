@@ -51,15 +51,23 @@ export const openSqlDatabase = async (
   }
   if (env.EVENTSTORE_URL) return undefined;
   const dir = join(options.dataDir, 'pglite');
-  if (options.mustExist && !existsSync(dir)) throw new SystemError(`no embedded database in ${dir}: run \`pnpm start\` first, or set CS_DATA_DIR / DATABASE_URL / EVENTSTORE_URL`);
+  if (options.mustExist && !existsSync(dir)) throw new SystemError(`no embedded database in ${dir}: run \`pnpm start\` first, or set CS_DATA_DIR / DATABASE_URL / EVENTSTORE_URL`, { exitCode: 1 });
   mkdirSync(options.dataDir, { recursive: true });
   const pglite = await PGlite.create(dir);
   return { kind: 'pglite', pglite, dir, close: () => pglite.close() };
 };
 
-/** A problem with the environment or the local installation, shown as is (exit code 2). */
+/**
+ * A problem shown as is: bad usage (exit code 2, the default) or an environment that is not
+ * there or not reachable (exit code 1: no database, NATS unreachable, a schema missing).
+ */
 export class SystemError extends Error {
   override readonly name = 'SystemError';
+  readonly exitCode: 1 | 2;
+  constructor(message: string, options: { exitCode?: 1 | 2 } = {}) {
+    super(message);
+    this.exitCode = options.exitCode ?? 2;
+  }
 }
 
 /**
@@ -73,7 +81,7 @@ export class SystemError extends Error {
  */
 export const openEventStore = async (env: CliEnv, db: SqlDatabase | undefined): Promise<{ store: EventStore; mode: string }> => {
   if (env.EVENTSTORE_URL) return { store: createEventStoreDbEventStore({ connectionString: env.EVENTSTORE_URL }), mode: `EventStoreDB (${redact(env.EVENTSTORE_URL)})` };
-  if (!db) throw new SystemError('no event store: set DATABASE_URL or EVENTSTORE_URL, or use the embedded default');
+  if (!db) throw new SystemError('no event store: set DATABASE_URL or EVENTSTORE_URL, or use the embedded default', { exitCode: 1 });
   if (db.kind === 'postgres') return { store: await createPostgresEventStore({ pool: db.pool, schema: EVENT_STORE_SCHEMA }), mode: `PostgreSQL (${redact(env.DATABASE_URL ?? '')})` };
   return { store: await createPgliteEventStore(db.pglite, { schema: EVENT_STORE_SCHEMA }), mode: `embedded PGlite (${db.dir})` };
 };
@@ -92,7 +100,7 @@ export const openNats = async (env: CliEnv, options: { failFast?: boolean } = {}
   try {
     return await connectNats(options.failFast ? { ...base, waitOnFirstConnect: false, maxReconnectAttempts: 3 } : base);
   } catch (e) {
-    throw new SystemError(`cannot reach NATS at ${env.NATS_URL}: ${(e as Error).message}`);
+    throw new SystemError(`cannot reach NATS at ${env.NATS_URL}: ${(e as Error).message}`, { exitCode: 1 });
   }
 };
 

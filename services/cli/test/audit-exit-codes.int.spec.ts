@@ -75,4 +75,15 @@ describe('cs audit complaint exit codes', () => {
     expect(r.err).toContain('anchor_unavailable');
     expect(r.code).toBe(1);
   });
+
+  it('1 when NATS cannot be reached or there is no database to read; 2 for bad usage', async () => {
+    const nats = await csHere(['complaint', number], { NATS_URL: 'nats://127.0.0.1:1' });
+    expect(nats.err).toContain('cannot reach NATS');
+    expect(nats.code).toBe(1);
+    const empty = join(dir, 'no-database-here');
+    const missing = await csHere(['list'], { DATABASE_URL: '', CS_DATA_DIR: empty });
+    expect(missing.err).toContain('no embedded database');
+    expect(missing.code).toBe(1);
+    expect(await csHere(['anchor', 'extra'])).toMatchObject({ code: 2 });
+  });
 });

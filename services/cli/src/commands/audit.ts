@@ -164,7 +164,7 @@ const setUp = async (env: CliEnv, db: SqlDatabase): Promise<void> => {
     await applyAuditMigration(db.kind === 'postgres' ? db.pool : db.pglite, { eventStoreSchema: EVENT_STORE_SCHEMA });
   } catch (e) {
     if ((e as { code?: string }).code === '42501' || /permission denied/i.test((e as Error).message))
-      throw new SystemError(`the audit schema is missing and this login may not create it (${(e as Error).message}): ask the database owner to run 'cs audit setup'`);
+      throw new SystemError(`the audit schema is missing and this login may not create it (${(e as Error).message}): ask the database owner to run 'cs audit setup'`, { exitCode: 1 });
     throw e;
   }
 };
@@ -332,7 +332,11 @@ export const run = async (argv: string[]): Promise<number> => {
       err(`cs audit: ${e.code}: ${e.message}`);
       return exitCodeOf(e);
     }
-    if (e instanceof SystemError || (e instanceof Error && /^bad environment/.test(e.message))) {
+    if (e instanceof SystemError) {
+      err(`cs audit: ${e.message}`);
+      return e.exitCode;
+    }
+    if (e instanceof Error && /^bad environment/.test(e.message)) {
       err(`cs audit: ${e.message}`);
       return 2;
     }
