@@ -30,26 +30,59 @@ const intArg = (s: string | undefined, what: string): number => {
  * process.exit(await run(['status', '--json']));
  */
 export const run = async (argv: string[]): Promise<number> => {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean' },
-      reason: { type: 'string' },
-      by: { type: 'string' },
-      force: { type: 'boolean' },
-      'data-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean' },
+        reason: { type: 'string' },
+        by: { type: 'string' },
+        force: { type: 'boolean' },
+        'data-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    console.error(`cs projections: ${(e as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
   const [command, name, version, position] = positionals;
   if (values.help || !command) {
     console.log(usage);
     return command || values.help ? 0 : 2;
   }
-  const env = readCliEnv(process.env);
-  const sql = await openSqlDatabase(env, { dataDir: dataDirOf(env, values['data-dir']), mustExist: true, applicationName: 'cs-projections' });
-  if (!sql) throw new SystemError('the read model lives in PostgreSQL: set DATABASE_URL');
+  // Bad usage is found before any database is opened.
+  const argCount: Record<string, number> = { status: 0, 'dead-letter': 3, resume: 2, promote: 2, retire: 2 };
+  const wanted = argCount[command];
+  if (wanted === undefined) {
+    console.error(`cs projections: unknown command '${command}'\n\n${usage}`);
+    return 2;
+  }
+  try {
+    if (positionals.length - 1 > wanted) throw new SystemError(`${command} takes ${wanted ? `${wanted} arguments` : 'no arguments'} (got ${positionals.slice(1).join(' ')})`);
+    if (command === 'dead-letter' && (!name || !position || !values.reason)) throw new SystemError('dead-letter needs <name> <version> <position> --reason <text>');
+    if (wanted > 0 && !name) throw new SystemError(`${command} needs <name> <version>`);
+    if (wanted > 0) intArg(version, 'version');
+  } catch (e) {
+    console.error(`cs projections: ${(e as Error).message}`);
+    return 2;
+  }
+  let env;
+  let sql;
+  try {
+    env = readCliEnv(process.env);
+    sql = await openSqlDatabase(env, { dataDir: dataDirOf(env, values['data-dir']), mustExist: true, applicationName: 'cs-projections' });
+    if (!sql) throw new SystemError('the read model lives in PostgreSQL: set DATABASE_URL');
+  } catch (e) {
+    if (e instanceof SystemError || (e instanceof Error && /^bad environment/.test(e.message))) {
+      console.error(`cs projections: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
   const db =
     sql.kind === 'postgres'
       ? createReadModelDatabase<RuntimeDatabase>({ kind: 'postgres', url: env.DATABASE_URL!, max: 1, applicationName: 'cs-projections' })
@@ -94,6 +127,10 @@ export const run = async (argv: string[]): Promise<number> => {
     if (e instanceof ProjectionError) {
       console.error(`cs projections: ${e.code}: ${e.message}`);
       return 1;
+    }
+    if (e instanceof SystemError) {
+      console.error(`cs projections: ${e.message}`);
+      return 2;
     }
     throw e;
   } finally {

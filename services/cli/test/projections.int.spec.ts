@@ -1,0 +1,67 @@
+// `cs projections` against a real PostgreSQL: exit codes as its usage says (0 done, 1 refused
+// or failed, 2 bad usage).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { format } from 'node:util';
+import { createTestDatabase, type TestDatabase } from '@cs/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../src/commands/projections.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'cs-projections-'));
+let db: TestDatabase;
+
+const csHere = async (args: string[], env: Record<string, string> = {}) => {
+  const vars = { USER: 'operator-test', DATABASE_URL: db.url, CS_DATA_DIR: dir, NATS_URL: '', EVENTSTORE_URL: '', ...env };
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  let out = '';
+  let err = '';
+  const w1 = process.stdout.write.bind(process.stdout);
+  const w2 = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((t: string) => ((out += t), true)) as typeof process.stdout.write;
+  process.stderr.write = ((t: string) => ((err += t), true)) as typeof process.stderr.write;
+  const { log, error } = console;
+  console.log = (...a: unknown[]) => void (out += `${format(...a)}\n`);
+  console.error = (...a: unknown[]) => void (err += `${format(...a)}\n`);
+  try {
+    return { code: await run(args).catch((e: unknown) => ({ threw: e instanceof Error ? e.message : String(e) })), out, err };
+  } finally {
+    process.stdout.write = w1;
+    process.stderr.write = w2;
+    Object.assign(console, { log, error });
+    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+};
+
+beforeAll(async () => {
+  db = await createTestDatabase('cli_projections');
+});
+afterAll(async () => {
+  await db?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('cs projections', () => {
+  it('bad usage exits 2 with a readable message, as its usage says', async () => {
+    for (const args of [
+      ['status', '--jsno'], // unknown option
+      ['resume', 'kpi', 'x'], // version not a number
+      ['retire', 'kpi'], // no version
+      ['dead-letter', 'kpi', '2'], // no position, no reason
+      ['resume', 'kpi', '2', '00000000000000000042'], // resume takes no position
+      ['status', 'kpi'], // status takes no name
+    ]) {
+      const r = await csHere(args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.err).toMatch(/^cs projections: /);
+    }
+  });
+
+  it('an unknown sub-command is bad usage (2) even where there is no database', async () => {
+    const r = await csHere(['bogus'], { DATABASE_URL: '', CS_DATA_DIR: join(dir, 'empty') });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("unknown command 'bogus'");
+  });
+});
