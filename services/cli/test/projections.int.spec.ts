@@ -1,5 +1,5 @@
 // `cs projections` against a real PostgreSQL: exit codes as its usage says (0 done, 1 refused
-// or failed, 2 bad usage).
+// or failed, 2 bad usage) and what it reports on a database no projector has run on yet.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,5 +63,15 @@ describe('cs projections', () => {
     const r = await csHere(['bogus'], { DATABASE_URL: '', CS_DATA_DIR: join(dir, 'empty') });
     expect(r.code).toBe(2);
     expect(r.err).toContain("unknown command 'bogus'");
+  });
+
+  it('status on a database no projector has run on says so and exits 0', async () => {
+    const r = await csHere(['status']);
+    expect(r).toMatchObject({ code: 0, out: 'no projection has run yet\n' });
+    const j = await csHere(['status', '--json']);
+    expect(j.code).toBe(0);
+    expect(JSON.parse(j.out)).toEqual([]);
+    const resume = await csHere(['resume', 'kpi', '2']);
+    expect(resume).toMatchObject({ code: 1, err: 'cs projections: not_found: no projection has run on this database yet\n' });
   });
 });

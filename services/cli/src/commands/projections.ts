@@ -23,6 +23,10 @@ const intArg = (s: string | undefined, what: string): number => {
   return Number(s);
 };
 
+/** The runtime's tables are missing: no projector has run on this database yet. */
+const noRuntimeTables = (e: unknown): boolean =>
+  (e as { code?: unknown } | null)?.code === '42P01' && /projection_runtime\./.test(e instanceof Error ? e.message : '');
+
 /**
  * Runs `cs projections ...`; returns the exit code (0 done, 1 refused or failed, 2 bad usage).
  *
@@ -90,7 +94,10 @@ export const run = async (argv: string[]): Promise<number> => {
   try {
     switch (command) {
       case 'status': {
-        const rows = await listStatus(db);
+        const rows = await listStatus(db).catch((e: unknown) => {
+          if (noRuntimeTables(e)) return [];
+          throw e;
+        });
         if (values.json) console.log(JSON.stringify(rows, null, 2));
         else if (rows.length === 0) console.log('no projection has run yet');
         else console.table(rows);
@@ -131,6 +138,10 @@ export const run = async (argv: string[]): Promise<number> => {
     if (e instanceof SystemError) {
       console.error(`cs projections: ${e.message}`);
       return 2;
+    }
+    if (noRuntimeTables(e)) {
+      console.error(`cs projections: not_found: no projection has run on this database yet`);
+      return 1;
     }
     throw e;
   } finally {
