@@ -6,7 +6,7 @@ Commands:
   start                 run the whole system on the embedded default and print the KPIs
   send <type> --json <file|->   send one command (cs send --help lists the commands)
   audit complaint <number|id>   a complaint's verified history (cs audit --help)
-  projections <status|dead-letter|rebuild>   operate the projector
+  projections <status|dead-letter|resume|promote|retire>   operate the projector (cs projections --help)
 
 Environment: DATABASE_URL, EVENTSTORE_URL, NATS_URL (see README "Production mode").`;
 

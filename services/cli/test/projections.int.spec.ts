@@ -1,8 +1,10 @@
 // `cs projections` against a real PostgreSQL: exit codes as its usage says (0 done, 1 refused
 // or failed, 2 bad usage) and what it reports on a database no projector has run on yet.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
 import { createTestDatabase, type TestDatabase } from '@cs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,5 +75,14 @@ describe('cs projections', () => {
     expect(JSON.parse(j.out)).toEqual([]);
     const resume = await csHere(['resume', 'kpi', '2']);
     expect(resume).toMatchObject({ code: 1, err: 'cs projections: not_found: no projection has run on this database yet\n' });
+  });
+
+  it("cs --help names only sub-commands of projections that exist", async () => {
+    const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+    const help = spawnSync(process.execPath, ['--import', 'tsx', main, '--help'], { encoding: 'utf8' });
+    const listed = /projections <([^>]+)>/.exec(help.stdout)?.[1]?.split('|') ?? [];
+    expect(listed.length).toBeGreaterThan(0);
+    const usage = (await csHere(['--help'])).out;
+    for (const sub of listed) expect({ sub, known: usage.includes(`\n  ${sub} `) }).toEqual({ sub, known: true });
   });
 });
