@@ -17,6 +17,8 @@ const Env = z
     PROJECTOR_SETTLE_HELPERS: z.coerce.number().int().min(0).max(8).default(2),
     PROJECTOR_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(10_000),
     PROJECTOR_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+    /** After SIGTERM/SIGINT, how long the batches in flight and the lease releases may take before the process exits 1 anyway. */
+    PROJECTOR_STOP_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
     PROJECTOR_AUTO_PROMOTE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })

@@ -12,6 +12,12 @@ const main = async () => {
   log.info({ projections: projections.map((p) => `${p.name}@${p.version}`), store: env.EVENT_STORE }, 'projector running');
   const stop = (signal: string) => {
     log.info({ signal }, 'stopping: finishing the batches in flight');
+    // A database that stopped answering would hold the stop for ever (no query has a timeout):
+    // exit anyway; a batch cut short is rolled back, and its lease expires for the next leader.
+    setTimeout(() => {
+      log.error({ timeoutMs: env.PROJECTOR_STOP_TIMEOUT_MS }, 'stop timed out: exiting with work unfinished');
+      process.exit(1);
+    }, env.PROJECTOR_STOP_TIMEOUT_MS);
     projector.stop().then(
       () => process.exit(0),
       (e: unknown) => {

@@ -4,7 +4,7 @@ import { readEnv } from '../src/index.ts';
 describe('projector env', () => {
   it('reads defaults and coerces numbers', () => {
     const env = readEnv({ DATABASE_URL: 'postgres://root@127.0.0.1:5432/cs', PROJECTOR_BATCH_SIZE: '50' });
-    expect(env).toMatchObject({ EVENT_STORE: 'postgres', PROJECTOR_BATCH_SIZE: 50, PROJECTOR_CATCH_UP_BATCH_SIZE: 5000, PROJECTOR_SETTLE_HELPERS: 2, PROJECTOR_LEASE_MS: 10_000, PROJECTOR_AUTO_PROMOTE: true, LOG_LEVEL: 'info' });
+    expect(env).toMatchObject({ EVENT_STORE: 'postgres', PROJECTOR_BATCH_SIZE: 50, PROJECTOR_CATCH_UP_BATCH_SIZE: 5000, PROJECTOR_SETTLE_HELPERS: 2, PROJECTOR_LEASE_MS: 10_000, PROJECTOR_STOP_TIMEOUT_MS: 20_000, PROJECTOR_AUTO_PROMOTE: true, LOG_LEVEL: 'info' });
   });
   it('names every bad variable', () => {
     expect(() => readEnv({ DATABASE_URL: 'mysql://x', PROJECTOR_BATCH_SIZE: '0', LOG_LEVEL: 'loud' })).toThrowError(
