@@ -1,4 +1,4 @@
-import type { NatsConnection, Subscription } from 'nats';
+import type { Msg, NatsConnection, Subscription } from 'nats';
 import { isAuditError } from './errors.ts';
 import { auditComplaint, type AuditDeps } from './report.ts';
 
@@ -11,7 +11,7 @@ export type AuditQueryReply =
   | { ok: false; error: { code: string; message: string } };
 
 /**
- * Serves `cs.query.audit.complaint` (queue group `cs-audit`). The request is the JSON of an
+ * Serves `cs.query.audit.complaint` (queue group `cs-audit`), up to 8 audits at once. The request is the JSON of an
  * `AuditRequest` (`{complaint, asOf?, at?, withOrder?, reader}`); NATS permissions let only
  * the auditor user publish on `cs.query.audit.>` (docs/security.md), so every request is an
  * auditor's, logged with `principal` and the declared `reader`.
@@ -23,9 +23,16 @@ export type AuditQueryReply =
  */
 export const startAuditQueryService = (
   nc: NatsConnection,
-  deps: AuditDeps & { principal?: string; onError?: (e: unknown) => void },
+  deps: AuditDeps & {
+    principal?: string;
+    onError?: (e: unknown) => void;
+    /** The subject served. Default `cs.query.audit.complaint`; only tests sharing a NATS server change it. */
+    subject?: string;
+    /** Audits answered at once. Default 8. */
+    concurrency?: number;
+  },
 ): { subscription: Subscription; stop: () => Promise<void> } => {
-  const sub = nc.subscribe(AUDIT_QUERY_SUBJECT, { queue: 'cs-audit' });
+  const sub = nc.subscribe(deps.subject ?? AUDIT_QUERY_SUBJECT, { queue: 'cs-audit' });
   const principal = deps.principal ?? 'nats:auditor';
   const answer = async (data: Uint8Array): Promise<AuditQueryReply> => {
     let input: unknown;
@@ -53,16 +60,26 @@ export const startAuditQueryService = (
       error: { code: 'internal', message: `the audit is ${Buffer.byteLength(text, 'utf8')} bytes, more than the NATS max_payload of ${max}: read it with cs audit complaint --format json` },
     } satisfies AuditQueryReply);
   };
+  const respond = async (msg: Msg): Promise<void> => {
+    const reply = await answer(msg.data);
+    try {
+      if (msg.reply) msg.respond(encoded(reply));
+    } catch (e) {
+      // one failed reply (connection closing, …) must not stop the service
+      deps.onError?.(e);
+    }
+  };
+  // Up to `concurrency` audits at once, so a long one (a scan for a number no claim names) does
+  // not hold the others behind it; beyond, requests wait in the subscription.
+  const concurrency = Math.max(1, deps.concurrency ?? 8);
+  const running = new Set<Promise<void>>();
   const loop = (async () => {
     for await (const msg of sub) {
-      const reply = await answer(msg.data);
-      try {
-        if (msg.reply) msg.respond(encoded(reply));
-      } catch (e) {
-        // one failed reply (connection closing, …) must not stop the service
-        deps.onError?.(e);
-      }
+      const task = respond(msg).finally(() => running.delete(task));
+      running.add(task);
+      if (running.size >= concurrency) await Promise.race(running);
     }
+    await Promise.all(running);
   })();
   return {
     subscription: sub,

@@ -4,7 +4,6 @@ import { testEnv } from '@cs/testing';
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  AUDIT_QUERY_SUBJECT,
   anchorStreamHead,
   headSubject,
   jetStreamAnchors,
@@ -14,6 +13,8 @@ import {
 } from '../src/index.ts';
 import { complaintHistory, KEY, writer } from './history.ts';
 
+// Its own subject: another test file's audit service on the shared server must not answer.
+const subject = `t${Math.random().toString(36).slice(2, 10)}.cs.query.audit.complaint`;
 let nc: NatsConnection;
 const run = `${process.pid}${Date.now().toString(36)}`;
 
@@ -50,9 +51,10 @@ describe('JetStream anchors and the NATS audit query', () => {
       aggregates: { complaint: complaintAggregate },
       now: () => new Date().toISOString(),
       principal: 'nats:auditor',
+      subject,
     });
     try {
-      const ask = async (body: string): Promise<AuditQueryReply> => (await nc.request(AUDIT_QUERY_SUBJECT, body, { timeout: 10_000 })).json<AuditQueryReply>();
+      const ask = async (body: string): Promise<AuditQueryReply> => (await nc.request(subject, body, { timeout: 10_000 })).json<AuditQueryReply>();
       const ok = await ask(JSON.stringify({ complaint: c.number, reader: 'alice', at: 2 }));
       expect(ok.ok).toBe(true);
       const audit = (ok as { audit: { verified: boolean; stream: { view: { version: number; state: { status: string } }; verification: { anchor: string; anchoredVersion: number } } } }).audit;
