@@ -19,6 +19,25 @@ const openStore = async (env: ProjectorEnv): Promise<EventStore> => {
   }
 };
 
+/** How long the databases may take to answer at start before the projector gives up. */
+const START_TIMEOUT_MS = 10_000;
+
+/** `work`, or an error naming `variable` when it fails or does not finish within START_TIMEOUT_MS. */
+const atStart = async <T>(variable: string, what: string, work: Promise<T>): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${variable}: the ${what} did not answer within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    throw new Error(message.startsWith(`${variable}: `) ? message : `${variable}: ${what}: ${message}`, { cause: e });
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
 /** A running projector: `stop()` finishes the batches in flight, releases the leases, closes connections. */
 export type Projector = { stop: () => Promise<void>; done: Promise<void> };
 
@@ -30,7 +49,11 @@ export type Projector = { stop: () => Promise<void>; done: Promise<void> };
  * process.on('SIGTERM', () => void projector.stop());
  */
 export const startProjector = async (env: ProjectorEnv, projections: readonly Projection[], logger: Logger): Promise<Projector> => {
-  const store = await openStore(env);
+  // PGlite is local (no server to wait for, and a large data directory may take a while to open).
+  const store =
+    env.EVENT_STORE === 'pglite'
+      ? await openStore(env)
+      : await atStart(env.EVENT_STORE === 'eventstoredb' ? 'EVENTSTORE_URL' : env.EVENT_STORE_URL ? 'EVENT_STORE_URL' : 'DATABASE_URL', 'event store', openStore(env));
   const db = createReadModelDatabase<any>({
     kind: 'postgres',
     url: env.DATABASE_URL,
@@ -39,6 +62,15 @@ export const startProjector = async (env: ProjectorEnv, projections: readonly Pr
     applicationName: 'cs-projector',
     onIdleError: (e) => logger.warn({ err: e.message }, 'read-model connection lost'),
   });
+  // A read model that is missing or does not answer is a start failure (exit 1), not a
+  // projector that says it runs while its runtime retries for ever.
+  try {
+    await atStart('DATABASE_URL', 'read-model database', db.selectNoFrom((eb) => eb.lit(1).as('one')).execute());
+  } catch (e) {
+    void db.destroy().catch(() => undefined);
+    void store.close().catch(() => undefined);
+    throw e;
+  }
   const runtime = createProjectionRuntime({
     db,
     store,

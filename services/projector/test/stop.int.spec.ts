@@ -1,8 +1,11 @@
-// main.ts when its read-model database stops answering: SIGTERM must still end the process in
-// a bounded time (an orchestrator waits, then SIGKILLs; a batch cut short is rolled back and
-// re-applied by the next leader, so exiting is safe).
+// main.ts when its read-model database is missing or stops answering: it must not say it is
+// running, and SIGTERM must still end the process in a bounded time (an orchestrator waits,
+// then SIGKILLs; a batch cut short is rolled back and re-applied by the next leader).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type Server, type Socket, connect } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@cs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,6 +88,47 @@ describe('projector stop', () => {
       expect(out).toContain('stop timed out');
     } finally {
       child.kill('SIGKILL');
+      await proxy.close();
+    }
+  });
+});
+
+const runMain = (env: Record<string, string>) => {
+  const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', main], { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const within = (ms: number) => Promise.race([exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), ms))]);
+  return { child, within, out: () => out };
+};
+
+describe('projector start', () => {
+  it('main.ts exits 1 naming DATABASE_URL when the read-model database does not exist (events elsewhere)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cs-projector-start-'));
+    const bad = new URL(database.url);
+    bad.pathname = '/no_such_read_model_db';
+    const p = runMain({ DATABASE_URL: bad.toString(), EVENT_STORE: 'pglite', CS_DATA_DIR: dir });
+    try {
+      expect(await p.within(15_000)).toBe(1);
+      expect(p.out()).toMatch(/projector failed to start: DATABASE_URL: .*no_such_read_model_db/);
+      expect(p.out()).not.toContain('projector running');
+    } finally {
+      p.child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('main.ts exits 1 when the read-model database does not answer at start', async () => {
+    const proxy = await silentableProxy(new URL(database.url));
+    proxy.silence();
+    const p = runMain({ DATABASE_URL: proxy.url, EVENT_STORE_URL: database.url });
+    try {
+      expect(await p.within(20_000)).toBe(1);
+      expect(p.out()).toMatch(/projector failed to start: DATABASE_URL: .*did not answer/);
+    } finally {
+      p.child.kill('SIGKILL');
       await proxy.close();
     }
   });
