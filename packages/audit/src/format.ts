@@ -5,7 +5,7 @@ export type AuditFormat = 'table' | 'json' | 'csv';
 const replacer = (_k: string, v: unknown): unknown =>
   v instanceof Map ? Object.fromEntries(v) : v instanceof Set ? [...v] : typeof v === 'bigint' ? v.toString() : v;
 
-const streams = (a: ComplaintAudit): StreamAudit[] => [a.stream, ...(a.order ? [a.order] : []), ...a.returns];
+const streams = (a: ComplaintAudit): StreamAudit[] => [a.stream, ...(a.order ? [a.order] : []), ...a.returns, ...(a.numberClaims ? [a.numberClaims] : [])];
 
 /**
  * One CSV cell (RFC 4180 quoting). Text that starts like a spreadsheet formula (= + - @, a tab or

@@ -1,4 +1,4 @@
-import type { AggregateDefinition } from '@cs/domain';
+import { complaintNumberStream, type AggregateDefinition } from '@cs/domain';
 import type { EventStore, RecordedEvent, Upcasters } from '@cs/event-store';
 import { z } from 'zod';
 import type { AccessLog, LoggedAccess } from './access-log.ts';
@@ -34,6 +34,11 @@ export type ComplaintAudit = {
   stream: StreamAudit;
   order: StreamAudit | null;
   returns: StreamAudit[];
+  /**
+   * The number's claim stream `ComplaintNumber-<number>`, through which the complaint is found by
+   * its number (null when it has none: a store written before claims, or no number)
+   */
+  numberClaims: StreamAudit | null;
   /** true when every stream in the report verified */
   verified: boolean;
 };
@@ -152,7 +157,11 @@ export const auditComplaint = async (
       }
     }
   }
-  const verified = [stream, ...(order ? [order] : []), ...returns].every((s) => s.verification.ok);
+  // the claim stream has no complaint version: --at shows its latest, --as-of applies
+  const claimMoment: Moment = moment.kind === 'asOf' ? moment : { kind: 'latest' };
+  const claims = ref.number !== null ? await auditStream(deps, complaintNumberStream(ref.number), undefined, claimMoment) : null;
+  const numberClaims = claims && (claims.raw.length > 0 || claims.heads.length > 0) ? strip(claims) : null;
+  const verified = [stream, ...(order ? [order] : []), ...returns, ...(numberClaims ? [numberClaims] : [])].every((s) => s.verification.ok);
   return {
     format: 'cs-audit/1',
     complaint: ref,
@@ -162,6 +171,7 @@ export const auditComplaint = async (
     stream,
     order,
     returns,
+    numberClaims,
     verified,
   };
 };

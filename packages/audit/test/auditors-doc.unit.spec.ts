@@ -30,6 +30,7 @@ describe('docs/auditors.md standalone verification', () => {
     expect(ok.out).toContain(`${c.streamId}: OK (6 events, 6 heads checked)`);
     expect(ok.out).toContain(`Order-${c.orderId}: OK`);
     expect(ok.out).toContain(`ReturnRequest-${c.returnId}: OK`);
+    expect(ok.out).toContain(`ComplaintNumber-${c.number}: OK (1 events, 0 heads checked)`);
 
     const json = JSON.parse(exported);
     const tampered = structuredClone(json);

@@ -6,7 +6,7 @@ import { createPostgresEventStore, type EventStore } from '@cs/event-store';
 import { createTestDatabase, type TestDatabase } from '@cs/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyAuditMigration, auditComplaint, auditViewStore, sqlAccessLog, type AuditDeps } from '../src/index.ts';
+import { applyAuditMigration, auditComplaint, auditViewStore, formatAudit, sqlAccessLog, type AuditDeps } from '../src/index.ts';
 import { complaintHistory, KEY, writer } from './history.ts';
 
 let db: TestDatabase;
@@ -43,6 +43,19 @@ describe('a claim stream rewritten to name a complaint that does not exist', () 
     const a = await auditComplaint(deps, { complaint: c.number, reader: 'auditor-test' }, { via: 'cli', principal: 'db:root' });
     expect(a.complaint).toEqual({ id: c.id, number: c.number, streamId: c.streamId });
     expect(a.stream.verification.ok).toBe(true);
+    // and the rewrite itself is reported: the claim stream is verified with the complaint's
+    expect(a.numberClaims?.streamId).toBe(`ComplaintNumber-${c.number}`);
+    expect(a.numberClaims?.verification.firstProblem).toMatchObject({ kind: 'changed', version: 1 });
+    expect(a.verified).toBe(false);
+  });
+
+  it('an intact claim stream verifies with the complaint, and is shown in every format', async () => {
+    const c = await complaintHistory(w, { steps: 2 });
+    const a = await auditComplaint(deps, { complaint: c.id, reader: 'auditor-test' }, { via: 'cli', principal: 'db:root' });
+    expect(a.numberClaims).toMatchObject({ streamId: `ComplaintNumber-${c.number}`, verification: { ok: true } });
+    expect(a.numberClaims?.timeline.map((t) => t.type)).toEqual(['ComplaintNumberClaimed']);
+    expect(a.verified).toBe(true);
+    for (const f of ['table', 'csv', 'json'] as const) expect(formatAudit(a, f)).toContain(`ComplaintNumber-${c.number}`);
   });
 
   it('a claim of a complaint not received yet still names it (its audit: no events yet)', async () => {
