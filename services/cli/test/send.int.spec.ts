@@ -29,4 +29,18 @@ describe('cs send as a process', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('occurredAt:');
   });
+
+  it('an --id, --service or --person the envelope does not allow is bad input (exit 2), not a refusal by the handler (3)', () => {
+    const data = JSON.stringify({ orderId: 'O-1', occurredAt: '2024-05-01T08:00:00Z' });
+    const env = { NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' };
+    for (const flags of [
+      ['--id', 'order 1', '--service', 'order-desk'],
+      ['--service', 'Order Desk'],
+      ['--service', 'order-desk', '--person', 'x'.repeat(201)],
+      ['--service', 'order-desk', '--correlation-id', 'c'.repeat(129)],
+    ]) {
+      const r = cs(['order.accept', '--json', '-', '--timeout', '500', ...flags], data, env);
+      expect({ flags: flags.join(' ').slice(0, 60), status: r.status, stderr: r.stderr }).toMatchObject({ status: 2, stderr: expect.stringMatching(/^cs send: --/) });
+    }
+  });
 });

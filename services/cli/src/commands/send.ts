@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { aggregates, type CommandDefinition } from '@cs/domain';
 import { connect } from 'nats';
-import { natsConnectionOptionsFromEnv, parseUntrustedJson, sendCommand, type Reply } from '@cs/messaging';
+import { CommandId, EnvelopeMetadata, natsConnectionOptionsFromEnv, parseUntrustedJson, sendCommand, ServiceName, type Reply } from '@cs/messaging';
 import { z } from 'zod';
 
 export const sendUsage = `cs send <command> --json <file|-> [options]
@@ -143,6 +143,17 @@ export const sendCommandLine = async (argv: string[], deps: SendDeps): Promise<n
     deps.err('cs send: which service sends? give --service or set CS_SERVICE (or NATS_USER)');
     return 2;
   }
+  // What the envelope does not allow is refused before sending (validation): bad input, not a refusal by the handler.
+  const badFlag = (flag: string, value: string, check: { success: boolean; error?: { issues: { message: string }[] } }): boolean => {
+    if (check.success) return false;
+    deps.err(`cs send: ${flag} '${value.length > 40 ? `${value.slice(0, 40)}...` : value}' is not allowed: ${check.error?.issues.map((i) => i.message).join('; ')}`);
+    return true;
+  };
+  if (badFlag(values.service !== undefined ? '--service' : deps.env.CS_SERVICE !== undefined ? '--service (from CS_SERVICE)' : '--service (from NATS_USER)', service, ServiceName.safeParse(service))) return 2;
+  if (values.id !== undefined && badFlag('--id', values.id, CommandId.safeParse(values.id))) return 2;
+  if (values.person && badFlag('--person', values.person, EnvelopeMetadata.shape.person.safeParse(values.person))) return 2;
+  const correlationId = values['correlation-id'];
+  if (correlationId && badFlag('--correlation-id', correlationId, EnvelopeMetadata.shape.correlationId.safeParse(correlationId))) return 2;
   let timeoutMs: number | undefined;
   if (values.timeout !== undefined) {
     timeoutMs = Number(values.timeout);
