@@ -67,6 +67,12 @@ describe('cs projections', () => {
     expect(r.err).toContain("unknown command 'bogus'");
   });
 
+  it('a database that is not there is a failure (1), not bad usage', async () => {
+    const r = await csHere(['status'], { DATABASE_URL: '', CS_DATA_DIR: join(dir, 'empty') });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('no embedded database');
+  });
+
   it('status on a database no projector has run on says so and exits 0', async () => {
     const r = await csHere(['status']);
     expect(r).toMatchObject({ code: 0, out: 'no projection has run yet\n' });

@@ -83,7 +83,8 @@ export const run = async (argv: string[]): Promise<number> => {
   } catch (e) {
     if (e instanceof SystemError || (e instanceof Error && /^bad environment/.test(e.message))) {
       console.error(`cs projections: ${e.message}`);
-      return 2;
+      // bad usage 2; an environment that is not there (no database, ...) is a failure: 1
+      return e instanceof SystemError ? e.exitCode : 2;
     }
     throw e;
   }
@@ -137,7 +138,7 @@ export const run = async (argv: string[]): Promise<number> => {
     }
     if (e instanceof SystemError) {
       console.error(`cs projections: ${e.message}`);
-      return 2;
+      return e.exitCode;
     }
     if (noRuntimeTables(e)) {
       console.error(`cs projections: not_found: no projection has run on this database yet`);
