@@ -1,13 +1,13 @@
 // A reference that is one complaint's number and another complaint's id (ids are chosen by the
 // sending service and may look like numbers): the audit must not silently show one of them.
 import { randomInt } from 'node:crypto';
-import { complaintAggregate } from '@cs/domain';
-import { createPostgresEventStore, type EventStore } from '@cs/event-store';
-import { createTestDatabase, type TestDatabase } from '@cs/testing';
+import type { EventStore } from '@cs/event-store';
+import type { TestDatabase } from '@cs/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyAuditMigration, auditComplaint, auditViewStore, sqlAccessLog, type AuditDeps } from '../src/index.ts';
-import { KEY, openCustomer, writer } from './history.ts';
+import { auditComplaint, type AuditDeps } from '../src/index.ts';
+import { openCustomer, writer } from './history.ts';
+import { sqlAuditSetup, type SqlAuditSetup } from './sql-setup.ts';
 
 let db: TestDatabase;
 let pool: pg.Pool;
@@ -15,19 +15,12 @@ let store: EventStore;
 let w: ReturnType<typeof writer>;
 let deps: AuditDeps;
 
+let setup: SqlAuditSetup;
 beforeAll(async () => {
-  db = await createTestDatabase('audit_ambiguous');
-  store = await createPostgresEventStore({ connectionString: db.url, schema: 'event_store', max: 4 });
-  pool = new pg.Pool({ connectionString: db.url, max: 3 });
-  await applyAuditMigration(pool, { eventStoreSchema: 'event_store' });
-  w = writer(store);
-  deps = { store: auditViewStore(pool), anchors: w.anchors, key: KEY, accessLog: sqlAccessLog(pool), aggregates: { complaint: complaintAggregate }, now: () => new Date().toISOString() };
+  setup = await sqlAuditSetup('audit_ambiguous');
+  ({ db, pool, store, w, deps } = setup);
 });
-afterAll(async () => {
-  await pool?.end();
-  await store?.close();
-  await db?.drop();
-});
+afterAll(() => setup?.close());
 
 describe('a reference that is a number of one complaint and the id of another', () => {
   it('is refused as ambiguous, naming what identifies each complaint', async () => {

@@ -1,13 +1,13 @@
 // The claim stream `ComplaintNumber-<number>` altered in the REAL PostgreSQL event store: the
 // complaint must still be found by its number (its own ComplaintReceived carries it), not hidden
 // behind a claim naming a complaint that does not exist.
-import { complaintAggregate } from '@cs/domain';
-import { createPostgresEventStore, type EventStore } from '@cs/event-store';
-import { createTestDatabase, type TestDatabase } from '@cs/testing';
+import type { EventStore } from '@cs/event-store';
+import type { TestDatabase } from '@cs/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyAuditMigration, auditComplaint, auditViewStore, formatAudit, sqlAccessLog, type AuditDeps } from '../src/index.ts';
-import { complaintHistory, KEY, writer } from './history.ts';
+import { auditComplaint, formatAudit, type AuditDeps } from '../src/index.ts';
+import { sqlAuditSetup, type SqlAuditSetup } from './sql-setup.ts';
+import { complaintHistory, writer } from './history.ts';
 
 let db: TestDatabase;
 let pool: pg.Pool;
@@ -15,26 +15,12 @@ let store: EventStore;
 let w: ReturnType<typeof writer>;
 let deps: AuditDeps;
 
+let setup: SqlAuditSetup;
 beforeAll(async () => {
-  db = await createTestDatabase('audit_claim_tamper');
-  store = await createPostgresEventStore({ connectionString: db.url, schema: 'event_store', max: 4 });
-  pool = new pg.Pool({ connectionString: db.url, max: 3 });
-  await applyAuditMigration(pool, { eventStoreSchema: 'event_store' });
-  w = writer(store);
-  deps = {
-    store: auditViewStore(pool),
-    anchors: w.anchors,
-    key: KEY,
-    accessLog: sqlAccessLog(pool),
-    aggregates: { complaint: complaintAggregate },
-    now: () => new Date().toISOString(),
-  };
+  setup = await sqlAuditSetup('audit_claim_tamper');
+  ({ db, pool, store, w, deps } = setup);
 });
-afterAll(async () => {
-  await pool?.end();
-  await store?.close();
-  await db?.drop();
-});
+afterAll(() => setup?.close());
 
 describe('a claim stream rewritten to name a complaint that does not exist', () => {
   it('the complaint is still found by its number', async () => {

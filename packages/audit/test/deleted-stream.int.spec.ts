@@ -1,13 +1,13 @@
 // A complaint whose every event was deleted from the REAL PostgreSQL event store while its heads
 // stay anchored outside the database: the audit by its id must report the deletion (a failed
 // verification, exit 3 in the CLI), not 'complaint_not_found' (as if it had never existed).
-import { complaintAggregate } from '@cs/domain';
-import { createPostgresEventStore, type EventStore } from '@cs/event-store';
-import { createTestDatabase, type TestDatabase } from '@cs/testing';
+import type { EventStore } from '@cs/event-store';
+import type { TestDatabase } from '@cs/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyAuditMigration, auditComplaint, auditViewStore, sqlAccessLog, type AuditDeps } from '../src/index.ts';
-import { complaintHistory, KEY, writer } from './history.ts';
+import { auditComplaint, type AuditDeps } from '../src/index.ts';
+import { sqlAuditSetup, type SqlAuditSetup } from './sql-setup.ts';
+import { complaintHistory, writer } from './history.ts';
 
 let db: TestDatabase;
 let pool: pg.Pool;
@@ -15,26 +15,12 @@ let store: EventStore;
 let w: ReturnType<typeof writer>;
 let deps: AuditDeps;
 
+let setup: SqlAuditSetup;
 beforeAll(async () => {
-  db = await createTestDatabase('audit_deleted');
-  store = await createPostgresEventStore({ connectionString: db.url, schema: 'event_store', max: 4 });
-  pool = new pg.Pool({ connectionString: db.url, max: 3 });
-  await applyAuditMigration(pool, { eventStoreSchema: 'event_store' });
-  w = writer(store);
-  deps = {
-    store: auditViewStore(pool),
-    anchors: w.anchors,
-    key: KEY,
-    accessLog: sqlAccessLog(pool),
-    aggregates: { complaint: complaintAggregate },
-    now: () => new Date().toISOString(),
-  };
+  setup = await sqlAuditSetup('audit_deleted');
+  ({ db, pool, store, w, deps } = setup);
 });
-afterAll(async () => {
-  await pool?.end();
-  await store?.close();
-  await db?.drop();
-});
+afterAll(() => setup?.close());
 
 describe('a complaint stream deleted whole', () => {
   it('by id: reported as missing_tail from version 1 (its heads are anchored), not as unknown', async () => {

@@ -1,13 +1,13 @@
 // An event's data or metadata replaced in the REAL PostgreSQL event store by a JSON string holding
 // its own text (what the write path and the projections then read is a string, not the object
 // that was hashed): the auditor's view must return the values as stored, so the change is seen.
-import { complaintAggregate } from '@cs/domain';
-import { createPostgresEventStore, type EventStore } from '@cs/event-store';
-import { createTestDatabase, type TestDatabase } from '@cs/testing';
+import type { EventStore } from '@cs/event-store';
+import type { TestDatabase } from '@cs/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyAuditMigration, auditComplaint, auditViewStore, sqlAccessLog, type AuditDeps } from '../src/index.ts';
-import { complaintHistory, KEY, writer, type Complaint } from './history.ts';
+import { auditComplaint, type AuditDeps } from '../src/index.ts';
+import { sqlAuditSetup, type SqlAuditSetup } from './sql-setup.ts';
+import { complaintHistory, writer, type Complaint } from './history.ts';
 
 let db: TestDatabase;
 let pool: pg.Pool;
@@ -16,26 +16,12 @@ let w: ReturnType<typeof writer>;
 let deps: AuditDeps;
 const E = 'event_store.events';
 
+let setup: SqlAuditSetup;
 beforeAll(async () => {
-  db = await createTestDatabase('audit_json_string');
-  store = await createPostgresEventStore({ connectionString: db.url, schema: 'event_store', max: 4 });
-  pool = new pg.Pool({ connectionString: db.url, max: 3 });
-  await applyAuditMigration(pool, { eventStoreSchema: 'event_store' });
-  w = writer(store);
-  deps = {
-    store: auditViewStore(pool),
-    anchors: w.anchors,
-    key: KEY,
-    accessLog: sqlAccessLog(pool),
-    aggregates: { complaint: complaintAggregate },
-    now: () => new Date().toISOString(),
-  };
+  setup = await sqlAuditSetup('audit_json_string');
+  ({ db, pool, store, w, deps } = setup);
 });
-afterAll(async () => {
-  await pool?.end();
-  await store?.close();
-  await db?.drop();
-});
+afterAll(() => setup?.close());
 
 const at = (c: Complaint, v: number) => `stream_id = '${c.streamId}' AND stream_version = ${v}`;
 

@@ -1,13 +1,13 @@
 // Tampering with the REAL PostgreSQL event store's table (`event_store.events`) after histories
 // were written by the real write path: each kind is detected and the first bad event named,
 // through the auditor's view and the real report; plus the access log and the auditor role.
-import { createPostgresEventStore, eventHash, type EventStore } from '@cs/event-store';
-import { complaintAggregate } from '@cs/domain';
-import { createTestDatabase, type TestDatabase } from '@cs/testing';
+import { eventHash, type EventStore } from '@cs/event-store';
+import type { TestDatabase } from '@cs/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyAuditMigration, auditComplaint, auditViewStore, formatAudit, sqlAccessLog, type AuditDeps, type ProblemKind } from '../src/index.ts';
+import { auditComplaint, auditViewStore, formatAudit, sqlAccessLog, type AuditDeps, type ProblemKind } from '../src/index.ts';
 import { runDocScript } from './doc-script.ts';
+import { sqlAuditSetup, type SqlAuditSetup } from './sql-setup.ts';
 import { complaintHistory, KEY, writer, type Complaint } from './history.ts';
 
 let db: TestDatabase;
@@ -17,26 +17,12 @@ let w: ReturnType<typeof writer>;
 let deps: AuditDeps;
 const E = 'event_store.events';
 
+let setup: SqlAuditSetup;
 beforeAll(async () => {
-  db = await createTestDatabase('audit_sql');
-  store = await createPostgresEventStore({ connectionString: db.url, schema: 'event_store', max: 4 });
-  pool = new pg.Pool({ connectionString: db.url, max: 3 });
-  await applyAuditMigration(pool, { eventStoreSchema: 'event_store' });
-  w = writer(store);
-  deps = {
-    store: auditViewStore(pool),
-    anchors: w.anchors,
-    key: KEY,
-    accessLog: sqlAccessLog(pool),
-    aggregates: { complaint: complaintAggregate },
-    now: () => new Date().toISOString(),
-  };
+  setup = await sqlAuditSetup('audit_sql');
+  ({ db, pool, store, w, deps } = setup);
 });
-afterAll(async () => {
-  await pool?.end();
-  await store?.close();
-  await db?.drop();
-});
+afterAll(() => setup?.close());
 
 const audit = (c: Complaint) => auditComplaint(deps, { complaint: c.number, reader: 'auditor-test' }, { via: 'cli', principal: 'db:root' });
 const at = (c: Complaint, v: number) => `stream_id = '${c.streamId}' AND stream_version = ${v}`;
