@@ -10,6 +10,7 @@ import { createPostgresEventStore, type EventStore } from '@cs/event-store';
 import { createTestDatabase, type TestDatabase } from '@cs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../src/commands/audit.ts';
+import { runHere } from './run-here.ts';
 
 const KEY = 'cli-int-anchor-key-0123456789abcdef0123';
 const dir = mkdtempSync(join(tmpdir(), 'cs-audit-exit-'));
@@ -18,25 +19,8 @@ let store: EventStore;
 const complaintId = `K-${randomUUID().slice(0, 8)}`;
 const number = `TS-2024-${String(Math.floor(Math.random() * 1e9)).padStart(9, '0')}`;
 
-const csHere = async (args: string[], env: Record<string, string> = {}) => {
-  const vars = { USER: 'auditor-test', DATABASE_URL: db.url, AUDIT_HMAC_KEY: KEY, AUDIT_ANCHOR_FILE: join(dir, 'heads.jsonl'), CS_DATA_DIR: dir, NATS_URL: '', EVENTSTORE_URL: '', ...env };
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
-  let out = '';
-  let err = '';
-  const w1 = process.stdout.write.bind(process.stdout);
-  const w2 = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((t: string) => ((out += t), true)) as typeof process.stdout.write;
-  process.stderr.write = ((t: string) => ((err += t), true)) as typeof process.stderr.write;
-  try {
-    return { code: await run(args), out, err };
-  } finally {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-};
+const csHere = (args: string[], env: Record<string, string> = {}) =>
+  runHere(() => run(args), { USER: 'auditor-test', DATABASE_URL: db.url, AUDIT_HMAC_KEY: KEY, AUDIT_ANCHOR_FILE: join(dir, 'heads.jsonl'), CS_DATA_DIR: dir, NATS_URL: '', EVENTSTORE_URL: '', ...env });
 
 beforeAll(async () => {
   db = await createTestDatabase('cli_audit_exit');

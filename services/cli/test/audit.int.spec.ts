@@ -14,6 +14,7 @@ import { createTestDatabase, type TestDatabase } from '@cs/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../src/commands/audit.ts';
+import { runHere } from './run-here.ts';
 
 const KEY = 'cli-int-anchor-key-0123456789abcdef0123';
 const dir = mkdtempSync(join(tmpdir(), 'cs-audit-cli-'));
@@ -34,26 +35,8 @@ const cs = (args: string[], env: Record<string, string> = {}) => {
 };
 
 /** The same in this process (fast): `run` of the audit command with the environment swapped in. */
-const csHere = async (args: string[], env: Record<string, string> = {}) => {
-  const vars = { USER: 'auditor-test', DATABASE_URL: db.url, AUDIT_HMAC_KEY: KEY, AUDIT_ANCHOR_FILE: headsFile, CS_DATA_DIR: dir, NATS_URL: '', EVENTSTORE_URL: '', ...env };
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
-  let out = '';
-  let err = '';
-  const w1 = process.stdout.write.bind(process.stdout);
-  const w2 = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((t: string) => ((out += t), true)) as typeof process.stdout.write;
-  process.stderr.write = ((t: string) => ((err += t), true)) as typeof process.stderr.write;
-  try {
-    const code = await run(args.slice(1));
-    return { code, out, err };
-  } finally {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-};
+const csHere = (args: string[], env: Record<string, string> = {}) =>
+  runHere(() => run(args.slice(1)), { USER: 'auditor-test', DATABASE_URL: db.url, AUDIT_HMAC_KEY: KEY, AUDIT_ANCHOR_FILE: headsFile, CS_DATA_DIR: dir, NATS_URL: '', EVENTSTORE_URL: '', ...env });
 
 beforeAll(async () => {
   db = await createTestDatabase('cli_audit');

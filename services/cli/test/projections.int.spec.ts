@@ -5,37 +5,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { format } from 'node:util';
 import { createTestDatabase, type TestDatabase } from '@cs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../src/commands/projections.ts';
+import { runHere } from './run-here.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cs-projections-'));
 let db: TestDatabase;
 
-const csHere = async (args: string[], env: Record<string, string> = {}) => {
-  const vars = { USER: 'operator-test', DATABASE_URL: db.url, CS_DATA_DIR: dir, NATS_URL: '', EVENTSTORE_URL: '', ...env };
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
-  let out = '';
-  let err = '';
-  const w1 = process.stdout.write.bind(process.stdout);
-  const w2 = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((t: string) => ((out += t), true)) as typeof process.stdout.write;
-  process.stderr.write = ((t: string) => ((err += t), true)) as typeof process.stderr.write;
-  const { log, error } = console;
-  console.log = (...a: unknown[]) => void (out += `${format(...a)}\n`);
-  console.error = (...a: unknown[]) => void (err += `${format(...a)}\n`);
-  try {
-    return { code: await run(args).catch((e: unknown) => ({ threw: e instanceof Error ? e.message : String(e) })), out, err };
-  } finally {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-    Object.assign(console, { log, error });
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-};
+const csHere = (args: string[], env: Record<string, string> = {}) =>
+  runHere(() => run(args).catch((e: unknown) => ({ threw: e instanceof Error ? e.message : String(e) })), { USER: 'operator-test', DATABASE_URL: db.url, CS_DATA_DIR: dir, NATS_URL: '', EVENTSTORE_URL: '', ...env });
 
 beforeAll(async () => {
   db = await createTestDatabase('cli_projections');
