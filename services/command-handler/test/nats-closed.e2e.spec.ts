@@ -1,17 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createTestDatabase, freePort, type TestDatabase } from '@cs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnMain, waitUntil } from './support.ts';
 
 // main.ts against a nats-server of our own with a user and password, restarted once with another
 // password (an operator's botched rotation): nats.js closes the connection for good after two
 // authorization violations in a row, whatever the reconnect policy.
-const cwd = fileURLToPath(new URL('..', import.meta.url));
 let db: TestDatabase;
 let port: number;
 let nats: ChildProcess | undefined;
 let proc: ChildProcess | undefined;
-const lines: Record<string, unknown>[] = [];
 
 const startNats = (pass: string) =>
   new Promise<void>((resolve, reject) => {
@@ -32,11 +30,6 @@ const stopNats = () =>
     p.once('exit', () => resolve());
     p.kill('SIGKILL');
   });
-const waitFor = async (pred: () => boolean, ms: number) => {
-  const until = Date.now() + ms;
-  while (Date.now() < until && !pred()) await new Promise((r) => setTimeout(r, 50));
-  return pred();
-};
 
 beforeAll(async () => {
   db = await createTestDatabase('command_handler_nats_closed');
@@ -51,29 +44,18 @@ afterAll(async () => {
 
 describe('main.ts when its NATS connection closes for good', () => {
   it('exits non-zero with a fatal log line instead of ending quietly with code 0 and no command service', async () => {
-    proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd,
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        NATS_URL: `nats://127.0.0.1:${port}`,
-        NATS_USER: 'command-handler',
-        NATS_PASSWORD: 'the-password',
-        NATS_RECONNECT_WAIT_MS: '50',
-        RECONCILE_EVERY_MS: '0',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawnMain({
+      DATABASE_URL: db.url,
+      NATS_URL: `nats://127.0.0.1:${port}`,
+      NATS_USER: 'command-handler',
+      NATS_PASSWORD: 'the-password',
+      NATS_RECONNECT_WAIT_MS: '50',
+      RECONCILE_EVERY_MS: '0',
+      LOG_LEVEL: 'info',
     });
-    let buffer = '';
-    proc.stdout?.on('data', (d: Buffer) => {
-      buffer += String(d);
-      const parts = buffer.split('\n');
-      buffer = parts.pop() ?? '';
-      for (const p of parts) if (p.trim()) lines.push(JSON.parse(p) as Record<string, unknown>);
-    });
-    const exit = new Promise<number | null>((r) => proc!.once('exit', (code) => r(code)));
-    expect(await waitFor(() => lines.some((l) => l.msg === 'command handler ready'), 20_000)).toBe(true);
+    proc = child.proc;
+    const { lines, exit } = child;
+    expect(await waitUntil(() => lines.some((l) => l.msg === 'command handler ready'), 20_000)).toBe(true);
 
     await stopNats();
     await startNats('a-rotated-password');

@@ -2,20 +2,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createTestDatabase, freePort, type TestDatabase } from '@cs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnMain, waitUntil } from './support.ts';
 
 // main.ts against a nats-server of our own, restarted with a configuration that no longer lets
 // the command-handler user subscribe to the command subjects. On reconnecting, NATS refuses the
 // endpoints' subscriptions and nats.js stops the whole command service; the connection stays open.
-const cwd = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'cs-subref-'));
 let db: TestDatabase;
 let port: number;
 let nats: ChildProcess | undefined;
 let proc: ChildProcess | undefined;
-const lines: Record<string, unknown>[] = [];
 
 const config = (subscribe: string[]) => `
 listen: 127.0.0.1:${port}
@@ -46,11 +44,6 @@ const stopNats = () =>
     p.once('exit', () => resolve());
     p.kill('SIGKILL');
   });
-const waitFor = async (pred: () => boolean, ms: number) => {
-  const until = Date.now() + ms;
-  while (Date.now() < until && !pred()) await new Promise((r) => setTimeout(r, 50));
-  return pred();
-};
 
 beforeAll(async () => {
   db = await createTestDatabase('command_handler_sub_refused');
@@ -66,33 +59,22 @@ afterAll(async () => {
 
 describe('main.ts when NATS stops its command service', () => {
   it('exits non-zero with a fatal log line instead of staying up connected and serving nothing', async () => {
-    proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd,
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        NATS_URL: `nats://127.0.0.1:${port}`,
-        NATS_USER: 'command-handler',
-        NATS_PASSWORD: 'pw',
-        NATS_RECONNECT_WAIT_MS: '50',
-        RECONCILE_EVERY_MS: '0',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawnMain({
+      DATABASE_URL: db.url,
+      NATS_URL: `nats://127.0.0.1:${port}`,
+      NATS_USER: 'command-handler',
+      NATS_PASSWORD: 'pw',
+      NATS_RECONNECT_WAIT_MS: '50',
+      RECONCILE_EVERY_MS: '0',
+      LOG_LEVEL: 'info',
     });
-    let buffer = '';
-    proc.stdout?.on('data', (d: Buffer) => {
-      buffer += String(d);
-      const parts = buffer.split('\n');
-      buffer = parts.pop() ?? '';
-      for (const p of parts) if (p.trim()) lines.push(JSON.parse(p) as Record<string, unknown>);
-    });
-    const exit = new Promise<number | null>((r) => proc!.once('exit', (code) => r(code)));
-    expect(await waitFor(() => lines.some((l) => l.msg === 'command handler ready'), 20_000)).toBe(true);
+    proc = child.proc;
+    const { lines, exit } = child;
+    expect(await waitUntil(() => lines.some((l) => l.msg === 'command handler ready'), 20_000)).toBe(true);
 
     await stopNats();
     await startNats(['_INBOX.>']);
-    expect(await waitFor(() => lines.some((l) => l.status === 'reconnect'), 10_000)).toBe(true);
+    expect(await waitUntil(() => lines.some((l) => l.status === 'reconnect'), 10_000)).toBe(true);
     const code = await Promise.race([exit, new Promise<'running'>((r) => setTimeout(() => r('running'), 10_000))]);
     expect(code).not.toBe('running');
     expect(code).not.toBe(0);

@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { aggregates } from '@cs/domain';
 import { createPostgresEventStore, type EventStore } from '@cs/event-store';
 import { sendCommand, type Reply } from '@cs/messaging';
@@ -45,4 +47,33 @@ export const eventCount = async (databaseUrl: string): Promise<number> => {
   } finally {
     await c.end();
   }
+};
+
+/** Polls `pred` every 50 ms for at most `ms`; its last answer. */
+export const waitUntil = async (pred: () => boolean, ms: number): Promise<boolean> => {
+  const until = Date.now() + ms;
+  while (Date.now() < until && !pred()) await new Promise((r) => setTimeout(r, 50));
+  return pred();
+};
+
+/**
+ * Runs services/command-handler/src/main.ts in a child process with `env` over this process's
+ * environment; its JSON log lines are collected in `lines`, `exit` resolves with its exit code.
+ */
+export const spawnMain = (env: Record<string, string>): { proc: ChildProcess; lines: Record<string, unknown>[]; exit: Promise<number | null> } => {
+  const lines: Record<string, unknown>[] = [];
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let buffer = '';
+  proc.stdout?.on('data', (d: Buffer) => {
+    buffer += String(d);
+    const parts = buffer.split('\n');
+    buffer = parts.pop() ?? '';
+    for (const p of parts) if (p.trim()) lines.push(JSON.parse(p) as Record<string, unknown>);
+  });
+  const exit = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  return { proc, lines, exit };
 };
