@@ -1,3 +1,4 @@
+import { SystemError } from './errors.ts';
 import { z } from 'zod';
 
 const url = (schemes: string[]) =>
@@ -23,13 +24,13 @@ export type CliEnv = z.infer<typeof CliEnv>;
  * Reads and validates the CLI's environment; empty strings count as unset.
  *
  * @example
- * const env = readCliEnv(process.env); // throws a readable Error on a bad value
+ * const env = readCliEnv(process.env); // throws a readable SystemError (bad usage, exit 2) on a bad value
  */
 export const readCliEnv = (env: Record<string, string | undefined>): CliEnv => {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const parsed = CliEnv.safeParse(cleaned);
   if (!parsed.success) {
-    throw new Error(`bad environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new SystemError(`bad environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   return parsed.data;
 };

@@ -10,6 +10,9 @@ import { connectNats, natsConnectionOptionsFromEnv } from '@cs/messaging';
 import type { NatsConnection } from 'nats';
 import pg from 'pg';
 import type { CliEnv } from './env.ts';
+import { SystemError } from './errors.ts';
+
+export { SystemError };
 
 /** The repository root (the default data directory is `<root>/.data`). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -56,19 +59,6 @@ export const openSqlDatabase = async (
   const pglite = await PGlite.create(dir);
   return { kind: 'pglite', pglite, dir, close: () => pglite.close() };
 };
-
-/**
- * A problem shown as is: bad usage (exit code 2, the default) or an environment that is not
- * there or not reachable (exit code 1: no database, NATS unreachable, a schema missing).
- */
-export class SystemError extends Error {
-  override readonly name = 'SystemError';
-  readonly exitCode: 1 | 2;
-  constructor(message: string, options: { exitCode?: 1 | 2 } = {}) {
-    super(message);
-    this.exitCode = options.exitCode ?? 2;
-  }
-}
 
 /**
  * Opens the event store of the environment: EVENTSTORE_URL -> EventStoreDB, DATABASE_URL ->

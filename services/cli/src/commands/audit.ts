@@ -336,10 +336,6 @@ export const run = async (argv: string[]): Promise<number> => {
       err(`cs audit: ${e.message}`);
       return e.exitCode;
     }
-    if (e instanceof Error && /^bad environment/.test(e.message)) {
-      err(`cs audit: ${e.message}`);
-      return 2;
-    }
     if (e instanceof Error && e.name === 'TypeError' && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       err(`cs audit: ${e.message}\n\n${auditUsage}`);
       return 2;

@@ -81,10 +81,10 @@ export const run = async (argv: string[]): Promise<number> => {
     sql = await openSqlDatabase(env, { dataDir: dataDirOf(env, values['data-dir']), mustExist: true, applicationName: 'cs-projections' });
     if (!sql) throw new SystemError('the read model lives in PostgreSQL: set DATABASE_URL');
   } catch (e) {
-    if (e instanceof SystemError || (e instanceof Error && /^bad environment/.test(e.message))) {
+    if (e instanceof SystemError) {
       console.error(`cs projections: ${e.message}`);
       // bad usage 2; an environment that is not there (no database, ...) is a failure: 1
-      return e instanceof SystemError ? e.exitCode : 2;
+      return e.exitCode;
     }
     throw e;
   }
