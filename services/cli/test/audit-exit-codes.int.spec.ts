@@ -4,13 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCommandHandler, crossAggregateProcesses } from '@cs/application';
-import { aggregates } from '@cs/domain';
 import { createPostgresEventStore, type EventStore } from '@cs/event-store';
 import { createTestDatabase, type TestDatabase } from '@cs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../src/commands/audit.ts';
 import { runHere } from './run-here.ts';
+import { customerPayload, writePathOn } from './write-path.ts';
 
 const KEY = 'cli-int-anchor-key-0123456789abcdef0123';
 const dir = mkdtempSync(join(tmpdir(), 'cs-audit-exit-'));
@@ -26,18 +25,10 @@ beforeAll(async () => {
   db = await createTestDatabase('cli_audit_exit');
   store = await createPostgresEventStore({ connectionString: db.url, schema: 'event_store', max: 2 });
   // written without per-append anchoring (the embedded start, or NATS down): the catch-up's case
-  const handler = createCommandHandler({ store, aggregates, processes: crossAggregateProcesses });
-  const send = async (type: string, payload: Record<string, unknown>) => {
-    const reply = await handler.handle({ commandId: randomUUID(), type, payload, service: 'call-centre', person: 'wang.fang' });
-    if (!reply.ok) throw new Error(`${type}: ${reply.error.code} ${reply.error.message}`);
-  };
+  const send = writePathOn(store);
   const c = `C-${complaintId}`;
   const at = '2024-05-01T08:00:00.000Z';
-  await send('customer.open', {
-    customerId: c, name: 'Customer', contact: { person: 'Wang Fang', phone: '+86 21 5555 0101', email: 'w@example.cn' }, industry: 'electronics',
-    region: 'East China', customerType: { kind: 'enterprise', sizeTier: 'medium', ownership: 'private' }, classification: 'suitable', regionalGrade: 'B',
-    accountOwner: 'li.na', localSalesperson: 'zhao.lei', creditLimits: { singleOrderCapFen: 1_000_000, outstandingCapFen: 10_000_000 }, occurredAt: at,
-  });
+  await send('customer.open', customerPayload(c, at));
   await send('complaint.receive', { complaintId, number, customerId: c, channel: 'phone', category: 'damage', description: 'crushed', remedySought: 'refund', occurredAt: at });
 });
 afterAll(async () => {

@@ -7,14 +7,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { anchorStreamHead, fileAnchors } from '@cs/audit';
-import { createCommandHandler, crossAggregateProcesses } from '@cs/application';
-import { aggregates } from '@cs/domain';
 import { createPostgresEventStore, type EventStore } from '@cs/event-store';
 import { createTestDatabase, type TestDatabase } from '@cs/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../src/commands/audit.ts';
 import { runHere } from './run-here.ts';
+import { customerPayload, writePathOn } from './write-path.ts';
 
 const KEY = 'cli-int-anchor-key-0123456789abcdef0123';
 const dir = mkdtempSync(join(tmpdir(), 'cs-audit-cli-'));
@@ -42,26 +41,13 @@ beforeAll(async () => {
   db = await createTestDatabase('cli_audit');
   store = await createPostgresEventStore({ connectionString: db.url, schema: 'event_store', max: 2 });
   const sink = fileAnchors(headsFile);
-  const handler = createCommandHandler({
-    store,
-    aggregates,
-    processes: crossAggregateProcesses,
-    afterAppend: async (r) => {
-      await anchorStreamHead({ store, sink, key: KEY, now: () => new Date().toISOString() }, r.streamId);
-    },
+  const send = writePathOn(store, async (r) => {
+    await anchorStreamHead({ store, sink, key: KEY, now: () => new Date().toISOString() }, r.streamId);
   });
   let t = Date.parse('2024-05-01T08:00:00Z');
   const at = () => new Date((t += 3_600_000)).toISOString();
-  const send = async (type: string, payload: Record<string, unknown>) => {
-    const reply = await handler.handle({ commandId: randomUUID(), type, payload, service: 'call-centre', person: 'wang.fang' });
-    if (!reply.ok) throw new Error(`${type}: ${reply.error.code} ${reply.error.message}`);
-  };
   const c = `C-${complaintId}`;
-  await send('customer.open', {
-    customerId: c, name: 'Customer', contact: { person: 'Wang Fang', phone: '+86 21 5555 0101', email: 'w@example.cn' }, industry: 'electronics',
-    region: 'East China', customerType: { kind: 'enterprise', sizeTier: 'medium', ownership: 'private' }, classification: 'suitable', regionalGrade: 'B',
-    accountOwner: 'li.na', localSalesperson: 'zhao.lei', creditLimits: { singleOrderCapFen: 1_000_000, outstandingCapFen: 10_000_000 }, occurredAt: at(),
-  });
+  await send('customer.open', customerPayload(c, at()));
   await send('complaint.receive', { complaintId, number, customerId: c, channel: 'phone', category: 'damage', description: 'crushed, "wet"', remedySought: 'refund', occurredAt: at() });
   await send('complaint.acknowledge', { complaintId, by: 'call.centre', occurredAt: at() });
   await send('complaint.assess', { complaintId, severity: 'high', owner: 'li.na', urgent: true, occurredAt: at() });
