@@ -1,52 +1,38 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createTestDatabase, freePort, type TestDatabase } from '@cs/testing';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase, ownNatsServer, type OwnNatsServer, type TestDatabase } from '@cs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnMain, waitUntil } from './support.ts';
 
 // main.ts against a nats-server of our own with a user and password, restarted once with another
 // password (an operator's botched rotation): nats.js closes the connection for good after two
 // authorization violations in a row, whatever the reconnect policy.
+const dir = mkdtempSync(join(tmpdir(), 'cs-natsclosed-'));
+const file = join(dir, 'nats.conf');
+const config = (pass: string) => `authorization { users: [ { user: "command-handler", password: "${pass}" } ] }\n`;
 let db: TestDatabase;
-let port: number;
-let nats: ChildProcess | undefined;
+let nats: OwnNatsServer;
 let proc: ChildProcess | undefined;
-
-const startNats = (pass: string) =>
-  new Promise<void>((resolve, reject) => {
-    const p = spawn('/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(port), '--user', 'command-handler', '--pass', pass], { stdio: ['ignore', 'ignore', 'pipe'] });
-    nats = p;
-    let log = '';
-    p.stderr?.on('data', (d: Buffer) => {
-      log += String(d);
-      if (log.includes('Server is ready')) resolve();
-    });
-    p.once('exit', (code) => reject(new Error(`nats-server exited (${code}): ${log}`)));
-  });
-const stopNats = () =>
-  new Promise<void>((resolve) => {
-    const p = nats;
-    nats = undefined;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return resolve();
-    p.once('exit', () => resolve());
-    p.kill('SIGKILL');
-  });
 
 beforeAll(async () => {
   db = await createTestDatabase('command_handler_nats_closed');
-  port = await freePort();
-  await startNats('the-password');
+  writeFileSync(file, config('the-password'));
+  nats = await ownNatsServer({ configPath: file });
 }, 30_000);
 afterAll(async () => {
   if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-  await stopNats();
+  await nats?.cleanup();
   await db?.drop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('main.ts when its NATS connection closes for good', () => {
   it('exits non-zero with a fatal log line instead of ending quietly with code 0 and no command service', async () => {
     const child = spawnMain({
       DATABASE_URL: db.url,
-      NATS_URL: `nats://127.0.0.1:${port}`,
+      NATS_URL: nats.url,
       NATS_USER: 'command-handler',
       NATS_PASSWORD: 'the-password',
       NATS_RECONNECT_WAIT_MS: '50',
@@ -57,8 +43,9 @@ describe('main.ts when its NATS connection closes for good', () => {
     const { lines, exit } = child;
     expect(await waitUntil(() => lines.some((l) => l.msg === 'command handler ready'), 20_000)).toBe(true);
 
-    await stopNats();
-    await startNats('a-rotated-password');
+    await nats.stop();
+    writeFileSync(file, config('a-rotated-password'));
+    await nats.start();
     const code = await Promise.race([exit, new Promise<'running'>((r) => setTimeout(() => r('running'), 20_000))]);
     expect(code).not.toBe('running');
     expect(code).not.toBe(0);

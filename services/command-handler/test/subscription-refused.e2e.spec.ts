@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, freePort, type TestDatabase } from '@cs/testing';
+import { createTestDatabase, ownNatsServer, type OwnNatsServer, type TestDatabase } from '@cs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnMain, waitUntil } from './support.ts';
 
@@ -10,49 +10,26 @@ import { spawnMain, waitUntil } from './support.ts';
 // the command-handler user subscribe to the command subjects. On reconnecting, NATS refuses the
 // endpoints' subscriptions and nats.js stops the whole command service; the connection stays open.
 const dir = mkdtempSync(join(tmpdir(), 'cs-subref-'));
-let db: TestDatabase;
-let port: number;
-let nats: ChildProcess | undefined;
-let proc: ChildProcess | undefined;
-
+const file = join(dir, 'nats.conf');
 const config = (subscribe: string[]) => `
-listen: 127.0.0.1:${port}
 authorization {
   users: [
     { user: "command-handler", password: "pw", permissions: { publish: { allow: ["$JS.API.>"] }, subscribe: { allow: ${JSON.stringify(subscribe)} }, allow_responses: true } }
   ]
 }
 `;
-const startNats = (subscribe: string[]) =>
-  new Promise<void>((resolve, reject) => {
-    const file = join(dir, 'nats.conf');
-    writeFileSync(file, config(subscribe));
-    const p = spawn('/usr/sbin/nats-server', ['-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-    nats = p;
-    let log = '';
-    p.stderr?.on('data', (d: Buffer) => {
-      log += String(d);
-      if (log.includes('Server is ready')) resolve();
-    });
-    p.once('exit', (code) => reject(new Error(`nats-server exited (${code}): ${log}`)));
-  });
-const stopNats = () =>
-  new Promise<void>((resolve) => {
-    const p = nats;
-    nats = undefined;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return resolve();
-    p.once('exit', () => resolve());
-    p.kill('SIGKILL');
-  });
+let db: TestDatabase;
+let nats: OwnNatsServer;
+let proc: ChildProcess | undefined;
 
 beforeAll(async () => {
   db = await createTestDatabase('command_handler_sub_refused');
-  port = await freePort();
-  await startNats(['cs.cmd.>', '$SRV.>', '_INBOX.>']);
+  writeFileSync(file, config(['cs.cmd.>', '$SRV.>', '_INBOX.>']));
+  nats = await ownNatsServer({ configPath: file });
 }, 30_000);
 afterAll(async () => {
   if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-  await stopNats();
+  await nats?.cleanup();
   await db?.drop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -61,7 +38,7 @@ describe('main.ts when NATS stops its command service', () => {
   it('exits non-zero with a fatal log line instead of staying up connected and serving nothing', async () => {
     const child = spawnMain({
       DATABASE_URL: db.url,
-      NATS_URL: `nats://127.0.0.1:${port}`,
+      NATS_URL: nats.url,
       NATS_USER: 'command-handler',
       NATS_PASSWORD: 'pw',
       NATS_RECONNECT_WAIT_MS: '50',
@@ -72,8 +49,9 @@ describe('main.ts when NATS stops its command service', () => {
     const { lines, exit } = child;
     expect(await waitUntil(() => lines.some((l) => l.msg === 'command handler ready'), 20_000)).toBe(true);
 
-    await stopNats();
-    await startNats(['_INBOX.>']);
+    await nats.stop();
+    writeFileSync(file, config(['_INBOX.>']));
+    await nats.start();
     expect(await waitUntil(() => lines.some((l) => l.status === 'reconnect'), 10_000)).toBe(true);
     const code = await Promise.race([exit, new Promise<'running'>((r) => setTimeout(() => r('running'), 10_000))]);
     expect(code).not.toBe('running');
