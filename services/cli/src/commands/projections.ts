@@ -16,7 +16,11 @@ const usage = `cs projections <command>
   retire <name> <version>                           drop a version that no longer serves
 
 The read model is the embedded database in the data directory (--data-dir, $CS_DATA_DIR, .data),
-or DATABASE_URL.`;
+or DATABASE_URL. Every command takes --data-dir <dir>; an option a command does not list above
+is refused (exit 2).`;
+
+/** The options each sub-command reads, besides --data-dir and --help (which every one takes). */
+const optionsOf: Record<string, readonly string[]> = { status: ['json'], 'dead-letter': ['reason', 'by'], resume: [], promote: ['force'], retire: [] };
 
 const intArg = (s: string | undefined, what: string): number => {
   if (!s || !/^\d+$/.test(s)) throw new SystemError(`${what} must be a whole number`);
@@ -66,6 +70,13 @@ export const run = async (argv: string[]): Promise<number> => {
     return 2;
   }
   try {
+    // An option the sub-command does not read is refused: whoever typed it believes it took effect.
+    const applies = optionsOf[command] ?? [];
+    const ignored = Object.keys(values).filter((o) => o !== 'help' && o !== 'data-dir' && !applies.includes(o));
+    if (ignored.length > 0) {
+      const takes = [...applies, 'data-dir'].map((o) => `--${o}`).join(', ');
+      throw new SystemError(`${ignored.map((o) => `--${o}`).join(', ')} ${ignored.length > 1 ? 'do' : 'does'} not apply to ${command} (${command} takes ${takes})`);
+    }
     if (positionals.length - 1 > wanted) throw new SystemError(`${command} takes ${wanted ? `${wanted} arguments` : 'no arguments'} (got ${positionals.slice(1).join(' ')})`);
     if (command === 'dead-letter' && (!name || !position || !values.reason)) throw new SystemError('dead-letter needs <name> <version> <position> --reason <text>');
     if (wanted > 0 && !name) throw new SystemError(`${command} needs <name> <version>`);
