@@ -31,13 +31,16 @@ const Env = z
 export type ProjectorEnv = z.infer<typeof Env>;
 
 /**
- * Reads the projector's environment; throws one readable error naming every bad variable.
+ * Reads the projector's environment; empty strings count as unset (as in the `cs` CLI), so
+ * `EVENT_STORE_URL=` falls back to DATABASE_URL and `PROJECTOR_SETTLE_HELPERS=` to its default.
+ * Throws one readable error naming every bad variable.
  *
  * @example
  * const env = readEnv(process.env);
  */
 export const readEnv = (source: Record<string, string | undefined>): ProjectorEnv => {
-  const parsed = Env.safeParse(source);
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = Env.safeParse(cleaned);
   if (!parsed.success) {
     throw new Error(`invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }

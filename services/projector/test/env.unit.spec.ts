@@ -13,6 +13,13 @@ describe('projector env', () => {
     expect(() => readEnv({})).toThrowError(/DATABASE_URL/);
     expect(() => readEnv({ DATABASE_URL: 'postgres://h/db', PROJECTOR_CATCH_UP_BATCH_SIZE: '0' })).toThrowError(/PROJECTOR_CATCH_UP_BATCH_SIZE/);
   });
+  it('treats an empty variable as unset, as the cs CLI does', () => {
+    const empty = { EVENT_STORE: '', EVENT_STORE_URL: '', EVENTSTORE_URL: ' ', CS_DATA_DIR: '', PROJECTOR_BATCH_SIZE: '', PROJECTOR_CATCH_UP_BATCH_SIZE: '', PROJECTOR_SETTLE_HELPERS: '', PROJECTOR_LEASE_MS: '', PROJECTOR_POLL_MS: '', PROJECTOR_STOP_TIMEOUT_MS: '', PROJECTOR_AUTO_PROMOTE: '', LOG_LEVEL: '' };
+    expect(readEnv({ DATABASE_URL: 'postgres://h/db', ...empty })).toEqual(readEnv({ DATABASE_URL: 'postgres://h/db' }));
+    expect(readEnv({ DATABASE_URL: 'postgres://h/db', ...empty }).EVENT_STORE_URL).toBeUndefined();
+    // an empty required one is missing, and named
+    expect(() => readEnv({ DATABASE_URL: '' })).toThrowError(/DATABASE_URL/);
+  });
   it('needs EVENTSTORE_URL for EventStoreDB', () => {
     expect(() => readEnv({ DATABASE_URL: 'postgres://h/db', EVENT_STORE: 'eventstoredb' })).toThrowError(/EVENTSTORE_URL/);
     expect(readEnv({ DATABASE_URL: 'postgres://h/db', EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: 'esdb://h:2113' }).EVENT_STORE).toBe('eventstoredb');
