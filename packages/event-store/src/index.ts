@@ -48,3 +48,4 @@ export { createPostgresEventStore, type PostgresEventStoreOptions } from './post
 export { createPgliteEventStore } from './pglite.ts';
 export { loadAggregate, loadStream } from './load-aggregate.ts';
 export { createEventStoreDbEventStore, translateEsdbError, type EventStoreDbOptions } from './eventstoredb.ts';
+export { DataDirInUseError, lockPgliteDataDir, openPgliteDataDir, type DataDirLock, type PgliteDataDir } from './pglite-data-dir.ts';
