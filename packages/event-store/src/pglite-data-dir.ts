@@ -146,17 +146,23 @@ export type PgliteDataDir = { pglite: PGlite; dir: string; close: () => Promise<
 /**
  * Opens the PGlite database in directory `dir` (created if missing, its parent too) after taking its lock:
  * throws DataDirInUseError while another process (or another open here) has it. Use this, not
- * `PGlite.create(dir)`, for every persistent directory.
+ * `PGlite.create(dir)`, for every persistent directory. With `heldLock` (from
+ * lockPgliteDataDir), opens under that lock and leaves its release to the caller.
  *
  * @example
  * const { pglite, close } = await openPgliteDataDir('.data/pglite', { relaxedDurability: true });
  */
-export const openPgliteDataDir = async (dir: string, options: PGliteOptions = {}, lock: DataDirLock = lockPgliteDataDir(dir)): Promise<PgliteDataDir> => {
+export const openPgliteDataDir = async (dir: string, options: PGliteOptions = {}, heldLock?: DataDirLock): Promise<PgliteDataDir> => {
+  // A lock the caller took (to delete the directory first, say) stays the caller's to release.
+  const lock = heldLock ?? lockPgliteDataDir(dir);
+  const release = () => {
+    if (!heldLock) lock.release();
+  };
   let pglite: PGlite;
   try {
     pglite = await PGlite.create(dir, options);
   } catch (e) {
-    lock.release();
+    release();
     throw e;
   }
   return {
@@ -166,7 +172,7 @@ export const openPgliteDataDir = async (dir: string, options: PGliteOptions = {}
       try {
         if (!pglite.closed) await pglite.close();
       } finally {
-        lock.release();
+        release();
       }
     },
   };

@@ -1,11 +1,11 @@
 // Opening the system from the environment, shared by the `cs` commands: where the events are
 // (embedded PGlite in the data directory by default, DATABASE_URL -> PostgreSQL,
 // EVENTSTORE_URL -> EventStoreDB), the data directory, and NATS.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
-import { createEventStoreDbEventStore, createPgliteEventStore, createPostgresEventStore, type EventStore } from '@cs/event-store';
+import type { PGlite } from '@electric-sql/pglite';
+import { createEventStoreDbEventStore, createPgliteEventStore, createPostgresEventStore, DataDirInUseError, openPgliteDataDir, type EventStore } from '@cs/event-store';
 import { connectNats, natsConnectionOptionsFromEnv } from '@cs/messaging';
 import type { NatsConnection } from 'nats';
 import pg from 'pg';
@@ -55,9 +55,11 @@ export const openSqlDatabase = async (
   if (env.EVENTSTORE_URL) return undefined;
   const dir = join(options.dataDir, 'pglite');
   if (options.mustExist && !existsSync(dir)) throw new SystemError(`no embedded database in ${dir}: run \`pnpm start\` first, or set CS_DATA_DIR / DATABASE_URL / EVENTSTORE_URL`, { exitCode: 1 });
-  mkdirSync(options.dataDir, { recursive: true });
-  const pglite = await PGlite.create(dir);
-  return { kind: 'pglite', pglite, dir, close: () => pglite.close() };
+  // one process at a time: `cs start` (or a handler) writing to it refuses us, and we it
+  const embedded = await openPgliteDataDir(dir).catch((e: unknown) => {
+    throw e instanceof DataDirInUseError ? new SystemError(e.message, { exitCode: 1 }) : e;
+  });
+  return { kind: 'pglite', pglite: embedded.pglite, dir, close: embedded.close };
 };
 
 /**

@@ -1,9 +1,7 @@
 // The command handler: NATS requests in, decided events out. Composition root only.
-import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
 import { jetStreamAnchors } from '@cs/audit';
 import { aggregates } from '@cs/domain';
-import { createEventStoreDbEventStore, createPgliteEventStore, createPostgresEventStore, type EventStore } from '@cs/event-store';
+import { createEventStoreDbEventStore, createPgliteEventStore, createPostgresEventStore, openPgliteDataDir, type EventStore } from '@cs/event-store';
 import { connectNats } from '@cs/messaging';
 import { pino } from 'pino';
 import { startWritePath } from './write-path.ts';
@@ -20,8 +18,9 @@ const openStore = async (env: CommandHandlerEnv): Promise<EventStore> => {
     case 'eventstoredb':
       return createEventStoreDbEventStore({ connectionString: env.EVENTSTORE_URL! });
     case 'pglite': {
-      mkdirSync(env.CS_DATA_DIR, { recursive: true });
-      return createPgliteEventStore(await PGlite.create(`${env.CS_DATA_DIR}/pglite`));
+      // PGlite is single-process: a data directory another process has open is refused
+      // (DataDirInUseError); the lock goes when this process exits.
+      return createPgliteEventStore((await openPgliteDataDir(`${env.CS_DATA_DIR}/pglite`)).pglite);
     }
   }
 };

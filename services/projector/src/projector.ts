@@ -1,6 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { createEventStoreDbEventStore, createPgliteEventStore, createPostgresEventStore, type EventStore } from '@cs/event-store';
+import { createEventStoreDbEventStore, createPgliteEventStore, createPostgresEventStore, openPgliteDataDir, type EventStore } from '@cs/event-store';
 import { createProjectionRuntime, type Logger, type Projection } from '@cs/projection-runtime';
 import { createReadModelDatabase } from '@cs/read-model';
 import type { ProjectorEnv } from './env.ts';
@@ -10,9 +8,9 @@ const openStore = async (env: ProjectorEnv): Promise<EventStore> => {
     case 'postgres':
       return createPostgresEventStore({ connectionString: env.EVENT_STORE_URL ?? env.DATABASE_URL, max: 4 });
     case 'pglite': {
-      // PGlite is single-process: only meaningful when nothing else has the data directory open.
-      mkdirSync(env.CS_DATA_DIR, { recursive: true });
-      return createPgliteEventStore(await PGlite.create(`${env.CS_DATA_DIR}/pglite`));
+      // PGlite is single-process: a data directory another process has open is refused
+      // (DataDirInUseError); the lock goes when this process exits.
+      return createPgliteEventStore((await openPgliteDataDir(`${env.CS_DATA_DIR}/pglite`)).pglite);
     }
     case 'eventstoredb':
       return createEventStoreDbEventStore({ connectionString: env.EVENTSTORE_URL! });

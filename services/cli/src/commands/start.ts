@@ -5,11 +5,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { PGlite } from '@electric-sql/pglite';
 import { createCommandHandler, crossAggregateProcesses, inProcessCommandBus, requestFromEnvelope, type CommandBus } from '@cs/application';
 import { anchorKeyFromEnv, anchorStreamHead, fileAnchors } from '@cs/audit';
 import { aggregates } from '@cs/domain';
-import { createEventStoreDbEventStore, createPgliteEventStore, createPostgresEventStore, type EventStore } from '@cs/event-store';
+import { createEventStoreDbEventStore, createPgliteEventStore, createPostgresEventStore, DataDirInUseError, lockPgliteDataDir, openPgliteDataDir, type DataDirLock, type EventStore } from '@cs/event-store';
 import { connectNats, natsCommandBus, natsConnectionOptionsFromEnv, startCommandService, type CatalogueEntry } from '@cs/messaging';
 import { createProjectionRuntime, listStatus, schemaOf } from '@cs/projection-runtime';
 import { kpiProjection } from '@cs/projection-kpi';
@@ -114,7 +113,7 @@ type Infra = {
   close: () => Promise<void>;
 };
 
-const openInfra = async (env: CliEnv, dataDir: string): Promise<Infra> => {
+const openInfra = async (env: CliEnv, dataDir: string, lock: DataDirLock): Promise<Infra> => {
   if (env.EVENTSTORE_URL && !env.DATABASE_URL) {
     throw new UsageError('EVENTSTORE_URL needs DATABASE_URL too: the read models live in PostgreSQL');
   }
@@ -137,10 +136,10 @@ const openInfra = async (env: CliEnv, dataDir: string): Promise<Infra> => {
       },
     };
   }
-  mkdirSync(dataDir, { recursive: true });
   // relaxedDurability: a query returns before the file system flush; a crash may lose the last
   // moments, which a rerun of the same run re-sends (idempotent commands).
-  const pglite = await PGlite.create(join(dataDir, 'pglite'), { relaxedDurability: true });
+  const embedded = await openPgliteDataDir(join(dataDir, 'pglite'), { relaxedDurability: true }, lock);
+  const { pglite } = embedded;
   const store = await createPgliteEventStore(pglite, { schema: 'event_store' });
   const readModel = new Kysely<any>({ dialect: sharedPgliteDialect(pglite) });
   return {
@@ -150,7 +149,7 @@ const openInfra = async (env: CliEnv, dataDir: string): Promise<Infra> => {
     close: async () => {
       await readModel.destroy();
       await store.close();
-      await pglite.close();
+      await embedded.close();
     },
   };
 };
@@ -217,6 +216,10 @@ export const run = async (argv: string[]): Promise<number> => {
       console.error(`cs start: ${e.message}`);
       return 2;
     }
+    if (e instanceof DataDirInUseError) {
+      console.error(`cs start: ${e.message}`);
+      return 1;
+    }
     throw e;
   }
 };
@@ -229,6 +232,25 @@ const start = async (
   options: { customers: number; days: number; seed: number; concurrency: number },
 ): Promise<number> => {
   const t0 = Date.now();
+  // The data directory is this run's alone (the embedded database and the run state), from
+  // before --reset deletes anything: another `cs start`, `cs audit` or handler on it is refused.
+  const lock = lockPgliteDataDir(join(dataDir, 'pglite'));
+  try {
+    return await startLocked(env, dataDir, out, reset, options, lock, t0);
+  } finally {
+    lock.release();
+  }
+};
+
+const startLocked = async (
+  env: CliEnv,
+  dataDir: string,
+  out: string,
+  reset: boolean,
+  options: { customers: number; days: number; seed: number; concurrency: number },
+  lock: DataDirLock,
+  t0: number,
+): Promise<number> => {
   if (reset) {
     // Only what `start` itself wrote: the embedded database, the run state, the default report.
     for (const entry of ['pglite', STATE_FILE, 'report.html']) rmSync(join(dataDir, entry), { recursive: true, force: true });
@@ -245,7 +267,7 @@ const start = async (
   }
   if (state.runs.at(-1) !== planned) state.runs.push(planned);
 
-  const infra = await openInfra(env, dataDir);
+  const infra = await openInfra(env, dataDir, lock);
   const cleanups: (() => Promise<void>)[] = [() => infra.close()];
   try {
     // With AUDIT_HMAC_KEY, every append's stream head is signed into the export file, so
