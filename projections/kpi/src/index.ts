@@ -25,4 +25,5 @@ export {
 } from './oracle.ts';
 export { isoWeekLabel, localDate, periodKinds, periodLabel, periodStart, type PeriodKind } from './periods.ts';
 export { handleKpiEvents, kpiEventTypes, kpiProjection, settleKpiTotals } from './projection.ts';
+export { kpiProjections } from './versions.ts';
 export { defaultKpiSettings, type KpiSettings } from './settings.ts';

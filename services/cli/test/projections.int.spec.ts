@@ -5,6 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createPostgresEventStore } from '@cs/event-store';
+import { kpiProjections } from '@cs/projection-kpi';
+import { createProjectionRuntime } from '@cs/projection-runtime';
+import { createReadModelDatabase, type RuntimeDatabase } from '@cs/read-model';
 import { createTestDatabase, type TestDatabase } from '@cs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../src/commands/projections.ts';
@@ -60,6 +64,31 @@ describe('cs projections', () => {
     expect(JSON.parse(j.out)).toEqual([]);
     const resume = await csHere(['resume', 'kpi', '2']);
     expect(resume).toMatchObject({ code: 1, err: 'cs projections: not_found: no projection has run on this database yet\n' });
+  });
+
+  it('operates the projections the projector runs, by the same list, and refuses an unknown one', async () => {
+    const known = kpiProjections.map((p) => `${p.name} v${p.version}`).join(', ');
+    const unknown = await csHere(['promote', 'nope', '2']);
+    expect(unknown).toMatchObject({ code: 1, err: `cs projections: not_found: unknown projection nope v2 (the projector runs ${known})\n` });
+    // A projector (the runtime over the shared list) runs on this database up to the end of its (empty) store.
+    const store = await createPostgresEventStore({ connectionString: db.url, max: 2 });
+    const rm = createReadModelDatabase<RuntimeDatabase>({ kind: 'postgres', url: db.url, max: 4 });
+    try {
+      const runtime = createProjectionRuntime({ db: rm, store, projections: kpiProjections, autoPromote: false, pollMs: 20 });
+      await runtime.caughtUp();
+      await runtime.stop();
+    } finally {
+      await rm.destroy();
+      await store.close();
+    }
+    for (const p of kpiProjections) {
+      const promoted = await csHere(['promote', p.name, String(p.version)]);
+      expect(promoted).toMatchObject({ code: 0, out: `analytics views now read ${p.name} v${p.version}\n` });
+      const status = JSON.parse((await csHere(['status', '--json'])).out) as { name: string; version: number; serving: boolean }[];
+      expect(status.find((r) => r.name === p.name && r.version === p.version)).toMatchObject({ serving: true });
+      expect(await csHere(['retire', p.name, String(p.version)])).toMatchObject({ code: 1, err: expect.stringMatching(/^cs projections: serving: /) });
+      expect(await csHere(['resume', p.name, String(p.version)])).toMatchObject({ code: 1, err: expect.stringMatching(/^cs projections: not_stopped: /) });
+    }
   });
 
   it("cs --help names only sub-commands of projections that exist", async () => {

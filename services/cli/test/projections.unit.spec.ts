@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { kpiProjections } from '@cs/projection-kpi';
 import { run } from '../src/commands/projections.ts';
 import { runHere } from './run-here.ts';
 
@@ -49,5 +50,27 @@ describe('cs projections options', () => {
       expect({ args, code: r.code }).toEqual({ args, code: 1 });
       expect(r.err).toContain('no embedded database');
     }
+  });
+
+  it('resolves <name> <version> through the list the projector runs: an unknown one is refused with a code, naming the known ones, before any database', async () => {
+    const known = kpiProjections.map((p) => `${p.name} v${p.version}`).join(', ');
+    expect(known).toContain('kpi v2');
+    for (const args of [
+      ['promote', 'kpi', '9'],
+      ['promote', 'nope', '2'],
+      ['resume', 'nope', '2'],
+      ['resume', 'kpi', '9'],
+      ['dead-letter', 'kpi', '9', '00000000000000000042', '--reason', 'poison'],
+      ['retire', 'nope', '2'],
+    ]) {
+      const r = await csHere(args);
+      expect({ args, code: r.code, err: r.err }).toEqual({ args, code: 1, err: `cs projections: not_found: unknown projection ${args[1]} v${args[2]} (the projector runs ${known})\n` });
+    }
+  });
+
+  it('a version the projector no longer runs can still be retired (the end of a rebuild): only its name must be known', async () => {
+    const r = await csHere(['retire', 'kpi', '1']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('no embedded database');
   });
 });

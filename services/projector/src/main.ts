@@ -7,7 +7,7 @@ import { projections } from './projections.ts';
 const main = async () => {
   const env = readEnv(process.env);
   const log = pino({ name: 'cs-projector', level: env.LOG_LEVEL });
-  if (projections.length === 0) log.warn('no projections configured (services/projector/src/projections.ts)');
+  if (projections.length === 0) log.warn('no projections configured (projections/kpi/src/versions.ts, services/projector/src/projections.ts)');
   const projector = await startProjector(env, projections, log);
   log.info({ projections: projections.map((p) => `${p.name}@${p.version}`), store: env.EVENT_STORE }, 'projector running');
   const stop = (signal: string) => {

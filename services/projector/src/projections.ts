@@ -1,8 +1,9 @@
-import { kpiProjection } from '@cs/projection-kpi';
+import { kpiProjections } from '@cs/projection-kpi';
 import type { Projection } from '@cs/projection-runtime';
 
 /**
- * The projections this projector runs. During a rebuild list both versions (e.g. kpi v1 and
- * v2): v2 builds into its own schema and takes the analytics views over once caught up.
+ * The projections this projector runs. The versions are listed in their package
+ * (projections/kpi/src/versions.ts), where `cs projections` finds them too: the CLI may not
+ * depend on this service.
  */
-export const projections: readonly Projection[] = [kpiProjection];
+export const projections: readonly Projection[] = kpiProjections;

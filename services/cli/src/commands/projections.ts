@@ -1,6 +1,7 @@
 // `cs projections <status|dead-letter|resume|promote|retire>`: the operator's view of the projector.
 import { parseArgs } from 'node:util';
-import { deadLetter, listStatus, promote, resume, retire, ProjectionError } from '@cs/projection-runtime';
+import { kpiProjections } from '@cs/projection-kpi';
+import { deadLetter, listStatus, promote, resume, retire, ProjectionError, type Projection } from '@cs/projection-runtime';
 import { createReadModelDatabase, type RuntimeDatabase } from '@cs/read-model';
 import { readCliEnv } from '../env.ts';
 import { dataDirOf, openSqlDatabase, SystemError } from '../system.ts';
@@ -85,6 +86,17 @@ export const run = async (argv: string[]): Promise<number> => {
     console.error(`cs projections: ${(e as Error).message}`);
     return 2;
   }
+  // <name> <version> resolve through the list the projector runs, before any database is opened.
+  // retire needs only a known name: the version it drops is one the projector no longer runs.
+  let projection: Projection | undefined;
+  if (wanted > 0) {
+    const target = Number(version);
+    projection = kpiProjections.find((p) => p.name === name && p.version === target);
+    if (!projection && !(command === 'retire' && kpiProjections.some((p) => p.name === name))) {
+      console.error(`cs projections: not_found: unknown projection ${name} v${target} (the projector runs ${kpiProjections.map((p) => `${p.name} v${p.version}`).join(', ') || 'none'})`);
+      return 1;
+    }
+  }
   let env;
   let sql;
   try {
@@ -125,15 +137,10 @@ export const run = async (argv: string[]): Promise<number> => {
         await resume(db, { name: name ?? '', version: intArg(version, 'version') });
         console.log(`${name} v${version} will retry the event it stopped on`);
         return 0;
-      case 'promote': {
-        const target = intArg(version, 'version');
-        const { projections } = await import('@cs/projection-kpi').then((m) => ({ projections: [m.kpiProjection] }));
-        const projection = projections.find((p) => p.name === name && p.version === target);
-        if (!projection) throw new SystemError(`unknown projection ${name} v${target} (known: ${projections.map((p) => `${p.name} v${p.version}`).join(', ')})`);
-        await promote(db, projection, values.force ? { force: true } : {});
-        console.log(`analytics views now read ${name} v${target}`);
+      case 'promote':
+        await promote(db, projection!, values.force ? { force: true } : {});
+        console.log(`analytics views now read ${name} v${version}`);
         return 0;
-      }
       case 'retire':
         await retire(db, { name: name ?? '', version: intArg(version, 'version') });
         console.log(`${name} v${version} retired`);
