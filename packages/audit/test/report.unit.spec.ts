@@ -62,6 +62,24 @@ describe('auditComplaint', () => {
     expect(handlingTimes(events.slice(0, 1))).toMatchObject({ hoursToAcknowledge: null, hoursToResolve: null, hoursToClose: null });
   });
 
+  it('handling times follow --at and --as-of: a step taken after the moment is not shown as done', async () => {
+    const { store, w, deps } = setup();
+    const c = await complaintHistory(w, { steps: 8, at: clock('2024-05-01T08:00:00.000Z', 2) });
+    const events = await store.readStream(c.streamId);
+    const latest = await auditComplaint(deps, { complaint: c.id, reader: 'alice' }, door);
+    expect(latest.handlingTimes).toMatchObject({ hoursToAcknowledge: 2, hoursToResolve: 10, hoursToClose: 14 });
+    const atTwo = await auditComplaint(deps, { complaint: c.id, reader: 'alice', at: 2 }, door);
+    expect(atTwo.stream.view.version).toBe(2);
+    expect(atTwo.handlingTimes).toEqual(handlingTimes(events.slice(0, 2)));
+    expect(atTwo.handlingTimes).toMatchObject({ hoursToAcknowledge: 2, resolvedAt: null, hoursToResolve: null, closedAt: null, hoursToClose: null });
+    const asOf = events[2]!.metadata.recordedAt;
+    const then = await auditComplaint(deps, { complaint: c.id, reader: 'alice', asOf }, door);
+    const prefix = eventsAt(events, parseMoment({ asOf }));
+    expect(prefix.length).toBeLessThan(events.length);
+    expect(then.handlingTimes).toEqual(handlingTimes(prefix));
+    expect(then.stream.view.version).toBe(prefix.length);
+  });
+
   it('property: the state as of an instant or a version is the fold of the history prefix (real decider, random recording gaps)', async () => {
     let reachedClosed = 0;
     await fc.assert(
