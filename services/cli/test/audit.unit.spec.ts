@@ -49,12 +49,16 @@ describe('cs audit complaint', () => {
     expect(await auditCommand(['complaint', 'C-1', '--at', '2'], deps)).toBe(0);
     const text = out.join('');
     expect(text).toContain('Complaint C-1  id c1');
-    expect(text).toContain('to acknowledge 2 h, to resolve 4 h, to close -');
+    // of the history up to version 2: the resolution (version 3) has not happened yet
+    expect(text).toContain('to acknowledge 2 h, to resolve -, to close -');
     expect(text).toContain('State at version 2 (version 2)');
     expect(text).toContain('chain intact over 3 event(s); anchored up to version 3');
     expect(text).toMatch(/3 +2024-05-01T12:06:00\.000Z +2024-05-01T12:00:00\.000Z +ComplaintResolved/);
     expect(text).toContain('compensationFen=12.50 CNY');
     expect(text.trim().endsWith('VERIFIED')).toBe(true);
+    out.length = 0;
+    expect(await auditCommand(['complaint', 'C-1'], deps)).toBe(0);
+    expect(out.join('')).toContain('to acknowledge 2 h, to resolve 4 h, to close -');
   });
 
   it('prints CSV (quoted as RFC 4180) and complete JSON', async () => {
