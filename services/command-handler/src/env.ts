@@ -50,11 +50,14 @@ export type CommandHandlerEnv = z.infer<typeof Env> & { nats: ReturnType<typeof 
 
 /**
  * Reads the command handler's environment; throws one readable error naming every bad variable.
+ * Empty strings count as unset (as in the `cs` CLI and the projector): `AUDIT_HMAC_KEY=` in a
+ * compose file means no key, with the warning at start, not a refusal.
  *
  * @example
  * const env = readEnv(process.env);
  */
-export const readEnv = (source: Record<string, string | undefined>): CommandHandlerEnv => {
+export const readEnv = (raw: Record<string, string | undefined>): CommandHandlerEnv => {
+  const source = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const parsed = Env.safeParse(source);
   if (!parsed.success) {
     throw new Error(`invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);

@@ -16,4 +16,13 @@ describe('command handler environment: pool and kept-state settings', () => {
     expect(() => readEnv({ PG_POOL_MAX: '0' })).toThrow(/PG_POOL_MAX/);
     expect(() => readEnv({ ASSUME_NEW_STREAMS: 'maybe' })).toThrow(/ASSUME_NEW_STREAMS/);
   });
+
+  it('an empty variable counts as unset, as in the cs CLI and the projector', () => {
+    const empty = { EVENT_STORE: '', DATABASE_URL: ' ', EVENTSTORE_URL: '', CS_DATA_DIR: '', PG_POOL_MAX: '', AUDIT_HMAC_KEY: '', LOG_LEVEL: '', CS_SUBJECT_PREFIX: '', NATS_URL: '', NATS_USER: '', NATS_PASSWORD: '' };
+    const env = readEnv(empty);
+    const defaults = readEnv({});
+    expect(env).toEqual(defaults);
+    expect(env).toMatchObject({ EVENT_STORE: 'pglite', CS_DATA_DIR: '.data', PG_POOL_MAX: 20, LOG_LEVEL: 'info' });
+    expect(env.AUDIT_HMAC_KEY).toBeUndefined();
+  });
 });
