@@ -52,6 +52,12 @@ export const pgExecutor = (pool: pg.Pool, options: { ownsPool?: boolean; prepare
   transaction: async (fn) => {
     const client = await pool.connect();
     let broken: unknown;
+    // The pool listens for 'error' only on idle clients: one the server ends while checked out
+    // (terminated, restarted) would crash the process. The statement in flight rejects anyway.
+    const onLost = (e: Error): void => {
+      broken = e;
+    };
+    client.on('error', onLost);
     try {
       await client.query('BEGIN');
       const result = await fn({ query: async <R,>(text: string, params: readonly unknown[] = []) => (await client.query(text, params as unknown[])).rows as R[] });
@@ -63,7 +69,8 @@ export const pgExecutor = (pool: pg.Pool, options: { ownsPool?: boolean; prepare
       });
       throw e;
     } finally {
-      // A connection whose rollback failed is not returned to the pool.
+      // A connection whose rollback failed (or that was lost) is not returned to the pool.
+      client.off('error', onLost);
       client.release(broken instanceof Error ? broken : undefined);
     }
   },
@@ -73,14 +80,30 @@ export const pgExecutor = (pool: pg.Pool, options: { ownsPool?: boolean; prepare
     const handler = (msg: { channel: string }): void => {
       if (msg.channel === channel) onNotify();
     };
+    // A LISTEN connection the server ends (terminated, restarted) must not crash the process
+    // (the pool listens for 'error' only on idle clients); subscribers go on polling.
+    let lost: Error | undefined;
+    const onLost = (e: Error): void => {
+      lost = e;
+    };
+    client.on('error', onLost);
     client.on('notification', handler);
-    await client.query(`LISTEN "${channel}"`);
+    try {
+      await client.query(`LISTEN "${channel}"`);
+    } catch (e) {
+      client.off('notification', handler);
+      client.off('error', onLost);
+      client.release(e instanceof Error ? e : new Error(String(e)));
+      throw e;
+    }
     return async () => {
       client.off('notification', handler);
-      let broken: Error | undefined;
-      await client.query(`UNLISTEN "${channel}"`).catch((e: unknown) => {
-        broken = e instanceof Error ? e : new Error(String(e));
-      });
+      let broken: Error | undefined = lost;
+      if (!broken)
+        await client.query(`UNLISTEN "${channel}"`).catch((e: unknown) => {
+          broken = e instanceof Error ? e : new Error(String(e));
+        });
+      client.off('error', onLost);
       client.release(broken);
     };
   },
