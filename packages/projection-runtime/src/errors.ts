@@ -29,27 +29,46 @@ export class ProjectionError extends Error {
   }
 }
 
-const transientPgCode = /^(08|53|57P0[1-3]|40001|40P01)/;
-const transientMessage = /Connection terminated|connection.*(closed|ended|lost|reset)|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|timeout/i;
+// 57014: a statement cancelled (statement_timeout, or pg_cancel_backend / a client's cancel);
+// 55P03: lock_timeout; 25P03: idle_in_transaction_session_timeout. None says anything about the events.
+const transientPgCode = /^(08|53|57P0[1-3]|57014|55P03|25P03|40001|40P01)/;
+// The driver's own failures, which carry no SQLSTATE. Not a bare "timeout": a handler's own
+// error that mentions one (an SLA, a deadline in an event) is a poison event like any other.
+const transientMessage =
+  /Connection terminated|connection.*(closed|ended|lost|reset)|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|timeout exceeded when trying to connect|Query read timeout/i;
+const statementTimeoutMessage = /canceling statement due to statement timeout/i;
+
+/** The error and its causes, outermost first (at most 5). */
+const chain = (error: unknown): Error[] => {
+  const out: Error[] = [];
+  for (let e = error; out.length < 5 && e instanceof Error; e = e.cause) out.push(e);
+  return out;
+};
 
 /**
  * True for failures that say nothing about the events (lost connection, server shutting
- * down, serialization conflicts, a retriable event-store error): retry, never dead-letter.
+ * down, a cancelled statement, serialization conflicts, a retriable event-store error):
+ * retry, never dead-letter.
  *
  * @example
  * if (isTransient(error)) await retryLater();
  */
-export const isTransient = (error: unknown): boolean => {
-  let e: unknown = error;
-  for (let depth = 0; depth < 5 && e instanceof Error; depth += 1) {
+export const isTransient = (error: unknown): boolean =>
+  chain(error).some((e) => {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && transientPgCode.test(code)) return true;
-    if ((e as { retriable?: unknown }).retriable === true) return true;
-    if (transientMessage.test(e.message)) return true;
-    e = e.cause;
-  }
-  return false;
-};
+    return (typeof code === 'string' && transientPgCode.test(code)) || (e as { retriable?: unknown }).retriable === true || transientMessage.test(e.message);
+  });
+
+/**
+ * True when PostgreSQL cancelled a statement for exceeding `statement_timeout` ("canceling
+ * statement due to statement timeout", SQLSTATE 57014; told by the message, which a handler
+ * may pass on without the code, and not by the code, which a cancel request shares): the
+ * work was too much for the limit, and a smaller batch may fit.
+ *
+ * @example
+ * if (isStatementTimeout(error)) retryWithSmallerBatch();
+ */
+export const isStatementTimeout = (error: unknown): boolean => chain(error).some((e) => statementTimeoutMessage.test(e.message));
 
 /** A one-line description of any thrown value, for status rows and logs. */
 export const describeError = (error: unknown): string =>

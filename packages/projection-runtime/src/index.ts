@@ -1,5 +1,5 @@
 export { applyBatch, type Lag, markStopped, settleBatch, writeLag } from './batch.ts';
-export { describeError, isTransient, ProjectionError, type ProjectionErrorCode } from './errors.ts';
+export { describeError, isStatementTimeout, isTransient, ProjectionError, type ProjectionErrorCode } from './errors.ts';
 export { acquireLease, holdsLease, type Lease, leaseHolder, namesHolder, releaseLease, renewLease } from './lease.ts';
 export { type Logger, silentLogger } from './logger.ts';
 export { ANALYTICS_SCHEMA, deadLetter, promote, resume, retire } from './operations.ts';

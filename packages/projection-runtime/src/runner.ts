@@ -3,7 +3,7 @@ import type { EventStore, Position, ReadAllResult, RecordedEvent } from '@cs/eve
 import { migrateRuntime, migrateSchema, type RuntimeDatabase } from '@cs/read-model';
 import type { Kysely } from 'kysely';
 import { applyBatch, type Lag, markStopped, settleBatch, writeLag, writeLastError } from './batch.ts';
-import { describeError, isTransient, ProjectionError } from './errors.ts';
+import { describeError, isStatementTimeout, isTransient, ProjectionError } from './errors.ts';
 import { acquireLease, type Lease, releaseLease, renewLease } from './lease.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { promote } from './operations.ts';
@@ -86,8 +86,11 @@ type Loop = { key: string; done: Promise<void>; leading: () => boolean; caughtUp
  * it gets it), migrates the version's schema, and as leader reads `readAll` from the
  * checkpoint in batches, each applied in ONE fenced transaction with the new checkpoint.
  * A handler that throws on an event stops that projection (status `stopped`, position and
- * error recorded and logged) until an operator dead-letters or resumes it. A non-serving
- * version is promoted (analytics views switched) once caught up, if `autoPromote`.
+ * error recorded and logged) until an operator dead-letters or resumes it. A batch that
+ * exceeds the read model's statement_timeout is retried over the same range in batches half
+ * its size (down to one event, which then fails like any transient error), growing back as
+ * batches commit. A non-serving version is promoted (analytics views switched) once caught
+ * up, if `autoPromote`.
  *
  * @example
  * const runtime = createProjectionRuntime({ db, store, projections: [countsProjection], logger: pino() });
@@ -159,6 +162,10 @@ const runLoop = (
   const log = { projection: name, version, owner };
   let current: Lease | undefined;
   let lost = false;
+  // After a batch exceeded the read model's statement_timeout: the most events a page may
+  // cover, halved on each timeout and grown back by a quarter with each batch that commits.
+  // Kept across this process's terms as leader (a step-down does not start it over at 5 000).
+  let cap = Infinity;
   let markCaughtUp: () => void = () => undefined;
   const caughtUp = new Promise<void>((resolve) => {
     markCaughtUp = resolve;
@@ -197,7 +204,7 @@ const runLoop = (
     let lastProbe = 0;
     let lag: Lag = { eventsBehind: status.eventsBehind, secondsBehind: status.secondsBehind };
     // Behind: read catch-up sized pages, and read the next page while this one is applied.
-    let limit = batchSize;
+    let limit = Math.min(batchSize, cap);
     let ahead: { after: Position; limit: number; page: Promise<ReadAllResult> } | undefined;
     // Whether this version has reached the end of the store since it took the lease, and
     // whether a replaying batch left deferred work for `settle`.
@@ -241,7 +248,7 @@ const runLoop = (
         const page = await read(checkpoint, limit);
         const { events } = page;
         if (page.scanned === 0) {
-          limit = batchSize;
+          limit = Math.min(batchSize, cap);
           if (unsettled) await settle();
           reachedEnd = true;
           if (lag.eventsBehind !== 0 || lag.secondsBehind !== 0) {
@@ -286,15 +293,27 @@ const runLoop = (
         // `promote` tells a version that is behind by its events_behind > 0. (The next page that
         // is not full, or the end of the store, sets it to 0.)
         else lag = { eventsBehind: Math.max(1, lag.eventsBehind - page.scanned), secondsBehind: lag.secondsBehind };
-        limit = full ? catchUpBatchSize : batchSize;
+        // A shrunk cap grows back by a quarter if this batch commits.
+        const grown = cap < catchUpBatchSize ? cap + Math.ceil(cap / 4) : cap;
+        limit = Math.min(full ? catchUpBatchSize : batchSize, grown);
         // Read ahead while this batch is applied (a separate connection of the store); the
         // page is used only if the batch moves the checkpoint to `last`.
         if (full) ahead = { after: last, limit, page: readPage(last, limit) };
         try {
           checkpoint = await applyBatch(db, { projection, lease, from: checkpoint, to: last, events, lag, replaying });
           logger.debug({ ...log, checkpoint, events: events.length, replaying, ...lag }, 'batch applied');
+          cap = grown;
         } catch (e) {
           dropAhead();
+          if (isStatementTimeout(e) && page.scanned > 1) {
+            // Too much for one statement_timeout: the same range again, half as many events.
+            cap = limit = Math.floor(page.scanned / 2);
+            logger.warn(
+              { ...log, from: checkpoint, to: last, events: page.scanned, batchSize: limit, err: describeError(e) },
+              `batch exceeded the statement timeout; retrying the same range shrunk to ${limit} events`,
+            );
+            continue;
+          }
           if (!(e instanceof ProjectionError && e.code === 'handler_failed') || isTransient(e)) throw e;
           logger.warn({ ...log, from: checkpoint, to: last, err: describeError(e.cause ?? e) }, 'batch failed; replaying it event by event');
           checkpoint = await isolate(lease, checkpoint, events, replaying);

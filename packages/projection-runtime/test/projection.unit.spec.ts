@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineProjection, isTransient, ProjectionError, schemaOf } from '../src/index.ts';
+import { defineProjection, isStatementTimeout, isTransient, ProjectionError, schemaOf } from '../src/index.ts';
 
 const base = {
   name: 'kpi',
@@ -43,5 +43,23 @@ describe('isTransient', () => {
     expect(isTransient(new ProjectionError('handler_failed', 'x', {}, { cause: Object.assign(new Error('x'), { code: '08006' }) }))).toBe(true);
     expect(isTransient(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false);
     expect(isTransient(new TypeError('cannot read properties of undefined'))).toBe(false);
+  });
+
+  it('a cancelled statement is transient, a handler error that mentions a timeout is not', () => {
+    const pgError = (message: string, code: string) => Object.assign(new Error(message), { code });
+    const statementTimeout = pgError('canceling statement due to statement timeout', '57014');
+    const userCancel = pgError('canceling statement due to user request', '57014');
+    const wrapped = (cause: Error) => new ProjectionError('handler_failed', `kpi v1: error: ${cause.message}`, {}, { cause });
+    for (const e of [statementTimeout, userCancel, wrapped(statementTimeout), wrapped(userCancel)]) expect(isTransient(e)).toBe(true);
+    expect(isTransient(pgError('canceling statement due to lock timeout', '55P03'))).toBe(true);
+    expect(isTransient(new Error('timeout exceeded when trying to connect'))).toBe(true);
+    // Only a statement timeout says the batch was too much for the limit (the runner shrinks it).
+    expect([statementTimeout, wrapped(statementTimeout)].map(isStatementTimeout)).toEqual([true, true]);
+    expect([userCancel, wrapped(userCancel), pgError('canceling statement due to lock timeout', '55P03')].map(isStatementTimeout)).toEqual([false, false, false]);
+    // A handler's own error: a poison event, to be dead-lettered, not retried for ever.
+    for (const message of ['SLA timeout for ticket t-1 is negative', 'TicketTimeoutSet: missing field "timeout"']) {
+      expect(isTransient(wrapped(new Error(message)))).toBe(false);
+      expect(isStatementTimeout(wrapped(new Error(message)))).toBe(false);
+    }
   });
 });
