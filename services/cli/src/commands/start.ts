@@ -210,7 +210,14 @@ export const run = async (argv: string[]): Promise<number> => {
   const dataDir = resolve(values['data-dir'] ?? env.CS_DATA_DIR ?? join(repoRoot, '.data'));
   const out = resolve(values.out ?? join(dataDir, 'report.html'));
   try {
-    return await start(env, dataDir, out, values.reset === true, options);
+    // The data directory is this run's alone (the embedded database and the run state), from
+    // before --reset deletes anything: another `cs start`, `cs audit` or handler on it is refused.
+    const lock = lockPgliteDataDir(join(dataDir, 'pglite'));
+    try {
+      return await start(env, dataDir, out, values.reset === true, options, lock);
+    } finally {
+      lock.release();
+    }
   } catch (e) {
     if (e instanceof UsageError) {
       console.error(`cs start: ${e.message}`);
@@ -230,27 +237,9 @@ const start = async (
   out: string,
   reset: boolean,
   options: { customers: number; days: number; seed: number; concurrency: number },
+  lock: DataDirLock,
 ): Promise<number> => {
   const t0 = Date.now();
-  // The data directory is this run's alone (the embedded database and the run state), from
-  // before --reset deletes anything: another `cs start`, `cs audit` or handler on it is refused.
-  const lock = lockPgliteDataDir(join(dataDir, 'pglite'));
-  try {
-    return await startLocked(env, dataDir, out, reset, options, lock, t0);
-  } finally {
-    lock.release();
-  }
-};
-
-const startLocked = async (
-  env: CliEnv,
-  dataDir: string,
-  out: string,
-  reset: boolean,
-  options: { customers: number; days: number; seed: number; concurrency: number },
-  lock: DataDirLock,
-  t0: number,
-): Promise<number> => {
   if (reset) {
     // Only what `start` itself wrote: the embedded database, the run state, the default report.
     for (const entry of ['pglite', STATE_FILE, 'report.html']) rmSync(join(dataDir, entry), { recursive: true, force: true });
